@@ -1,0 +1,53 @@
+import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { BasicStrategy } from 'passport-http';
+import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import {
+  ApiKeyAuthenticator,
+  type KeyCheck,
+  type KeyDenialReason,
+  type Principal,
+} from '../keys/api-key-authenticator.js';
+
+const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
+  malformed_credential: 'The credential is not a well-formed Portcullis key',
+  unknown_key: 'The key is not known',
+  expired_key: 'The key has expired',
+  revoked_key: 'The key has been revoked',
+  user_disabled: 'The user who owns this key is disabled',
+  wrong_key_type:
+    'This key must be sent with its own scheme: Bearer for bearer keys, Basic for basic keys',
+  username_mismatch: 'The username and key do not match',
+};
+
+function principalOf(check: KeyCheck): Principal {
+  if (check.ok) return check.principal;
+  const detail = DENIAL_DETAILS[check.reason];
+  throw check.reason === 'user_disabled'
+    ? new ForbiddenException(detail)
+    : new UnauthorizedException(detail);
+}
+
+/** Portcullis bearer keys on the admin and self-service APIs (`Authorization: Bearer <key>`). */
+@Injectable()
+export class BearerKeyStrategy extends PassportStrategy(BearerStrategy, 'portcullis-bearer') {
+  constructor(private readonly authenticator: ApiKeyAuthenticator) {
+    super();
+  }
+
+  async validate(token: string): Promise<Principal> {
+    return principalOf(await this.authenticator.bearer(token));
+  }
+}
+
+/** Portcullis basic keys on the admin and self-service APIs (Basic `username:key`). */
+@Injectable()
+export class BasicKeyStrategy extends PassportStrategy(BasicStrategy, 'portcullis-basic') {
+  constructor(private readonly authenticator: ApiKeyAuthenticator) {
+    super();
+  }
+
+  async validate(username: string, key: string): Promise<Principal> {
+    return principalOf(await this.authenticator.basic(username, key));
+  }
+}

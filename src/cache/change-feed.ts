@@ -1,0 +1,40 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LOGGER, type Logger } from '../logging/logger.js';
+import { MessageBus } from './shared-store.js';
+
+/** A change that may turn an allow into a deny somewhere; every instance hears of it. */
+export type Change =
+  | { kind: 'settings'; version: number }
+  | { kind: 'user'; userId: string }
+  | { kind: 'group'; groupId: string }
+  | { kind: 'key'; keyId: string; ownerId: string };
+
+const CHANNEL = 'changes';
+
+/** Publishes changes to, and delivers them from, every instance through the message bus. */
+@Injectable()
+export class ChangeFeed {
+  constructor(
+    private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Never throws: the change is already stored; instances that miss it expire it by TTL. */
+  async publish(change: Change): Promise<void> {
+    try {
+      await this.bus.publish(CHANNEL, JSON.stringify(change));
+    } catch (error) {
+      this.logger.warn({ change, err: (error as Error).message }, 'Could not publish a change');
+    }
+  }
+
+  async subscribe(handler: (change: Change) => void): Promise<void> {
+    await this.bus.subscribe(CHANNEL, (message) => {
+      try {
+        handler(JSON.parse(message) as Change);
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'Ignored a malformed change message');
+      }
+    });
+  }
+}

@@ -1,0 +1,12 @@
+import { isIP } from 'node:net';
+
+/** True for an IPv4 or IPv6 address, or a CIDR range such as 10.0.0.0/8 or fd00::/8. */
+export function isIpOrCidr(value: string): boolean {
+  const [address, prefix, ...rest] = value.split('/');
+  if (rest.length > 0 || address === undefined) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}

@@ -1,0 +1,78 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { QueryFailedError } from 'typeorm';
+import type { Logger } from '../logging/logger.js';
+import { PROBLEM_TYPES, ProblemException, problem, type ProblemDocument } from './problem.js';
+
+/** Fastify's own errors (body parsing, size limits) carry a status and a code. */
+interface FastifyError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+/**
+ * Renders every error as RFC 9457 problem JSON. Bad input never becomes a 500: only a failure we
+ * did not foresee does, and then with a generic detail (the log has the rest).
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const body = this.toProblem(exception, request);
+    if (body.status === 401) {
+      reply.header('www-authenticate', 'Bearer realm="portcullis", Basic realm="portcullis"');
+    }
+    void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
+  }
+
+  private toProblem(exception: unknown, request: FastifyRequest): ProblemDocument {
+    if (exception instanceof ProblemException) {
+      return problem(exception.getStatus(), exception.message, exception.extras);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return problem(status, detailOf(exception));
+    }
+    if (exception instanceof QueryFailedError) {
+      const code = (exception.driverError as { code?: string } | undefined)?.code;
+      if (code === PG_UNIQUE_VIOLATION) {
+        return problem(409, 'A record with the same unique value already exists', {
+          type: PROBLEM_TYPES.conflict,
+        });
+      }
+      if (code === PG_FOREIGN_KEY_VIOLATION) {
+        return problem(409, 'The record refers to, or is referred to by, another record', {
+          type: PROBLEM_TYPES.conflict,
+        });
+      }
+    }
+    const fastifyError = exception as FastifyError;
+    if (
+      typeof fastifyError?.statusCode === 'number' &&
+      fastifyError.statusCode >= 400 &&
+      fastifyError.statusCode < 500
+    ) {
+      return problem(fastifyError.statusCode, fastifyError.message);
+    }
+    this.logger.error(
+      { err: exception, method: request.method, url: request.routeOptions?.url },
+      'Unhandled error',
+    );
+    return problem(500, 'An unexpected error occurred; it has been logged');
+  }
+}
+
+function detailOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  return typeof message === 'string' ? message : exception.message;
+}

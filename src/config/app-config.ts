@@ -1,0 +1,133 @@
+import { isIP } from 'node:net';
+
+/** The validated configuration every part of Portcullis reads; built once at boot from the environment. */
+export class AppConfig {
+  readonly nodeEnv: string;
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL connection string; undefined means the embedded database under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly databasePoolSize: number;
+  readonly dataDir: string;
+  /** Redis connection string; undefined means the in-process store and bus. */
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  /** Server secret (pepper for key hashes); undefined means "generate and persist under dataDir". */
+  readonly secret: string | undefined;
+  readonly adminGroup: string;
+  readonly logLevel: LogLevel;
+  readonly logFile: string | undefined;
+  readonly bootstrapAdmin: { username: string; key: string } | undefined;
+
+  constructor(values: AppConfig) {
+    Object.assign(this, values);
+    Object.freeze(this);
+  }
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Reads and validates the environment. Collects every problem before failing, so one start names
+ * every bad variable at once.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name}: must be an integer from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const url = (name: string, protocols: string[]): string | undefined => {
+    const raw = read(name);
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) {
+        problems.push(`${name}: must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+      }
+    } catch {
+      problems.push(`${name}: is not a valid URL`);
+    }
+    return raw;
+  };
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const host = read('HOST') ?? '127.0.0.1';
+  if (isIP(host) === 0 && host !== 'localhost') {
+    problems.push(`HOST: must be an IP address to listen on (for example 0.0.0.0), got "${host}"`);
+  }
+  const port = integer('PORT', 8080, 0, 65535);
+  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databasePoolSize = integer('DATABASE_POOL_SIZE', 10, 1, 1000);
+  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
+  const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'portcullis:';
+
+  const secret = read('PORTCULLIS_SECRET');
+  if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
+    problems.push(
+      `PORTCULLIS_SECRET: must be at least ${MIN_SECRET_LENGTH} characters (try: openssl rand -base64 48)`,
+    );
+  }
+  if (secret === undefined && (databaseUrl !== undefined || nodeEnv === 'production')) {
+    problems.push(
+      'PORTCULLIS_SECRET: required with DATABASE_URL or NODE_ENV=production, so that every instance ' +
+        'hashes keys alike (try: openssl rand -base64 48)',
+    );
+  }
+
+  const adminGroup = read('ADMIN_GROUP') ?? 'portcullis-admins';
+  const logLevel = (read('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const bootstrapUsername = read('PORTCULLIS_BOOTSTRAP_ADMIN');
+  const bootstrapKey = read('PORTCULLIS_BOOTSTRAP_ADMIN_KEY');
+  if ((bootstrapUsername === undefined) !== (bootstrapKey === undefined)) {
+    problems.push(
+      'PORTCULLIS_BOOTSTRAP_ADMIN and PORTCULLIS_BOOTSTRAP_ADMIN_KEY: set both or neither',
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return new AppConfig({
+    nodeEnv,
+    host,
+    port,
+    databaseUrl,
+    databasePoolSize,
+    dataDir: read('DATA_DIR') ?? './data',
+    redisUrl,
+    redisKeyPrefix,
+    secret,
+    adminGroup,
+    logLevel,
+    logFile: read('LOG_FILE'),
+    bootstrapAdmin:
+      bootstrapUsername !== undefined && bootstrapKey !== undefined
+        ? { username: bootstrapUsername, key: bootstrapKey }
+        : undefined,
+  });
+}

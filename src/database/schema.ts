@@ -1,0 +1,12 @@
+import { ApiKey } from '../keys/api-key.entity.js';
+import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
+import { Group } from '../directory/group.entity.js';
+import { Membership } from '../directory/membership.entity.js';
+import { Settings } from '../settings/settings.entity.js';
+import { User } from '../directory/user.entity.js';
+
+/** Every entity, listed explicitly: ESM builds cannot be globbed reliably. */
+export const ENTITIES = [User, Group, Membership, ApiKey, Settings];
+
+/** Every migration, oldest first. Add new ones at the end. */
+export const MIGRATIONS = [Initial1795868031544];

@@ -1,0 +1,321 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ChangeFeed } from '../cache/change-feed.js';
+import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import type {
+  CreateGroupDto,
+  CreateUserDto,
+  GroupDto,
+  GroupPageDto,
+  ListUsersQueryDto,
+  UpdateGroupDto,
+  UpdateUserDto,
+  UserDto,
+  UserPageDto,
+} from './directory.dto.js';
+import type { PageQueryDto } from '../common/pagination.js';
+import { Group } from './group.entity.js';
+import { Membership } from './membership.entity.js';
+import { User } from './user.entity.js';
+
+/** Users, groups and memberships: the directory that credentials resolve to. */
+@Injectable()
+export class DirectoryService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async createUser(input: CreateUserDto): Promise<UserDto> {
+    const id = await this.dataSource.transaction(async (tx) => {
+      await this.assertUsernameFree(tx, input.username);
+      if (input.email) await this.assertEmailFree(tx, input.email);
+      const groups = await this.groupsByName(tx, input.groups ?? []);
+      const user = tx.create(User, {
+        id: randomUUID(),
+        username: input.username,
+        email: input.email ?? null,
+        displayName: input.displayName ?? null,
+        disabled: input.disabled ?? false,
+      });
+      await tx.insert(User, user);
+      if (groups.length > 0) {
+        await tx.insert(
+          Membership,
+          groups.map((g) => ({ userId: user.id, groupId: g.id })),
+        );
+      }
+      return user.id;
+    });
+    return this.getUser(id);
+  }
+
+  async listUsers(query: ListUsersQueryDto): Promise<UserPageDto> {
+    const qb = this.dataSource.getRepository(User).createQueryBuilder('u');
+    if (query.group !== undefined) {
+      qb.innerJoin(Membership, 'm', 'm.user_id = u.id').innerJoin(
+        Group,
+        'g',
+        'g.id = m.group_id AND lower(g.name) = lower(:group)',
+        { group: query.group },
+      );
+    }
+    if (query.search !== undefined) {
+      qb.andWhere("(u.username ILIKE :search ESCAPE '\\' OR u.email ILIKE :search ESCAPE '\\')", {
+        search: `%${escapeLike(query.search)}%`,
+      });
+    }
+    const [users, total] = await qb
+      .orderBy('lower(u.username)')
+      .limit(query.limit)
+      .offset(query.offset)
+      .getManyAndCount();
+    const groups = await this.groupNamesOf(users.map((u) => u.id));
+    return {
+      items: users.map((u) => toUserDto(u, groups.get(u.id) ?? [])),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+
+  async getUser(id: string): Promise<UserDto> {
+    const user = await this.dataSource.getRepository(User).findOneBy({ id });
+    if (!user) throw new NotFoundException(`No user with id ${id}`);
+    const groups = await this.groupNamesOf([id]);
+    return toUserDto(user, groups.get(id) ?? []);
+  }
+
+  async updateUser(id: string, input: UpdateUserDto): Promise<UserDto> {
+    await this.dataSource.transaction(async (tx) => {
+      const user = await tx.findOneBy(User, { id });
+      if (!user) throw new NotFoundException(`No user with id ${id}`);
+      if (
+        input.username !== undefined &&
+        input.username.toLowerCase() !== user.username.toLowerCase()
+      ) {
+        await this.assertUsernameFree(tx, input.username);
+      }
+      if (input.email && input.email.toLowerCase() !== user.email?.toLowerCase()) {
+        await this.assertEmailFree(tx, input.email);
+      }
+      await tx.update(
+        User,
+        { id },
+        {
+          ...(input.username !== undefined && { username: input.username }),
+          ...(input.email !== undefined && { email: input.email }),
+          ...(input.displayName !== undefined && { displayName: input.displayName }),
+          ...(input.disabled !== undefined && { disabled: input.disabled }),
+        },
+      );
+    });
+    await this.changes.publish({ kind: 'user', userId: id });
+    return this.getUser(id);
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    const result = await this.dataSource.getRepository(User).delete({ id });
+    if (!result.affected) throw new NotFoundException(`No user with id ${id}`);
+    await this.changes.publish({ kind: 'user', userId: id });
+  }
+
+  async createGroup(input: CreateGroupDto): Promise<GroupDto> {
+    const id = await this.dataSource.transaction(async (tx) => {
+      await this.assertGroupNameFree(tx, input.name);
+      const group = tx.create(Group, {
+        id: randomUUID(),
+        name: input.name,
+        description: input.description ?? null,
+      });
+      await tx.insert(Group, group);
+      return group.id;
+    });
+    return this.getGroup(id);
+  }
+
+  async listGroups(page: PageQueryDto): Promise<GroupPageDto> {
+    const [groups, total] = await this.dataSource
+      .getRepository(Group)
+      .createQueryBuilder('g')
+      .orderBy('lower(g.name)')
+      .limit(page.limit)
+      .offset(page.offset)
+      .getManyAndCount();
+    const counts = await this.memberCounts(groups.map((g) => g.id));
+    return {
+      items: groups.map((g) => toGroupDto(g, counts.get(g.id) ?? 0)),
+      total,
+      limit: page.limit,
+      offset: page.offset,
+    };
+  }
+
+  async getGroup(id: string): Promise<GroupDto> {
+    const group = await this.dataSource.getRepository(Group).findOneBy({ id });
+    if (!group) throw new NotFoundException(`No group with id ${id}`);
+    const counts = await this.memberCounts([id]);
+    return toGroupDto(group, counts.get(id) ?? 0);
+  }
+
+  async updateGroup(id: string, input: UpdateGroupDto): Promise<GroupDto> {
+    await this.dataSource.transaction(async (tx) => {
+      const group = await tx.findOneBy(Group, { id });
+      if (!group) throw new NotFoundException(`No group with id ${id}`);
+      if (input.name !== undefined && input.name.toLowerCase() !== group.name.toLowerCase()) {
+        await this.assertGroupNameFree(tx, input.name);
+      }
+      await tx.update(
+        Group,
+        { id },
+        {
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.description !== undefined && { description: input.description }),
+        },
+      );
+    });
+    await this.changes.publish({ kind: 'group', groupId: id });
+    return this.getGroup(id);
+  }
+
+  async deleteGroup(id: string): Promise<void> {
+    const result = await this.dataSource.getRepository(Group).delete({ id });
+    if (!result.affected) throw new NotFoundException(`No group with id ${id}`);
+    await this.changes.publish({ kind: 'group', groupId: id });
+  }
+
+  async listMembers(groupId: string, page: PageQueryDto): Promise<UserPageDto> {
+    const group = await this.dataSource.getRepository(Group).findOneBy({ id: groupId });
+    if (!group) throw new NotFoundException(`No group with id ${groupId}`);
+    return this.listUsers({ ...page, group: group.name });
+  }
+
+  /** Idempotent: adding a member twice leaves one membership. */
+  async addMember(groupId: string, userId: string): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await this.requireGroupAndUser(tx, groupId, userId);
+      await tx
+        .createQueryBuilder()
+        .insert()
+        .into(Membership)
+        .values({ userId, groupId })
+        .orIgnore()
+        .execute();
+    });
+    await this.changes.publish({ kind: 'user', userId });
+  }
+
+  async removeMember(groupId: string, userId: string): Promise<void> {
+    await this.dataSource.transaction(async (tx) => {
+      await this.requireGroupAndUser(tx, groupId, userId);
+      const result = await tx.delete(Membership, { groupId, userId });
+      if (!result.affected) throw new NotFoundException('The user is not a member of this group');
+    });
+    await this.changes.publish({ kind: 'user', userId });
+  }
+
+  /** Group names per user id, in one query. */
+  async groupNamesOf(userIds: string[]): Promise<Map<string, string[]>> {
+    const names = new Map<string, string[]>();
+    if (userIds.length === 0) return names;
+    const rows: { user_id: string; name: string }[] = await this.dataSource.query(
+      `SELECT m.user_id, g.name FROM memberships m JOIN groups g ON g.id = m.group_id
+        WHERE m.user_id = ANY($1) ORDER BY lower(g.name)`,
+      [userIds],
+    );
+    for (const row of rows) names.set(row.user_id, [...(names.get(row.user_id) ?? []), row.name]);
+    return names;
+  }
+
+  private async memberCounts(groupIds: string[]): Promise<Map<string, number>> {
+    if (groupIds.length === 0) return new Map();
+    const rows: { group_id: string; count: string }[] = await this.dataSource.query(
+      'SELECT group_id, count(*) AS count FROM memberships WHERE group_id = ANY($1) GROUP BY group_id',
+      [groupIds],
+    );
+    return new Map(rows.map((r) => [r.group_id, Number(r.count)]));
+  }
+
+  private async groupsByName(tx: EntityManager, names: string[]): Promise<Group[]> {
+    const unique = [...new Set(names.map((n) => n.toLowerCase()))];
+    if (unique.length === 0) return [];
+    const groups = await tx
+      .createQueryBuilder(Group, 'g')
+      .where('lower(g.name) IN (:...names)', { names: unique })
+      .getMany();
+    const found = new Set(groups.map((g) => g.name.toLowerCase()));
+    const missing = unique.filter((n) => !found.has(n));
+    if (missing.length > 0) {
+      throw new ProblemException(400, `No such group: ${missing.join(', ')}`, {
+        type: PROBLEM_TYPES.validation,
+        errors: missing.map(() => ({
+          pointer: '#/groups',
+          detail: 'names a group that does not exist',
+        })),
+      });
+    }
+    return groups;
+  }
+
+  private async requireGroupAndUser(tx: EntityManager, groupId: string, userId: string) {
+    if (!(await tx.existsBy(Group, { id: groupId }))) {
+      throw new NotFoundException(`No group with id ${groupId}`);
+    }
+    if (!(await tx.existsBy(User, { id: userId }))) {
+      throw new NotFoundException(`No user with id ${userId}`);
+    }
+  }
+
+  private async assertUsernameFree(tx: EntityManager, username: string) {
+    const taken = await tx
+      .createQueryBuilder(User, 'u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getExists();
+    if (taken) throw new ConflictException(`The username "${username}" is taken`);
+  }
+
+  private async assertEmailFree(tx: EntityManager, email: string) {
+    const taken = await tx
+      .createQueryBuilder(User, 'u')
+      .where('lower(u.email) = lower(:email)', { email })
+      .getExists();
+    if (taken) throw new ConflictException(`Another user has the email "${email}"`);
+  }
+
+  private async assertGroupNameFree(tx: EntityManager, name: string) {
+    const taken = await tx
+      .createQueryBuilder(Group, 'g')
+      .where('lower(g.name) = lower(:name)', { name })
+      .getExists();
+    if (taken) throw new ConflictException(`A group named "${name}" exists`);
+  }
+}
+
+function toUserDto(user: User, groups: string[]): UserDto {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    displayName: user.displayName,
+    disabled: user.disabled,
+    groups,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}
+
+function toGroupDto(group: Group, memberCount: number): GroupDto {
+  return {
+    id: group.id,
+    name: group.name,
+    description: group.description,
+    memberCount,
+    createdAt: group.createdAt.toISOString(),
+    updatedAt: group.updatedAt.toISOString(),
+  };
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

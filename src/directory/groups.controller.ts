@@ -1,0 +1,112 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+} from '@nestjs/swagger';
+import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
+import { PageQueryDto } from '../common/pagination.js';
+import {
+  CreateGroupDto,
+  GroupDto,
+  GroupPageDto,
+  UpdateGroupDto,
+  UserPageDto,
+} from './directory.dto.js';
+import { DirectoryService } from './directory.service.js';
+
+@Controller('v1/admin/groups')
+@AdminEndpoint('groups')
+export class GroupsController {
+  constructor(private readonly directory: DirectoryService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a group' })
+  @ApiCreatedResponse({ type: GroupDto })
+  @ApiProblems(400, 409)
+  create(@Body() body: CreateGroupDto): Promise<GroupDto> {
+    return this.directory.createGroup(body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List groups' })
+  @ApiOkResponse({ type: GroupPageDto })
+  @ApiProblems(400)
+  list(@Query() query: PageQueryDto): Promise<GroupPageDto> {
+    return this.directory.listGroups(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a group' })
+  @ApiOkResponse({ type: GroupDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<GroupDto> {
+    return this.directory.getGroup(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename or describe a group' })
+  @ApiOkResponse({ type: GroupDto })
+  @ApiProblems(400, 404, 409)
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
+    return this.directory.updateGroup(id, body);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a group and its memberships' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404)
+  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.directory.deleteGroup(id);
+  }
+
+  @Get(':id/members')
+  @ApiOperation({ summary: 'List the members of a group' })
+  @ApiOkResponse({ type: UserPageDto })
+  @ApiProblems(400, 404)
+  members(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: PageQueryDto,
+  ): Promise<UserPageDto> {
+    return this.directory.listMembers(id, query);
+  }
+
+  @Put(':id/members/:userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Add a user to a group (idempotent)' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404)
+  addMember(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('userId', ParseUUIDPipe) userId: string,
+  ): Promise<void> {
+    return this.directory.addMember(id, userId);
+  }
+
+  @Delete(':id/members/:userId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a user from a group' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404)
+  removeMember(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Param('userId', ParseUUIDPipe) userId: string,
+  ): Promise<void> {
+    return this.directory.removeMember(id, userId);
+  }
+}

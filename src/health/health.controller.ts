@@ -1,0 +1,75 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { SharedStore } from '../cache/shared-store.js';
+
+export class CheckDto {
+  @ApiProperty({ enum: ['ok', 'failing'] })
+  status: 'ok' | 'failing';
+  @ApiProperty({ required: false })
+  detail?: string;
+}
+
+export class ReadinessDto {
+  @ApiProperty({ enum: ['ok', 'failing'] })
+  status: 'ok' | 'failing';
+  @ApiProperty({ type: Object, additionalProperties: { $ref: '#/components/schemas/CheckDto' } })
+  checks: Record<string, CheckDto>;
+}
+
+const CHECK_TIMEOUT_MS = 2000;
+
+@Controller()
+@ApiTags('health')
+export class HealthController {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: SharedStore,
+  ) {}
+
+  @Get('healthz')
+  @ApiOperation({ summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ type: CheckDto })
+  live(): CheckDto {
+    return { status: 'ok' };
+  }
+
+  @Get('readyz')
+  @ApiOperation({ summary: 'Readiness: the database and the cache answer' })
+  @ApiOkResponse({ type: ReadinessDto })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto })
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {
+    const [database, cache] = await Promise.all([
+      check(() => this.dataSource.query('SELECT 1')),
+      check(() => this.store.ping()),
+    ]);
+    const status = database.status === 'ok' && cache.status === 'ok' ? 'ok' : 'failing';
+    if (status !== 'ok') void reply.status(503);
+    return { status, checks: { database, cache } };
+  }
+}
+
+async function check(probe: () => Promise<unknown>): Promise<CheckDto> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+      CHECK_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([probe(), timeout]);
+    return { status: 'ok' };
+  } catch (error) {
+    return { status: 'failing', detail: (error as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}

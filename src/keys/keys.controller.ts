@@ -1,0 +1,101 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+} from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
+import { CurrentPrincipal } from '../auth/principal.decorator.js';
+import { ApiProblems } from '../common/api-problems.decorator.js';
+import { User } from '../directory/user.entity.js';
+import type { Principal } from '../keys/api-key-authenticator.js';
+import { CreatedKeyDto, CreateKeyDto, KeyDto, KeyPageDto, ListKeysQueryDto } from './keys.dto.js';
+import { KeysService } from './keys.service.js';
+
+@Controller('v1/admin/keys')
+@AdminEndpoint('keys')
+export class KeysController {
+  constructor(
+    private readonly keys: KeysService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create a key for any user',
+    description: 'The response holds the key itself, once: it is stored only as a hash.',
+  })
+  @ApiCreatedResponse({ type: CreatedKeyDto })
+  @ApiProblems(400, 404)
+  async create(
+    @Body() body: CreateKeyDto,
+    @CurrentPrincipal() caller: Principal,
+  ): Promise<CreatedKeyDto> {
+    return this.keys.create({
+      ownerId: await this.ownerId(body),
+      name: body.name,
+      description: body.description,
+      type: body.type,
+      expiresIn: body.expiresIn,
+      createdById: caller.userId,
+    });
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List keys, by owner and state' })
+  @ApiOkResponse({ type: KeyPageDto })
+  @ApiProblems(400)
+  list(@Query() query: ListKeysQueryDto): Promise<KeyPageDto> {
+    return this.keys.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a key (never the key itself)' })
+  @ApiOkResponse({ type: KeyDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<KeyDto> {
+    return this.keys.get(id);
+  }
+
+  @Post(':id/revoke')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a key (idempotent); every instance refuses it from then on' })
+  @ApiOkResponse({ type: KeyDto })
+  @ApiProblems(400, 404)
+  revoke(@Param('id', ParseUUIDPipe) id: string): Promise<KeyDto> {
+    return this.keys.revoke(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a key' })
+  @ApiNoContentResponse()
+  @ApiProblems(400, 404)
+  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    return this.keys.delete(id);
+  }
+
+  private async ownerId(body: CreateKeyDto): Promise<string> {
+    if (body.userId !== undefined) return body.userId;
+    const owner = await this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username: body.username })
+      .getOne();
+    if (!owner) throw new NotFoundException(`No user named "${body.username}"`);
+    return owner.id;
+  }
+}

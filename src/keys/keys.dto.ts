@@ -1,0 +1,134 @@
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import {
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { PageMetaDto, PageQueryDto } from '../common/pagination.js';
+import { USERNAME_PATTERN } from '../directory/directory.dto.js';
+import { API_KEY_TYPES, type ApiKeyType } from './api-key.entity.js';
+import { LIFETIME_DESCRIPTION, LIFETIME_PATTERN } from './key-lifetime.js';
+
+export const KEY_STATES = ['active', 'expired', 'revoked'] as const;
+export type KeyState = (typeof KEY_STATES)[number];
+
+const EXPIRES_IN_PATTERN = new RegExp(`^(never|${LIFETIME_PATTERN.source.slice(1, -1)})$`);
+
+export class CreateKeyDto {
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'The owner, by id (give this or `username`)',
+  })
+  @ValidateIf((dto: CreateKeyDto) => dto.username === undefined || dto.userId !== undefined)
+  @IsUUID('all', { message: 'must be a UUID (or give username instead)' })
+  userId?: string;
+
+  @ApiPropertyOptional({
+    example: 'alice',
+    description: 'The owner, by username (give this or `userId`)',
+  })
+  @ValidateIf((dto: CreateKeyDto) => dto.username !== undefined)
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'is not a valid username' })
+  username?: string;
+
+  @ApiProperty({ example: 'ci-deploy', description: 'What the key is for' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  name: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  description?: string | null;
+
+  @ApiProperty({
+    enum: API_KEY_TYPES,
+    description:
+      '`bearer`: sent as `Authorization: Bearer <key>`; `basic`: sent as Basic `username:key`',
+  })
+  @IsIn(API_KEY_TYPES)
+  type: ApiKeyType;
+
+  @ApiProperty({
+    example: '90 days',
+    description: `How long the key stays valid: "never", or ${LIFETIME_DESCRIPTION.toLowerCase()}. Bounded by the maxKeyLifetime setting.`,
+  })
+  @IsString()
+  @Matches(EXPIRES_IN_PATTERN, {
+    message: `must be "never" or ${LIFETIME_DESCRIPTION.toLowerCase()}`,
+  })
+  expiresIn: string;
+}
+
+export class KeyDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+  @ApiProperty({
+    example: 'Xk3f9QaZ',
+    description: 'Public id, embedded in the key after its prefix',
+  })
+  keyId: string;
+  @ApiProperty()
+  name: string;
+  @ApiProperty({ type: String, nullable: true })
+  description: string | null;
+  @ApiProperty({ enum: API_KEY_TYPES })
+  type: ApiKeyType;
+  @ApiProperty({ enum: KEY_STATES })
+  state: KeyState;
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+  @ApiProperty()
+  username: string;
+  @ApiProperty({ format: 'uuid', type: String, nullable: true })
+  createdById: string | null;
+  @ApiProperty({ format: 'date-time' })
+  createdAt: string;
+  @ApiProperty({
+    format: 'date-time',
+    type: String,
+    nullable: true,
+    description: 'null: never expires',
+  })
+  expiresAt: string | null;
+  @ApiProperty({ format: 'date-time', type: String, nullable: true })
+  lastUsedAt: string | null;
+  @ApiProperty({ format: 'date-time', type: String, nullable: true })
+  revokedAt: string | null;
+}
+
+export class CreatedKeyDto extends KeyDto {
+  @ApiProperty({
+    example: 'pcl_Xk3f9QaZ0123456789abcdefghijABCDEFGHIJ1a2B3c',
+    description:
+      'The key itself. Shown in this response only: it is stored as a hash and cannot be shown again.',
+  })
+  key: string;
+}
+
+export class KeyPageDto extends PageMetaDto {
+  @ApiProperty({ type: [KeyDto] })
+  items: KeyDto[];
+}
+
+class KeyFilterDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'Only keys of this owner' })
+  @IsOptional()
+  @IsUUID('all')
+  userId?: string;
+
+  @ApiPropertyOptional({ enum: KEY_STATES })
+  @IsOptional()
+  @IsIn(KEY_STATES)
+  state?: KeyState;
+}
+
+export class ListKeysQueryDto extends IntersectionType(PageQueryDto, KeyFilterDto) {}

@@ -1,0 +1,177 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ChangeFeed } from '../cache/change-feed.js';
+import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import { KeyHasher } from '../crypto/key-hasher.js';
+import { User } from '../directory/user.entity.js';
+import { SettingsService } from '../settings/settings.service.js';
+import { ApiKey, type ApiKeyType } from './api-key.entity.js';
+import { generateKey } from './key-format.js';
+import { addLifetime, parseLifetime } from './key-lifetime.js';
+import type { CreatedKeyDto, KeyDto, KeyPageDto, KeyState, ListKeysQueryDto } from './keys.dto.js';
+
+export interface NewKey {
+  ownerId: string;
+  name: string;
+  description?: string | null;
+  type: ApiKeyType;
+  /** "never" or a lifetime such as "90 days". */
+  expiresIn: string;
+  createdById: string | null;
+}
+
+type KeyWithOwner = ApiKey & { owner: User };
+
+/** Issues, lists, revokes and deletes API keys. The plaintext leaves only through `create`. */
+@Injectable()
+export class KeysService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly hasher: KeyHasher,
+    private readonly settings: SettingsService,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async create(
+    input: NewKey,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<CreatedKeyDto> {
+    const expiresAt = this.expiryFor(input.expiresIn, new Date());
+    const owner = await manager.findOneBy(User, { id: input.ownerId });
+    if (!owner) throw new NotFoundException(`No user with id ${input.ownerId}`);
+    const { plaintext, keyId } = generateKey();
+    const key = manager.create(ApiKey, {
+      id: randomUUID(),
+      keyId,
+      hash: this.hasher.hash(plaintext),
+      type: input.type,
+      ownerId: owner.id,
+      name: input.name,
+      description: input.description ?? null,
+      createdById: input.createdById,
+      expiresAt,
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    await manager.insert(ApiKey, key);
+    const stored = await manager.findOneOrFail(ApiKey, {
+      where: { id: key.id },
+      relations: { owner: true },
+    });
+    return { ...toKeyDto(stored as KeyWithOwner), key: plaintext };
+  }
+
+  async list(query: ListKeysQueryDto): Promise<KeyPageDto> {
+    const qb = this.dataSource
+      .getRepository(ApiKey)
+      .createQueryBuilder('k')
+      .innerJoinAndSelect('k.owner', 'owner');
+    if (query.userId !== undefined) qb.andWhere('k.owner_id = :userId', { userId: query.userId });
+    if (query.state === 'revoked') qb.andWhere('k.revoked_at IS NOT NULL');
+    if (query.state === 'expired') {
+      qb.andWhere('k.revoked_at IS NULL AND k.expires_at IS NOT NULL AND k.expires_at <= now()');
+    }
+    if (query.state === 'active') {
+      qb.andWhere('k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())');
+    }
+    const [keys, total] = await qb
+      .orderBy('k.created_at', 'DESC')
+      .addOrderBy('k.id')
+      .take(query.limit)
+      .skip(query.offset)
+      .getManyAndCount();
+    return {
+      items: keys.map((k) => toKeyDto(k as KeyWithOwner)),
+      total,
+      limit: query.limit,
+      offset: query.offset,
+    };
+  }
+
+  async get(id: string): Promise<KeyDto> {
+    return toKeyDto(await this.find(id));
+  }
+
+  /** Idempotent: revoking a revoked key leaves its first revocation time. */
+  async revoke(id: string): Promise<KeyDto> {
+    const key = await this.find(id);
+    if (key.revokedAt === null) {
+      await this.dataSource
+        .getRepository(ApiKey)
+        .createQueryBuilder()
+        .update()
+        .set({ revokedAt: () => 'now()' })
+        .where('id = :id AND revoked_at IS NULL', { id })
+        .execute();
+      await this.changes.publish({ kind: 'key', keyId: key.keyId, ownerId: key.ownerId });
+    }
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    const key = await this.find(id);
+    await this.dataSource.getRepository(ApiKey).delete({ id });
+    await this.changes.publish({ kind: 'key', keyId: key.keyId, ownerId: key.ownerId });
+  }
+
+  /** The expiry for "never" or a lifetime, refused when it lies beyond the maximum lifetime. */
+  private expiryFor(expiresIn: string, now: Date): Date | null {
+    const max = this.settings.current().maxKeyLifetime;
+    const maxLifetime = max === null ? undefined : parseLifetime(max);
+    const refuse = (detail: string) =>
+      new ProblemException(400, detail, {
+        type: PROBLEM_TYPES.keyLifetime,
+        title: 'Key lifetime exceeds the maximum',
+        errors: [{ pointer: '#/expiresIn', detail: `must be at most ${max}` }],
+      });
+    if (expiresIn.trim().toLowerCase() === 'never') {
+      if (maxLifetime) throw refuse(`Keys must expire: the maximum key lifetime is ${max}`);
+      return null;
+    }
+    const lifetime = parseLifetime(expiresIn);
+    if (lifetime === undefined) {
+      throw new ProblemException(400, 'expiresIn is longer than 100 years', {
+        type: PROBLEM_TYPES.validation,
+        errors: [{ pointer: '#/expiresIn', detail: 'must be at most 100 years' }],
+      });
+    }
+    const expiresAt = addLifetime(now, lifetime);
+    if (maxLifetime && expiresAt.getTime() > addLifetime(now, maxLifetime).getTime()) {
+      throw refuse(`A key may live at most ${max}; "${expiresIn}" is longer`);
+    }
+    return expiresAt;
+  }
+
+  private async find(id: string): Promise<KeyWithOwner> {
+    const key = await this.dataSource
+      .getRepository(ApiKey)
+      .findOne({ where: { id }, relations: { owner: true } });
+    if (!key) throw new NotFoundException(`No key with id ${id}`);
+    return key as KeyWithOwner;
+  }
+}
+
+export function keyState(key: Pick<ApiKey, 'revokedAt' | 'expiresAt'>, now = new Date()): KeyState {
+  if (key.revokedAt !== null) return 'revoked';
+  if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) return 'expired';
+  return 'active';
+}
+
+function toKeyDto(key: KeyWithOwner): KeyDto {
+  return {
+    id: key.id,
+    keyId: key.keyId,
+    name: key.name,
+    description: key.description,
+    type: key.type,
+    state: keyState(key),
+    userId: key.ownerId,
+    username: key.owner.username,
+    createdById: key.createdById,
+    createdAt: key.createdAt.toISOString(),
+    expiresAt: key.expiresAt?.toISOString() ?? null,
+    lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
+    revokedAt: key.revokedAt?.toISOString() ?? null,
+  };
+}

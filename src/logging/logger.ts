@@ -1,0 +1,53 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger } from 'pino';
+import type { AppConfig } from '../config/app-config.js';
+
+export type { Logger };
+
+/**
+ * The one structured (JSON) logger. Authorization-bearing fields are redacted as a second line of
+ * defence; the first is that no code logs a credential at all.
+ */
+export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): Logger {
+  const destination = pino.destination({
+    dest: config.logFile ?? 1,
+    sync: config.logFile !== undefined,
+    mkdir: true,
+  });
+  return pino(
+    {
+      level: config.logLevel,
+      base: { service: 'portcullis' },
+      redact: {
+        paths: ['*.authorization', '*.headers.authorization', '*.token', '*.key', '*.secret'],
+        censor: '[redacted]',
+      },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+/** Routes NestJS's own messages into the structured logger. */
+export class NestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, stack?: string, context?: string): void {
+    this.logger.error({ context, stack }, String(message));
+  }
+  warn(message: unknown, context?: string): void {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string): void {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string): void {
+    this.logger.trace({ context }, String(message));
+  }
+}
+
+/** The DI token for the pino logger. */
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { startControlSocket } from './bootstrap/control-socket.js';
+import { BootstrapRefusedError, createFirstAdmin, hasAdmin } from './bootstrap/first-admin.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { createLogger } from './logging/logger.js';
+import { openRuntime, type Runtime } from './runtime.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config);
+  const runtime = await openRuntime(config, logger);
+  await bootstrapFromEnvironment(runtime);
+  const app = await createApp(runtime);
+  const controlSocket: Server | undefined =
+    config.databaseUrl === undefined ? await startControlSocket(runtime) : undefined;
+
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info(
+    {
+      url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+      database:
+        config.databaseUrl === undefined ? `embedded (PGlite in ${config.dataDir})` : 'postgresql',
+      cache: runtime.store.kind === 'redis' ? 'redis' : 'in-process (no REDIS_URL)',
+    },
+    'Portcullis is listening',
+  );
+  if (!(await hasAdmin(runtime.dataSource, config.adminGroup))) {
+    logger.warn(
+      'No admin exists yet. Create the first one (its key is printed once): ' +
+        'npm run cli -- bootstrap-admin --username admin',
+    );
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Shutting down');
+    controlSocket?.close();
+    await app.close();
+    await runtime.close();
+    logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** PORTCULLIS_BOOTSTRAP_ADMIN(_KEY): create the first admin with a known key, for automation. */
+async function bootstrapFromEnvironment(runtime: Runtime): Promise<void> {
+  const request = runtime.config.bootstrapAdmin;
+  if (request === undefined) return;
+  if (await hasAdmin(runtime.dataSource, runtime.config.adminGroup)) {
+    runtime.logger.info('An admin exists; PORTCULLIS_BOOTSTRAP_ADMIN is ignored');
+    return;
+  }
+  try {
+    const admin = await createFirstAdmin(
+      runtime.dataSource,
+      runtime.hasher,
+      runtime.config.adminGroup,
+      request,
+    );
+    runtime.logger.info(
+      { username: admin.username, keyId: admin.keyId },
+      'Created the first admin from PORTCULLIS_BOOTSTRAP_ADMIN',
+    );
+  } catch (error) {
+    if (!(error instanceof BootstrapRefusedError)) throw error;
+    runtime.logger.fatal(error.message);
+    await runtime.close();
+    process.exit(1);
+  }
+}
+
+await main();

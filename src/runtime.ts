@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import type { AppConfig } from './config/app-config.js';
+import { InProcessBus, InProcessStore } from './cache/in-process-store.js';
+import { RedisBus, RedisStore } from './cache/redis-store.js';
+import type { MessageBus, SharedStore } from './cache/shared-store.js';
+import { KeyHasher } from './crypto/key-hasher.js';
+import { resolveServerSecret } from './crypto/server-secret.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { EmbeddedDatabase } from './database/embedded-database.js';
+import { runMigrations } from './database/migrate.js';
+import type { Logger } from './logging/logger.js';
+
+/**
+ * The process-wide resources that live outside NestJS's container: opened once at start (by the
+ * service, the CLI and the tests alike) and closed once at the end.
+ */
+export interface Runtime {
+  config: AppConfig;
+  logger: Logger;
+  hasher: KeyHasher;
+  dataSource: DataSource;
+  store: SharedStore;
+  bus: MessageBus;
+  embedded: EmbeddedDatabase | undefined;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Run pending migrations after connecting (the service and tests do; `migrate` does it itself). */
+  migrate?: boolean;
+  /** Open the shared store and bus (the CLI needs only the database). */
+  withCache?: boolean;
+}
+
+export async function openRuntime(
+  config: AppConfig,
+  logger: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const { migrate = true, withCache = true } = options;
+  const secret = resolveServerSecret(config);
+  if (secret.source === 'generated') {
+    logger.warn(
+      { dataDir: config.dataDir },
+      'Generated a server secret in the data directory; back it up: stored keys cannot be checked without it',
+    );
+  }
+  const embedded =
+    config.databaseUrl === undefined ? await EmbeddedDatabase.open(config.dataDir) : undefined;
+  const dataSource = new DataSource(dataSourceOptions(config, embedded));
+  try {
+    await dataSource.initialize();
+    if (migrate) {
+      const applied = await runMigrations(dataSource, embedded === undefined);
+      if (applied.length > 0) {
+        logger.info({ migrations: applied.map((m) => m.name) }, 'Applied database migrations');
+      }
+    }
+  } catch (error) {
+    if (dataSource.isInitialized) await dataSource.destroy();
+    await embedded?.close();
+    throw error;
+  }
+
+  const store: SharedStore =
+    withCache && config.redisUrl
+      ? new RedisStore(config.redisUrl, config.redisKeyPrefix, logger)
+      : new InProcessStore();
+  const bus: MessageBus =
+    withCache && config.redisUrl
+      ? new RedisBus(config.redisUrl, config.redisKeyPrefix, logger)
+      : new InProcessBus();
+
+  return {
+    config,
+    logger,
+    hasher: new KeyHasher(secret.value),
+    dataSource,
+    store,
+    bus,
+    embedded,
+    async close() {
+      await Promise.allSettled([store.close(), bus.close()]);
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  ValidateIf,
+  Validate,
+  type ValidatorConstraintInterface,
+  ValidatorConstraint,
+} from 'class-validator';
+import { isIpOrCidr } from '../common/ip-range.js';
+import { LIFETIME_DESCRIPTION, LIFETIME_PATTERN } from '../keys/key-lifetime.js';
+import { IDENTITY_HEADER_STYLES, type IdentityHeaderStyle } from './settings.entity.js';
+
+@ValidatorConstraint({ name: 'ipOrCidr' })
+export class IpOrCidrConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && isIpOrCidr(value);
+  }
+  defaultMessage(): string {
+    return 'must contain only IP addresses or CIDR ranges (for example 10.0.0.0/8 or ::1)';
+  }
+}
+
+export class SettingsDto {
+  @ApiProperty({ description: 'Increases with every change' })
+  version: number;
+
+  @ApiProperty({ description: 'Off: every request passes unchecked, with a warning in the log' })
+  enabled: boolean;
+
+  @ApiProperty({ description: 'Refuse Basic credentials that are not Portcullis basic keys' })
+  disablePasswordBasicAuth: boolean;
+
+  @ApiProperty({ description: 'Let users create and revoke their own keys' })
+  allowSelfServiceKeys: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '90 days',
+    description: `Longest lifetime a key may be given; null for no limit. ${LIFETIME_DESCRIPTION}`,
+  })
+  maxKeyLifetime: string | null;
+
+  @ApiProperty({
+    type: [String],
+    example: ['10.0.0.0/8'],
+    description: 'Proxies whose X-Forwarded-For is believed',
+  })
+  trustedProxies: string[];
+
+  @ApiProperty({
+    enum: IDENTITY_HEADER_STYLES,
+    description: 'Which headers carry the identity upstream',
+  })
+  identityHeaderStyle: IdentityHeaderStyle;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: string;
+}
+
+export class UpdateSettingsDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  disablePasswordBasicAuth?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  allowSelfServiceKeys?: boolean;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '90 days',
+    description: LIFETIME_DESCRIPTION,
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsString()
+  @Matches(LIFETIME_PATTERN, { message: `must be null or ${LIFETIME_DESCRIPTION.toLowerCase()}` })
+  maxKeyLifetime?: string | null;
+
+  @ApiPropertyOptional({ type: [String], example: ['10.0.0.0/8', '::1'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @Validate(IpOrCidrConstraint, { each: true })
+  trustedProxies?: string[];
+
+  @ApiPropertyOptional({ enum: IDENTITY_HEADER_STYLES })
+  @IsOptional()
+  @IsIn(IDENTITY_HEADER_STYLES)
+  identityHeaderStyle?: IdentityHeaderStyle;
+}

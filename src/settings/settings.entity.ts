@@ -1,0 +1,39 @@
+import { Check, Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export const IDENTITY_HEADER_STYLES = ['x-auth', 'oauth2-proxy', 'authelia', 'kong'] as const;
+export type IdentityHeaderStyle = (typeof IDENTITY_HEADER_STYLES)[number];
+
+/** The single, versioned record of global switches. Every change bumps `version`. */
+@Entity({ name: 'settings' })
+@Check('settings_singleton_check', '"id" = 1')
+export class Settings {
+  @PrimaryColumn({ type: 'smallint' })
+  id: number;
+
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
+  /** Off: every request passes unchecked (a loud warning is logged). */
+  @Column({ type: 'boolean', default: true })
+  enabled: boolean;
+
+  @Column({ name: 'disable_password_basic_auth', type: 'boolean', default: false })
+  disablePasswordBasicAuth: boolean;
+
+  @Column({ name: 'allow_self_service_keys', type: 'boolean', default: false })
+  allowSelfServiceKeys: boolean;
+
+  /** Longest key lifetime allowed, as an interval such as "90 days"; null means unbounded. */
+  @Column({ name: 'max_key_lifetime', type: 'varchar', length: 32, nullable: true })
+  maxKeyLifetime: string | null;
+
+  /** Proxies whose X-Forwarded-For entries are believed, as addresses or CIDR ranges. */
+  @Column({ name: 'trusted_proxies', type: 'text', array: true, default: () => "'{}'" })
+  trustedProxies: string[];
+
+  @Column({ name: 'identity_header_style', type: 'varchar', length: 20, default: 'x-auth' })
+  identityHeaderStyle: IdentityHeaderStyle;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

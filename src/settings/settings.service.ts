@@ -1,0 +1,99 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ChangeFeed } from '../cache/change-feed.js';
+import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import { formatLifetime, parseLifetime } from '../keys/key-lifetime.js';
+import type { SettingsDto, UpdateSettingsDto } from './settings.dto.js';
+import { Settings } from './settings.entity.js';
+
+const SETTINGS_ID = 1;
+
+/**
+ * The global settings. Reads come from an in-memory snapshot (the decision path reads it on every
+ * request); every change is written with a new version and announced, and every instance reloads.
+ */
+@Injectable()
+export class SettingsService implements OnModuleInit {
+  private snapshot: Settings;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    await this.changes.subscribe((change) => {
+      if (change.kind === 'settings' && change.version > this.snapshot.version) void this.reload();
+    });
+  }
+
+  current(): Readonly<Settings> {
+    return this.snapshot;
+  }
+
+  async reload(): Promise<void> {
+    this.snapshot = await this.dataSource
+      .getRepository(Settings)
+      .findOneByOrFail({ id: SETTINGS_ID });
+  }
+
+  async update(input: UpdateSettingsDto): Promise<SettingsDto> {
+    let maxKeyLifetime = input.maxKeyLifetime;
+    if (typeof maxKeyLifetime === 'string') {
+      const lifetime = parseLifetime(maxKeyLifetime);
+      if (lifetime === undefined) {
+        throw new ProblemException(400, 'maxKeyLifetime is longer than 100 years', {
+          type: PROBLEM_TYPES.validation,
+          errors: [{ pointer: '#/maxKeyLifetime', detail: 'must be at most 100 years' }],
+        });
+      }
+      maxKeyLifetime = formatLifetime(lifetime);
+    }
+    const updated = await this.dataSource.transaction(async (tx) => {
+      await tx
+        .createQueryBuilder()
+        .update(Settings)
+        .set({
+          ...(input.enabled !== undefined && { enabled: input.enabled }),
+          ...(input.disablePasswordBasicAuth !== undefined && {
+            disablePasswordBasicAuth: input.disablePasswordBasicAuth,
+          }),
+          ...(input.allowSelfServiceKeys !== undefined && {
+            allowSelfServiceKeys: input.allowSelfServiceKeys,
+          }),
+          ...(maxKeyLifetime !== undefined && { maxKeyLifetime }),
+          ...(input.trustedProxies !== undefined && { trustedProxies: input.trustedProxies }),
+          ...(input.identityHeaderStyle !== undefined && {
+            identityHeaderStyle: input.identityHeaderStyle,
+          }),
+          version: () => 'version + 1',
+        })
+        .where('id = :id', { id: SETTINGS_ID })
+        .execute();
+      return tx.findOneByOrFail(Settings, { id: SETTINGS_ID });
+    });
+    this.snapshot = updated;
+    await this.changes.publish({ kind: 'settings', version: updated.version });
+    return toSettingsDto(updated);
+  }
+
+  /** Read from the database, not the snapshot: an admin sees a change made on another instance. */
+  async get(): Promise<SettingsDto> {
+    await this.reload();
+    return toSettingsDto(this.snapshot);
+  }
+}
+
+export function toSettingsDto(settings: Settings): SettingsDto {
+  return {
+    version: settings.version,
+    enabled: settings.enabled,
+    disablePasswordBasicAuth: settings.disablePasswordBasicAuth,
+    allowSelfServiceKeys: settings.allowSelfServiceKeys,
+    maxKeyLifetime: settings.maxKeyLifetime,
+    trustedProxies: settings.trustedProxies,
+    identityHeaderStyle: settings.identityHeaderStyle,
+    updatedAt: settings.updatedAt.toISOString(),
+  };
+}
