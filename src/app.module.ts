@@ -2,19 +2,33 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DataSource } from 'typeorm';
-import { AdminGuard, KeyAuthGuard } from './auth/admin.guard.js';
+import { EnvoyAuthzController } from './adapters/envoy-http/envoy-authz.controller.js';
+import { DecisionsController } from './adapters/json/decisions.controller.js';
+import { NginxAuthzController } from './adapters/nginx/nginx-authz.controller.js';
+import { AdminGuard, DecisionClientGuard, KeyAuthGuard } from './auth/admin.guard.js';
 import { BasicKeyStrategy, BearerKeyStrategy } from './auth/key-strategies.js';
 import { ChangeFeed } from './cache/change-feed.js';
 import { MessageBus, SharedStore } from './cache/shared-store.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
 import { AppConfig } from './config/app-config.js';
 import { KeyHasher } from './crypto/key-hasher.js';
+import { DecisionLog } from './decision/decision-log.js';
+import { DecisionPipeline } from './decision/decision-pipeline.js';
+import { AuthenticatedIsAllowed, PolicyEvaluator } from './decision/policy/policy-evaluator.js';
+import { AnonymousVerifier } from './decision/verifiers/anonymous.verifier.js';
+import { ApiKeyBasicVerifier } from './decision/verifiers/api-key-basic.verifier.js';
+import { ApiKeyBearerVerifier } from './decision/verifiers/api-key-bearer.verifier.js';
+import { CREDENTIAL_VERIFIERS } from './decision/verifiers/credential-verifier.js';
 import { DirectoryService } from './directory/directory.service.js';
 import { GroupsController } from './directory/groups.controller.js';
 import { UsersController } from './directory/users.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { ApiKeyAuthenticator } from './keys/api-key-authenticator.js';
 import { ApiKeyRepository } from './keys/api-key.repository.js';
+import { CachedApiKeyAuthenticator } from './keys/cached-api-key-authenticator.js';
+import { CredentialInvalidator } from './keys/credential-invalidator.js';
+import { KeyRecordCache } from './keys/key-record-cache.js';
+import { KeyUsageRecorder } from './keys/key-usage-recorder.js';
 import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { LOGGER } from './logging/logger.js';
@@ -38,6 +52,9 @@ export class AppModule {
         GroupsController,
         KeysController,
         SettingsController,
+        NginxAuthzController,
+        EnvoyAuthzController,
+        DecisionsController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },
@@ -56,10 +73,28 @@ export class AppModule {
         ApiKeyRepository,
         ApiKeyAuthenticator,
         KeysService,
+        KeyRecordCache,
+        CachedApiKeyAuthenticator,
+        CredentialInvalidator,
+        KeyUsageRecorder,
         BearerKeyStrategy,
         BasicKeyStrategy,
         KeyAuthGuard,
         AdminGuard,
+        DecisionClientGuard,
+        // The decision pipeline. Verifiers are tried in this order; the first that claims a
+        // credential decides what it proves.
+        ApiKeyBearerVerifier,
+        ApiKeyBasicVerifier,
+        AnonymousVerifier,
+        {
+          provide: CREDENTIAL_VERIFIERS,
+          useFactory: (...verifiers: unknown[]) => verifiers,
+          inject: [ApiKeyBearerVerifier, ApiKeyBasicVerifier, AnonymousVerifier],
+        },
+        { provide: PolicyEvaluator, useClass: AuthenticatedIsAllowed },
+        DecisionLog,
+        DecisionPipeline,
       ],
     };
   }

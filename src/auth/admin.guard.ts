@@ -19,22 +19,45 @@ export class KeyAuthGuard extends AuthGuard(['portcullis-bearer', 'portcullis-ba
   }
 }
 
-/** A valid key whose owner belongs to the admins group (ADMIN_GROUP). */
-@Injectable()
-export class AdminGuard extends KeyAuthGuard {
-  constructor(private readonly config: AppConfig) {
-    super();
-  }
+/** A valid key whose owner belongs to one of some groups (named in the refusal). */
+abstract class GroupMemberGuard extends KeyAuthGuard {
+  protected abstract groups(): string[];
+  protected abstract purpose: string;
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
     const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
-    const adminGroup = this.config.adminGroup.toLowerCase();
-    if (!principal.groups.some((g) => g.toLowerCase() === adminGroup)) {
-      throw new ForbiddenException(
-        `Only members of the "${this.config.adminGroup}" group may use the admin API`,
-      );
+    const allowed = new Set(this.groups().map((g) => g.toLowerCase()));
+    if (!principal.groups.some((g) => allowed.has(g.toLowerCase()))) {
+      const names = this.groups()
+        .map((g) => `"${g}"`)
+        .join(' or ');
+      throw new ForbiddenException(`Only members of ${names} may ${this.purpose}`);
     }
     return true;
+  }
+}
+
+/** Members of the admins group (ADMIN_GROUP). */
+@Injectable()
+export class AdminGuard extends GroupMemberGuard {
+  protected purpose = 'use the admin API';
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+  protected groups(): string[] {
+    return [this.config.adminGroup];
+  }
+}
+
+/** Members of the decision clients group (DECISION_CLIENTS_GROUP), and admins. */
+@Injectable()
+export class DecisionClientGuard extends GroupMemberGuard {
+  protected purpose = 'ask for decisions';
+  constructor(private readonly config: AppConfig) {
+    super();
+  }
+  protected groups(): string[] {
+    return [this.config.decisionClientsGroup, this.config.adminGroup];
   }
 }

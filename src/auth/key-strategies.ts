@@ -8,6 +8,7 @@ import {
   type KeyDenialReason,
   type Principal,
 } from '../keys/api-key-authenticator.js';
+import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
 
 const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
   malformed_credential: 'The credential is not a well-formed Portcullis key',
@@ -20,8 +21,11 @@ const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
   username_mismatch: 'The username and key do not match',
 };
 
-function principalOf(check: KeyCheck): Principal {
-  if (check.ok) return check.principal;
+function principalOf(check: KeyCheck, usage: KeyUsageRecorder): Principal {
+  if (check.ok) {
+    usage.record(check.identity.credential.id);
+    return check.identity;
+  }
   const detail = DENIAL_DETAILS[check.reason];
   throw check.reason === 'user_disabled'
     ? new ForbiddenException(detail)
@@ -31,23 +35,29 @@ function principalOf(check: KeyCheck): Principal {
 /** Portcullis bearer keys on the admin and self-service APIs (`Authorization: Bearer <key>`). */
 @Injectable()
 export class BearerKeyStrategy extends PassportStrategy(BearerStrategy, 'portcullis-bearer') {
-  constructor(private readonly authenticator: ApiKeyAuthenticator) {
+  constructor(
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly usage: KeyUsageRecorder,
+  ) {
     super();
   }
 
   async validate(token: string): Promise<Principal> {
-    return principalOf(await this.authenticator.bearer(token));
+    return principalOf(await this.authenticator.bearer(token), this.usage);
   }
 }
 
 /** Portcullis basic keys on the admin and self-service APIs (Basic `username:key`). */
 @Injectable()
 export class BasicKeyStrategy extends PassportStrategy(BasicStrategy, 'portcullis-basic') {
-  constructor(private readonly authenticator: ApiKeyAuthenticator) {
+  constructor(
+    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly usage: KeyUsageRecorder,
+  ) {
     super();
   }
 
   async validate(username: string, key: string): Promise<Principal> {
-    return principalOf(await this.authenticator.basic(username, key));
+    return principalOf(await this.authenticator.basic(username, key), this.usage);
   }
 }

@@ -5,9 +5,8 @@ import { MessageBus } from './shared-store.js';
 /** A change that may turn an allow into a deny somewhere; every instance hears of it. */
 export type Change =
   | { kind: 'settings'; version: number }
-  | { kind: 'user'; userId: string }
-  | { kind: 'group'; groupId: string }
-  | { kind: 'key'; keyId: string; ownerId: string };
+  /** Cached records of these keys are stale (the key, its owner or the owner's groups changed). */
+  | { kind: 'keys'; keyIds: string[] };
 
 const CHANNEL = 'changes';
 

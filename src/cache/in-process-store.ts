@@ -15,6 +15,13 @@ export class InProcessStore extends SharedStore {
   async delete(keys: string[]): Promise<void> {
     for (const key of keys) this.entries.delete(key);
   }
+  async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
+    if (!this.entries.has(marker)) this.entries.set(key, value, { ttl: ttlMs });
+  }
+  async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void> {
+    for (const key of keys) this.entries.delete(key);
+    for (const marker of markers) this.entries.set(marker, '1', { ttl: markerTtlMs });
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {
     this.entries.clear();
@@ -24,6 +31,7 @@ export class InProcessStore extends SharedStore {
 /** The MessageBus for a single instance without Redis: delivers to this process's handlers. */
 export class InProcessBus extends MessageBus {
   readonly kind = 'in-process';
+  readonly live = true;
   private readonly handlers = new Map<string, ((message: string) => void)[]>();
 
   async publish(channel: string, message: string): Promise<void> {
@@ -33,6 +41,7 @@ export class InProcessBus extends MessageBus {
   async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
   }
+  onLost(): void {}
   async close(): Promise<void> {
     this.handlers.clear();
   }

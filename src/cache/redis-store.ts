@@ -45,6 +45,22 @@ export class RedisStore extends SharedStore {
   async delete(keys: string[]): Promise<void> {
     if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
   }
+  async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.eval(
+      "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end",
+      2,
+      this.prefix + key,
+      this.prefix + marker,
+      value,
+      Math.max(1, Math.ceil(ttlMs)),
+    );
+  }
+  async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void> {
+    const multi = this.redis.multi();
+    if (keys.length > 0) multi.del(...keys.map((k) => this.prefix + k));
+    for (const marker of markers) multi.set(this.prefix + marker, '1', 'PX', markerTtlMs);
+    await multi.exec();
+  }
   async ping(): Promise<void> {
     await this.redis.ping();
   }
@@ -58,6 +74,8 @@ export class RedisBus extends MessageBus {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, ((message: string) => void)[]>();
+  private readonly lostHandlers: (() => void)[] = [];
+  private subscribed = false;
 
   constructor(
     url: string,
@@ -73,6 +91,23 @@ export class RedisBus extends MessageBus {
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);
     });
+    this.subscriber.on('close', () => {
+      if (!this.subscribed) return;
+      this.subscribed = false;
+      for (const handler of this.lostHandlers) handler();
+    });
+    // ioredis re-subscribes before it reports 'ready' again.
+    this.subscriber.on('ready', () => {
+      this.subscribed = this.handlers.size > 0;
+    });
+  }
+
+  get live(): boolean {
+    return this.subscribed && this.subscriber.status === 'ready';
+  }
+
+  onLost(handler: () => void): void {
+    this.lostHandlers.push(handler);
   }
 
   async publish(channel: string, message: string): Promise<void> {
@@ -83,6 +118,7 @@ export class RedisBus extends MessageBus {
     const existing = this.handlers.get(full);
     this.handlers.set(full, [...(existing ?? []), handler]);
     if (existing === undefined) await this.subscriber.subscribe(full);
+    this.subscribed = true;
   }
   async close(): Promise<void> {
     this.publisher.disconnect();

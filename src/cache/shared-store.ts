@@ -7,6 +7,18 @@ export abstract class SharedStore {
   abstract get(key: string): Promise<string | undefined>;
   abstract set(key: string, value: string, ttlMs: number): Promise<void>;
   abstract delete(keys: string[]): Promise<void>;
+  /**
+   * Sets key unless `marker` exists: a cache fill that started before an invalidation (which sets
+   * the marker) must not write back what it read.
+   */
+  abstract setUnlessMarked(
+    key: string,
+    marker: string,
+    value: string,
+    ttlMs: number,
+  ): Promise<void>;
+  /** Deletes keys and sets their markers for markerTtlMs, atomically. */
+  abstract deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void>;
   /** Resolves when the store answers; rejects otherwise (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
@@ -18,5 +30,11 @@ export abstract class MessageBus {
   abstract publish(channel: string, message: string): Promise<void>;
   /** Registers a handler; messages published by this instance are delivered to it too. */
   abstract subscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /**
+   * True while messages are being received. While false, this instance may miss invalidations, so
+   * nothing it holds in process may be trusted; `onLost` handlers run when it becomes false.
+   */
+  abstract readonly live: boolean;
+  abstract onLost(handler: () => void): void;
   abstract close(): Promise<void>;
 }

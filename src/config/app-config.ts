@@ -18,12 +18,39 @@ export class AppConfig {
   readonly logLevel: LogLevel;
   readonly logFile: string | undefined;
   readonly bootstrapAdmin: { username: string; key: string } | undefined;
+  /** Members may call the JSON decision API (admins may too). */
+  readonly decisionClientsGroup: string;
+  /** Members may call RFC 7662 introspection with their own key (admins may too). */
+  readonly introspectorsGroup: string;
+  /** Port of the Envoy ext_authz gRPC server; undefined when disabled. */
+  readonly grpcPort: number | undefined;
+  /** Public base URL of this service: the `iss` of introspection answers. */
+  readonly publicUrl: string | undefined;
+  /** The realm named in WWW-Authenticate challenges. */
+  readonly realm: string;
+  readonly cache: CacheConfig;
+  readonly lastUsedFlushMs: number;
+  /** Which decisions are logged: all, denials only, or none. */
+  readonly decisionLog: DecisionLogMode;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
     Object.freeze(this);
   }
 }
+
+export interface CacheConfig {
+  /** In-process tier: entries kept (0 disables the tier) and their time to live. */
+  localMaxEntries: number;
+  localTtlMs: number;
+  /** Shared (Redis) tier time to live; 0 disables the tier. */
+  sharedTtlMs: number;
+  /** How long "no such credential" is remembered, so floods of bad keys stay off the database. */
+  negativeTtlMs: number;
+}
+
+export const DECISION_LOG_MODES = ['all', 'denials', 'none'] as const;
+export type DecisionLogMode = (typeof DECISION_LOG_MODES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -111,6 +138,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const grpcPortRaw = read('GRPC_PORT');
+  const grpcPort = grpcPortRaw === 'off' ? undefined : integer('GRPC_PORT', 9090, 0, 65535);
+  const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
+  const decisionLog = (read('DECISION_LOG') ?? 'all') as DecisionLogMode;
+  if (!DECISION_LOG_MODES.includes(decisionLog)) {
+    problems.push(
+      `DECISION_LOG: must be one of ${DECISION_LOG_MODES.join(', ')}, got "${decisionLog}"`,
+    );
+  }
+  const cache: CacheConfig = {
+    localMaxEntries: integer('LOCAL_CACHE_MAX_ENTRIES', 50_000, 0, 10_000_000),
+    localTtlMs: integer('LOCAL_CACHE_TTL_SECONDS', 60, 1, 86_400) * 1000,
+    sharedTtlMs: integer('SHARED_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
+    negativeTtlMs: integer('NEGATIVE_CACHE_TTL_SECONDS', 30, 0, 3600) * 1000,
+  };
+  const lastUsedFlushMs = integer('LAST_USED_FLUSH_SECONDS', 10, 1, 3600) * 1000;
+
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
     nodeEnv,
@@ -129,5 +173,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bootstrapUsername !== undefined && bootstrapKey !== undefined
         ? { username: bootstrapUsername, key: bootstrapKey }
         : undefined,
+    decisionClientsGroup: read('DECISION_CLIENTS_GROUP') ?? 'portcullis-decision-clients',
+    introspectorsGroup: read('INTROSPECTORS_GROUP') ?? 'portcullis-introspectors',
+    grpcPort,
+    publicUrl,
+    realm: read('AUTH_REALM') ?? 'portcullis',
+    cache,
+    lastUsedFlushMs,
+    decisionLog,
   });
 }

@@ -31,7 +31,10 @@ export class DataDirLock {
         const fd = openSync(path, 'wx', 0o600);
         writeSync(fd, String(process.pid));
         closeSync(fd);
-        return new DataDirLock(path);
+        const lock = new DataDirLock(path);
+        // Released however the process ends, so a crash does not leave the directory locked.
+        process.once('exit', () => lock.release());
+        return lock;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const owner = Number(readFileSync(path, 'utf8').trim());

@@ -1,8 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ChangeFeed } from '../cache/change-feed.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import { CredentialInvalidator } from '../keys/credential-invalidator.js';
 import type {
   CreateGroupDto,
   CreateUserDto,
@@ -24,7 +24,7 @@ import { User } from './user.entity.js';
 export class DirectoryService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly changes: ChangeFeed,
+    private readonly invalidate: CredentialInvalidator,
   ) {}
 
   async createUser(input: CreateUserDto): Promise<UserDto> {
@@ -111,14 +111,15 @@ export class DirectoryService {
         },
       );
     });
-    await this.changes.publish({ kind: 'user', userId: id });
+    await this.invalidate.users([id]);
     return this.getUser(id);
   }
 
   async deleteUser(id: string): Promise<void> {
+    const keyIds = await this.invalidate.keyIdsOfUsers([id]);
     const result = await this.dataSource.getRepository(User).delete({ id });
     if (!result.affected) throw new NotFoundException(`No user with id ${id}`);
-    await this.changes.publish({ kind: 'user', userId: id });
+    await this.invalidate.keyIds(keyIds);
   }
 
   async createGroup(input: CreateGroupDto): Promise<GroupDto> {
@@ -175,14 +176,15 @@ export class DirectoryService {
         },
       );
     });
-    await this.changes.publish({ kind: 'group', groupId: id });
+    await this.invalidate.users(await this.memberIds(id));
     return this.getGroup(id);
   }
 
   async deleteGroup(id: string): Promise<void> {
+    const members = await this.memberIds(id);
     const result = await this.dataSource.getRepository(Group).delete({ id });
     if (!result.affected) throw new NotFoundException(`No group with id ${id}`);
-    await this.changes.publish({ kind: 'group', groupId: id });
+    await this.invalidate.users(members);
   }
 
   async listMembers(groupId: string, page: PageQueryDto): Promise<UserPageDto> {
@@ -203,7 +205,7 @@ export class DirectoryService {
         .orIgnore()
         .execute();
     });
-    await this.changes.publish({ kind: 'user', userId });
+    await this.invalidate.users([userId]);
   }
 
   async removeMember(groupId: string, userId: string): Promise<void> {
@@ -212,7 +214,7 @@ export class DirectoryService {
       const result = await tx.delete(Membership, { groupId, userId });
       if (!result.affected) throw new NotFoundException('The user is not a member of this group');
     });
-    await this.changes.publish({ kind: 'user', userId });
+    await this.invalidate.users([userId]);
   }
 
   /** Group names per user id, in one query. */
@@ -226,6 +228,14 @@ export class DirectoryService {
     );
     for (const row of rows) names.set(row.user_id, [...(names.get(row.user_id) ?? []), row.name]);
     return names;
+  }
+
+  private async memberIds(groupId: string): Promise<string[]> {
+    const rows: { user_id: string }[] = await this.dataSource.query(
+      'SELECT user_id FROM memberships WHERE group_id = $1',
+      [groupId],
+    );
+    return rows.map((r) => r.user_id);
   }
 
   private async memberCounts(groupIds: string[]): Promise<Map<string, number>> {

@@ -1,90 +1,59 @@
 import { Injectable } from '@nestjs/common';
 import { KeyHasher } from '../crypto/key-hasher.js';
-import type { ApiKeyType } from './api-key.entity.js';
-import { ApiKeyRepository, type KeyCredentialRow } from './api-key.repository.js';
+import type { Identity } from '../decision/identity.js';
+import { ApiKeyRepository } from './api-key.repository.js';
 import { parseKey } from './key-format.js';
+import { checkKeyRecord, type KeyCheck, type KeyRecord } from './key-record.js';
 
-/** Who a credential speaks for. */
-export interface Principal {
-  userId: string;
-  username: string;
-  email: string | null;
-  displayName: string | null;
-  groups: string[];
-  credential: { kind: 'api_key'; id: string; keyId: string; type: ApiKeyType };
-  /** When the credential stops being valid; null for never. */
-  expiresAt: Date | null;
-}
-
-/** Why a key was refused: stable codes, carried to responses and logs. */
-export type KeyDenialReason =
-  | 'malformed_credential'
-  | 'unknown_key'
-  | 'expired_key'
-  | 'revoked_key'
-  | 'user_disabled'
-  | 'wrong_key_type'
-  | 'username_mismatch';
-
-export type KeyCheck = { ok: true; principal: Principal } | { ok: false; reason: KeyDenialReason };
+export type { KeyCheck, KeyDenialReason } from './key-record.js';
+/** The caller of an admin or self-service endpoint. */
+export type Principal = Identity;
 
 /**
  * Checks a Portcullis API key: format and checksum first (no lookup for garbage), then the stored
- * hash, then the key's state and its owner's. Denials are values; only infrastructure throws.
+ * record, then the key's state and its owner's. Denials are values; only infrastructure throws.
+ * Subclasses choose where records come from.
  */
-@Injectable()
-export class ApiKeyAuthenticator {
-  constructor(
-    private readonly hasher: KeyHasher,
-    private readonly keys: ApiKeyRepository,
-  ) {}
+export abstract class KeyAuthenticatorBase {
+  constructor(protected readonly hasher: KeyHasher) {}
+
+  protected abstract find(keyId: string, hash: string): Promise<KeyRecord | undefined>;
 
   /** A key sent as `Authorization: Bearer <key>`. */
-  async bearer(token: string, now = new Date()): Promise<KeyCheck> {
-    const row = await this.lookup(token);
-    if (!row.ok) return row;
-    if (row.key.type !== 'bearer') return { ok: false, reason: 'wrong_key_type' };
-    return check(row.key, now);
+  bearer(token: string, now = Date.now()): Promise<KeyCheck> {
+    return this.check(token, { type: 'bearer' }, now);
   }
 
   /** A key sent as Basic `username:key`; valid only with its owner's username. */
-  async basic(username: string, token: string, now = new Date()): Promise<KeyCheck> {
-    const row = await this.lookup(token);
-    if (!row.ok) return row;
-    if (row.key.type !== 'basic') return { ok: false, reason: 'wrong_key_type' };
-    if (row.key.username.toLowerCase() !== username.toLowerCase()) {
-      return { ok: false, reason: 'username_mismatch' };
-    }
-    return check(row.key, now);
+  basic(username: string, token: string, now = Date.now()): Promise<KeyCheck> {
+    return this.check(token, { type: 'basic', username }, now);
   }
 
-  private async lookup(
+  private async check(
     token: string,
-  ): Promise<{ ok: true; key: KeyCredentialRow } | { ok: false; reason: KeyDenialReason }> {
+    sentAs: Parameters<typeof checkKeyRecord>[1],
+    now: number,
+  ): Promise<KeyCheck> {
     const keyId = parseKey(token);
     if (keyId === undefined) return { ok: false, reason: 'malformed_credential' };
-    const key = await this.keys.findCredentialByHash(this.hasher.hash(token));
-    if (key === undefined || key.keyId !== keyId) return { ok: false, reason: 'unknown_key' };
-    return { ok: true, key };
+    const record = await this.find(keyId, this.hasher.hash(token));
+    if (record === undefined) return { ok: false, reason: 'unknown_key' };
+    return checkKeyRecord(record, sentAs, now);
   }
 }
 
-function check(key: KeyCredentialRow, now: Date): KeyCheck {
-  if (key.revokedAt !== null) return { ok: false, reason: 'revoked_key' };
-  if (key.expiresAt !== null && key.expiresAt.getTime() <= now.getTime()) {
-    return { ok: false, reason: 'expired_key' };
+/** Reads every key from the database: for the admin and self-service APIs, always current. */
+@Injectable()
+export class ApiKeyAuthenticator extends KeyAuthenticatorBase {
+  constructor(
+    hasher: KeyHasher,
+    private readonly keys: ApiKeyRepository,
+  ) {
+    super(hasher);
   }
-  if (key.disabled) return { ok: false, reason: 'user_disabled' };
-  return {
-    ok: true,
-    principal: {
-      userId: key.userId,
-      username: key.username,
-      email: key.email,
-      displayName: key.displayName,
-      groups: key.groups,
-      credential: { kind: 'api_key', id: key.id, keyId: key.keyId, type: key.type },
-      expiresAt: key.expiresAt,
-    },
-  };
+
+  protected async find(keyId: string, hash: string): Promise<KeyRecord | undefined> {
+    const record = await this.keys.findRecordByHash(hash);
+    return record?.keyId === keyId ? record : undefined;
+  }
 }

@@ -1,30 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ApiKeyType } from './api-key.entity.js';
-
-/** What authentication needs to know of a key and its owner, read in one round trip. */
-export interface KeyCredentialRow {
-  id: string;
-  keyId: string;
-  type: ApiKeyType;
-  expiresAt: Date | null;
-  revokedAt: Date | null;
-  userId: string;
-  username: string;
-  email: string | null;
-  displayName: string | null;
-  disabled: boolean;
-  groups: string[];
-}
+import type { KeyRecord } from './key-record.js';
 
 @Injectable()
 export class ApiKeyRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** The key whose hash this is, with its owner and the owner's group names; one indexed query. */
-  async findCredentialByHash(hash: string): Promise<KeyCredentialRow | undefined> {
+  async findRecordByHash(hash: string): Promise<KeyRecord | undefined> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT k.id, k.key_id, k.type, k.expires_at, k.revoked_at,
+      `SELECT k.id, k.key_id, k.hash, k.type, k.created_at, k.expires_at, k.revoked_at,
               u.id AS user_id, u.username, u.email, u.display_name, u.disabled,
               coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups
          FROM api_keys k
@@ -40,9 +26,11 @@ export class ApiKeyRepository {
     return {
       id: row.id as string,
       keyId: row.key_id as string,
+      hash: row.hash as string,
       type: row.type as ApiKeyType,
-      expiresAt: row.expires_at as Date | null,
-      revokedAt: row.revoked_at as Date | null,
+      createdAt: (row.created_at as Date).getTime(),
+      expiresAt: (row.expires_at as Date | null)?.getTime() ?? null,
+      revokedAt: (row.revoked_at as Date | null)?.getTime() ?? null,
       userId: row.user_id as string,
       username: row.username as string,
       email: row.email as string | null,
@@ -50,5 +38,26 @@ export class ApiKeyRepository {
       disabled: row.disabled as boolean,
       groups: row.groups as string[],
     };
+  }
+
+  /** The public ids of every key the given users own (for cache invalidation). */
+  async keyIdsOfUsers(userIds: readonly string[]): Promise<string[]> {
+    if (userIds.length === 0) return [];
+    const rows: { key_id: string }[] = await this.dataSource.query(
+      'SELECT key_id FROM api_keys WHERE owner_id = ANY($1)',
+      [userIds],
+    );
+    return rows.map((r) => r.key_id);
+  }
+
+  /** Writes last-used times in one statement; never moves a time backwards. */
+  async recordLastUsed(lastUsed: ReadonlyMap<string, number>): Promise<void> {
+    if (lastUsed.size === 0) return;
+    await this.dataSource.query(
+      `UPDATE api_keys k SET last_used_at = u.at
+         FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::timestamptz[]) AS at) u
+        WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
+      [[...lastUsed.keys()], [...lastUsed.values()].map((ms) => new Date(ms).toISOString())],
+    );
   }
 }

@@ -1,12 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ChangeFeed } from '../cache/change-feed.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import { User } from '../directory/user.entity.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { ApiKey, type ApiKeyType } from './api-key.entity.js';
+import { CredentialInvalidator } from './credential-invalidator.js';
 import { generateKey } from './key-format.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
 import type { CreatedKeyDto, KeyDto, KeyPageDto, KeyState, ListKeysQueryDto } from './keys.dto.js';
@@ -30,7 +30,7 @@ export class KeysService {
     private readonly dataSource: DataSource,
     private readonly hasher: KeyHasher,
     private readonly settings: SettingsService,
-    private readonly changes: ChangeFeed,
+    private readonly invalidate: CredentialInvalidator,
   ) {}
 
   async create(
@@ -104,7 +104,7 @@ export class KeysService {
         .set({ revokedAt: () => 'now()' })
         .where('id = :id AND revoked_at IS NULL', { id })
         .execute();
-      await this.changes.publish({ kind: 'key', keyId: key.keyId, ownerId: key.ownerId });
+      await this.invalidate.keyIds([key.keyId]);
     }
     return this.get(id);
   }
@@ -112,7 +112,7 @@ export class KeysService {
   async delete(id: string): Promise<void> {
     const key = await this.find(id);
     await this.dataSource.getRepository(ApiKey).delete({ id });
-    await this.changes.publish({ kind: 'key', keyId: key.keyId, ownerId: key.ownerId });
+    await this.invalidate.keyIds([key.keyId]);
   }
 
   /** The expiry for "never" or a lifetime, refused when it lies beyond the maximum lifetime. */

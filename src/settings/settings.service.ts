@@ -2,6 +2,7 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ChangeFeed } from '../cache/change-feed.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import { IpRanges } from '../decision/client-ip.js';
 import { formatLifetime, parseLifetime } from '../keys/key-lifetime.js';
 import type { SettingsDto, UpdateSettingsDto } from './settings.dto.js';
 import { Settings } from './settings.entity.js';
@@ -15,6 +16,7 @@ const SETTINGS_ID = 1;
 @Injectable()
 export class SettingsService implements OnModuleInit {
   private snapshot: Settings;
+  private proxies = new IpRanges([]);
 
   constructor(
     private readonly dataSource: DataSource,
@@ -32,10 +34,20 @@ export class SettingsService implements OnModuleInit {
     return this.snapshot;
   }
 
+  /** The trusted proxies of the current settings, compiled once per version. */
+  trustedProxies(): IpRanges {
+    return this.proxies;
+  }
+
   async reload(): Promise<void> {
-    this.snapshot = await this.dataSource
-      .getRepository(Settings)
-      .findOneByOrFail({ id: SETTINGS_ID });
+    this.install(
+      await this.dataSource.getRepository(Settings).findOneByOrFail({ id: SETTINGS_ID }),
+    );
+  }
+
+  private install(settings: Settings): void {
+    this.snapshot = settings;
+    this.proxies = new IpRanges(settings.trustedProxies);
   }
 
   async update(input: UpdateSettingsDto): Promise<SettingsDto> {
@@ -73,7 +85,7 @@ export class SettingsService implements OnModuleInit {
         .execute();
       return tx.findOneByOrFail(Settings, { id: SETTINGS_ID });
     });
-    this.snapshot = updated;
+    this.install(updated);
     await this.changes.publish({ kind: 'settings', version: updated.version });
     return toSettingsDto(updated);
   }

@@ -1,0 +1,26 @@
+import type { Decision } from '../decision/decision.js';
+
+/**
+ * WWW-Authenticate for a 401 (RFC 6750 §3, RFC 7617 §2): a request without credentials gets the
+ * bare challenges; a refused bearer token gets `error="invalid_token"` (or `invalid_request` when
+ * the header itself was malformed). Precomputed per realm: nothing is built per request.
+ */
+export class Challenges {
+  private readonly byKind: Record<string, string>;
+
+  constructor(realm: string) {
+    const r = realm.replace(/["\\]/g, '');
+    const basic = `Basic realm="${r}", charset="UTF-8"`;
+    this.byKind = {
+      any: `Bearer realm="${r}", ${basic}`,
+      basic,
+      bearer: `Bearer realm="${r}", error="invalid_token"`,
+      invalid_request: `Bearer realm="${r}", error="invalid_request"`,
+    };
+  }
+
+  for(decision: Decision): string | undefined {
+    if (decision.status !== 401 || decision.challenge === null) return undefined;
+    return this.byKind[decision.challenge];
+  }
+}

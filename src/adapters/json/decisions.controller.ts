@@ -1,0 +1,104 @@
+import { Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBasicAuth,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { DecisionClientGuard } from '../../auth/admin.guard.js';
+import { ApiProblems } from '../../common/api-problems.decorator.js';
+import { PROBLEM_TYPES, ProblemException } from '../../common/problem.js';
+import { normaliseIp } from '../../decision/client-ip.js';
+import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import type { Decision } from '../../decision/decision.js';
+import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { normalisePath } from '../../decision/path-normalizer.js';
+import { SettingsService } from '../../settings/settings.service.js';
+import { DecisionDto, DecisionQueryDto } from './decisions.dto.js';
+
+/** The JSON decision API, for services that check requests themselves. */
+@Controller('v1/decisions')
+@ApiTags('decisions')
+@ApiBearerAuth('key')
+@ApiBasicAuth('basicKey')
+@UseGuards(DecisionClientGuard)
+export class DecisionsController {
+  constructor(
+    private readonly pipeline: DecisionPipeline,
+    private readonly settings: SettingsService,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Decide on a request described in JSON',
+    description:
+      'For members of the decision clients group (and admins). Give the request (method, path, ' +
+      'host, ip, headers) or just a credential. Allowed and refused requests both answer 200 with ' +
+      `the decision; 503 means it could not be decided.`,
+  })
+  @ApiOkResponse({ type: DecisionDto })
+  @ApiServiceUnavailableResponse({ type: DecisionDto })
+  @ApiProblems(400, 401, 403)
+  async decide(
+    @Body() body: DecisionQueryDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<DecisionDto> {
+    const headers = Object.fromEntries(
+      Object.entries(body.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    if (body.credential !== undefined && headers.authorization !== undefined) {
+      throw new ProblemException(400, 'Give either credential or headers.authorization, not both', {
+        type: PROBLEM_TYPES.validation,
+        errors: [
+          { pointer: '#/credential', detail: 'must not be given with headers.authorization' },
+        ],
+      });
+    }
+    const authorization =
+      body.credential !== undefined ? `Bearer ${body.credential}` : headers.authorization;
+    const uri = body.path ?? '/';
+    const query = uri.search(/[?#]/);
+    const decision = await this.pipeline.decide({
+      interface: 'json',
+      method: (body.method ?? 'GET').toUpperCase(),
+      rawPath: query >= 0 ? uri.slice(0, query) : uri,
+      path: normalisePath(uri),
+      host: (body.host ?? headers.host ?? '').toLowerCase(),
+      clientIp: body.ip === undefined ? '' : (normaliseIp(body.ip) ?? ''),
+      authorization: authorization === undefined ? [] : [authorization],
+    });
+    if (decision.status === 503) void reply.status(503);
+    return this.toDto(decision);
+  }
+
+  private toDto(decision: Decision): DecisionDto {
+    const identity = decision.identity;
+    return {
+      allowed: decision.allowed,
+      status: decision.status,
+      reason: decision.reason,
+      verifier: decision.verifier,
+      identity: identity && {
+        userId: identity.userId,
+        username: identity.username,
+        email: identity.email,
+        displayName: identity.displayName,
+        groups: identity.groups,
+        credential: {
+          kind: identity.credential.kind,
+          keyId: identity.credential.keyId,
+          type: identity.credential.type,
+        },
+        expiresAt: identity.expiresAt === null ? null : new Date(identity.expiresAt).toISOString(),
+      },
+      headers:
+        decision.allowed && identity
+          ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).for(identity)
+          : {},
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import { LRUCache } from 'lru-cache';
+import type { CacheConfig } from '../config/app-config.js';
+import { MessageBus, SharedStore } from './shared-store.js';
+
+/** What a lookup found: a value, a remembered "nothing there", or nothing cached. */
+export type CacheRead<T> = { hit: 'value'; value: T } | { hit: 'negative' } | { hit: 'miss' };
+
+const NEGATIVE = '\u0000none';
+/** Longer than any database lookup may take, so a fill that raced an invalidation is refused. */
+const MARKER_TTL_MS = 15_000;
+
+/**
+ * A read-through cache in two tiers: a bounded in-process LRU (microseconds, this instance only)
+ * and the shared store (Redis: one lookup serves every instance). Entries never outlive the TTL
+ * their writer gives. Invalidation drops an entry from both tiers and marks it for a short while,
+ * so that a fill that read the database before the change cannot write the old value back.
+ *
+ * The in-process tier is only trusted while the message bus is live: an instance that cannot hear
+ * invalidations drops what it holds and reads through to Redis or the database until it can.
+ */
+export class TwoTierCache<T extends object> {
+  private readonly local: LRUCache<string, T | typeof NEGATIVE> | undefined;
+  private readonly shared: SharedStore | undefined;
+  private readonly localMarks = new Map<string, number>();
+
+  constructor(
+    private readonly namespace: string,
+    private readonly config: CacheConfig,
+    store: SharedStore,
+    private readonly bus: MessageBus,
+  ) {
+    this.local =
+      config.localMaxEntries > 0
+        ? new LRUCache<string, T | typeof NEGATIVE>({
+            max: config.localMaxEntries,
+            ttl: config.localTtlMs,
+            ttlAutopurge: false,
+          })
+        : undefined;
+    // Without Redis the "shared" store is this process's own memory: a second local tier, no use.
+    this.shared = store.kind === 'redis' && config.sharedTtlMs > 0 ? store : undefined;
+    bus.onLost(() => this.local?.clear());
+  }
+
+  async get(key: string): Promise<CacheRead<T>> {
+    if (this.local && this.bus.live) {
+      const value = this.local.get(key);
+      if (value === NEGATIVE) return { hit: 'negative' };
+      if (value !== undefined) return { hit: 'value', value };
+    }
+    if (!this.shared) return { hit: 'miss' };
+    let raw: string | undefined;
+    try {
+      raw = await this.shared.get(this.namespace + key);
+    } catch {
+      return { hit: 'miss' }; // Redis away: the database answers instead.
+    }
+    if (raw === undefined) return { hit: 'miss' };
+    if (raw === NEGATIVE) {
+      this.setLocal(key, NEGATIVE, this.config.negativeTtlMs);
+      return { hit: 'negative' };
+    }
+    const value = JSON.parse(raw) as T;
+    this.setLocal(key, value, this.config.localTtlMs);
+    return { hit: 'value', value };
+  }
+
+  /** Caches a value for at most ttlMs (capped by the configured TTLs). */
+  set(key: string, value: T, ttlMs: number): void {
+    this.fill(key, value, JSON.stringify(value), ttlMs);
+  }
+
+  /** Remembers that key has no value, for the negative TTL. */
+  setNegative(key: string): void {
+    if (this.config.negativeTtlMs > 0)
+      this.fill(key, NEGATIVE, NEGATIVE, this.config.negativeTtlMs);
+  }
+
+  /** Drops keys from this instance's tier (on hearing of a change). */
+  dropLocal(keys: readonly string[]): void {
+    const now = Date.now();
+    const until = now + MARKER_TTL_MS;
+    if (this.localMarks.size > 10_000) {
+      for (const [key, expiry] of this.localMarks) if (expiry <= now) this.localMarks.delete(key);
+    }
+    for (const key of keys) {
+      this.local?.delete(key);
+      this.localMarks.set(key, until);
+    }
+  }
+
+  /** Drops keys from the shared tier (done once, by the instance that made the change). */
+  async dropShared(keys: readonly string[]): Promise<void> {
+    if (!this.shared || keys.length === 0) return;
+    const names = keys.map((k) => this.namespace + k);
+    await this.shared.deleteAndMark(names, names.map(markerOf), MARKER_TTL_MS);
+  }
+
+  private fill(key: string, local: T | typeof NEGATIVE, shared: string, ttlMs: number): void {
+    if (ttlMs <= 0 || this.isMarkedLocally(key)) return;
+    this.setLocal(key, local, Math.min(ttlMs, this.config.localTtlMs));
+    if (this.shared) {
+      const name = this.namespace + key;
+      const ttl = Math.min(
+        ttlMs,
+        local === NEGATIVE ? this.config.negativeTtlMs : this.config.sharedTtlMs,
+      );
+      this.shared.setUnlessMarked(name, markerOf(name), shared, ttl).catch(() => undefined);
+    }
+  }
+
+  private setLocal(key: string, value: T | typeof NEGATIVE, ttlMs: number): void {
+    if (!this.local || !this.bus.live || ttlMs <= 0 || this.isMarkedLocally(key)) return;
+    this.local.set(key, value, { ttl: ttlMs });
+  }
+
+  private isMarkedLocally(key: string): boolean {
+    const until = this.localMarks.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.localMarks.delete(key);
+    return false;
+  }
+}
+
+function markerOf(name: string): string {
+  return `${name}:invalidated`;
+}

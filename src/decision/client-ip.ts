@@ -1,0 +1,62 @@
+import { BlockList, isIP } from 'node:net';
+
+/** Folds IPv4-mapped IPv6 (::ffff:10.0.0.1) to IPv4, and strips IPv6 zone ids and brackets. */
+export function normaliseIp(address: string): string | undefined {
+  let ip = address.trim();
+  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
+  const zone = ip.indexOf('%');
+  if (zone >= 0) ip = ip.slice(0, zone);
+  const lower = ip.toLowerCase();
+  if (lower.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) return ip.slice(7);
+  return isIP(ip) === 0 ? undefined : lower;
+}
+
+/** A set of addresses and CIDR ranges, matched with IPv4-mapped addresses folded to IPv4. */
+export class IpRanges {
+  private readonly list = new BlockList();
+  readonly empty: boolean;
+
+  constructor(ranges: readonly string[]) {
+    for (const range of ranges) {
+      const [address, prefix] = range.split('/');
+      const ip = normaliseIp(address!);
+      if (ip === undefined) continue;
+      const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
+      if (prefix === undefined) this.list.addAddress(ip, family);
+      else this.list.addSubnet(ip, Number(prefix), family);
+    }
+    this.empty = ranges.length === 0;
+  }
+
+  has(ip: string): boolean {
+    return this.list.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+  }
+}
+
+const MAX_FORWARDED_ENTRIES = 64;
+
+/**
+ * The client's address: the socket peer, unless the peer is a trusted proxy; then X-Forwarded-For
+ * is walked from the right, skipping trusted proxies, and the first untrusted entry is the client.
+ * With no trusted proxies, X-Forwarded-For is ignored, so a client cannot choose its own address.
+ */
+export function resolveClientIp(
+  socketIp: string,
+  forwardedFor: string | readonly string[] | undefined,
+  trusted: IpRanges,
+): string {
+  const peer = normaliseIp(socketIp) ?? socketIp;
+  if (trusted.empty || forwardedFor === undefined || !trusted.has(peer)) return peer;
+  const entries = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor as string))
+    .split(',')
+    .slice(-MAX_FORWARDED_ENTRIES);
+  let client = peer;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const ip = normaliseIp(entries[i]!);
+    // A malformed entry cannot be trusted or attributed: stop at the last trustworthy hop.
+    if (ip === undefined) return client;
+    client = ip;
+    if (!trusted.has(ip)) return ip;
+  }
+  return client;
+}

@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
+import { LOGGER, type Logger } from '../logging/logger.js';
+import { extractCredential, type Credential } from './credential.js';
+import { DecisionLog } from './decision-log.js';
+import type { DecisionRequest } from './decision-request.js';
+import { statusFor, type Decision, type DenialReason, type Verdict } from './decision.js';
+import type { Identity } from './identity.js';
+import { PolicyEvaluator } from './policy/policy-evaluator.js';
+import {
+  CREDENTIAL_VERIFIERS,
+  NOT_MINE,
+  type CredentialVerifier,
+  type Verification,
+} from './verifiers/credential-verifier.js';
+
+/**
+ * The path every protected request takes: request -> credential -> identity (the first verifier
+ * that claims the credential) -> policy -> Decision. Every interface (nginx, Envoy HTTP and gRPC,
+ * the JSON API) is a thin adapter around `decide`. Infrastructure failures become a 503 decision,
+ * never an allow.
+ */
+@Injectable()
+export class DecisionPipeline {
+  constructor(
+    @Inject(CREDENTIAL_VERIFIERS) private readonly verifiers: CredentialVerifier[],
+    private readonly policy: PolicyEvaluator,
+    private readonly usage: KeyUsageRecorder,
+    private readonly log: DecisionLog,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async decide(request: DecisionRequest): Promise<Decision> {
+    const started = performance.now();
+    const decision = await this.run(request);
+    this.log.record(request, decision, performance.now() - started);
+    return decision;
+  }
+
+  private async run(request: DecisionRequest): Promise<Decision> {
+    const early = this.policy.beforeCredential(request);
+    if (early !== undefined) return fromVerdict(early, null, null, null);
+
+    const credential = extractCredential(request.authorization);
+    const challenge = challengeFor(credential);
+    if (credential.kind === 'malformed') {
+      return deny(
+        'malformed_credential',
+        null,
+        credential.scheme === 'basic' ? 'basic' : 'invalid_request',
+      );
+    }
+
+    let verification: Verification = NOT_MINE;
+    let verifier: string | null = null;
+    try {
+      for (const candidate of this.verifiers) {
+        verification = await candidate.verify(credential, request);
+        if (verification.outcome !== 'not_mine') {
+          verifier = candidate.name;
+          break;
+        }
+      }
+    } catch (error) {
+      this.logger.error(
+        { err: (error as Error).message, verifier },
+        'Could not verify a credential',
+      );
+      return deny('unavailable', verifier, null);
+    }
+
+    let identity: Identity | null = null;
+    switch (verification.outcome) {
+      case 'not_mine':
+        return deny('unknown_credential', null, challenge);
+      case 'refused':
+        return deny(verification.reason, verifier, challenge);
+      case 'identified':
+        identity = verification.identity;
+        this.usage.record(identity.credential.id);
+        break;
+      case 'anonymous':
+        break;
+    }
+    return fromVerdict(this.policy.evaluate(request, identity), identity, verifier, challenge);
+  }
+}
+
+/** Which scheme a 401 should challenge with: the one the client tried, or either when none. */
+function challengeFor(credential: Credential): Decision['challenge'] {
+  if (credential.kind === 'basic') return 'basic';
+  if (credential.kind === 'none') return 'any';
+  return 'bearer';
+}
+
+function deny(
+  reason: DenialReason,
+  verifier: string | null,
+  challenge: Decision['challenge'],
+): Decision {
+  return { allowed: false, status: statusFor(reason), reason, identity: null, verifier, challenge };
+}
+
+function fromVerdict(
+  verdict: Verdict,
+  identity: Identity | null,
+  verifier: string | null,
+  challenge: Decision['challenge'],
+): Decision {
+  if (!verdict.allowed) return deny(verdict.reason, verifier, challenge);
+  return {
+    allowed: true,
+    status: 200,
+    reason: verdict.reason,
+    identity,
+    verifier,
+    challenge: null,
+  };
+}

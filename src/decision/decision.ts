@@ -1,0 +1,57 @@
+import type { Identity } from './identity.js';
+
+/** Stable reason codes: carried to responses (X-Auth-Reason), logs and metrics. */
+export type DenialReason =
+  | 'missing_credential'
+  | 'malformed_credential'
+  | 'unknown_credential'
+  | 'unknown_key'
+  | 'expired_key'
+  | 'revoked_key'
+  | 'wrong_key_type'
+  | 'username_mismatch'
+  | 'user_disabled'
+  | 'ip_denied'
+  | 'group_denied'
+  | 'read_only'
+  | 'unavailable';
+
+export type AllowReason = 'authenticated' | 'anonymous' | 'bypass' | 'service_disabled';
+
+export type Verdict =
+  { allowed: true; reason: AllowReason } | { allowed: false; reason: DenialReason };
+
+/** The answer to "may this request through, and as whom?". */
+export interface Decision {
+  allowed: boolean;
+  /** 200 allow, 401 no valid credential, 403 refused by policy, 503 could not decide. */
+  status: 200 | 401 | 403 | 503;
+  reason: AllowReason | DenialReason;
+  /** Null for anonymous, bypassed and refused requests. */
+  identity: Identity | null;
+  /** Which verifier identified (or refused) the credential. */
+  verifier: string | null;
+  /** The authentication scheme to challenge with on 401. */
+  /** 'invalid_request': the Authorization header itself broke its scheme's syntax. */
+  challenge: 'bearer' | 'basic' | 'any' | 'invalid_request' | null;
+}
+
+const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 503> = {
+  missing_credential: 401,
+  malformed_credential: 401,
+  unknown_credential: 401,
+  unknown_key: 401,
+  expired_key: 401,
+  revoked_key: 401,
+  wrong_key_type: 401,
+  username_mismatch: 401,
+  user_disabled: 403,
+  ip_denied: 403,
+  group_denied: 403,
+  read_only: 403,
+  unavailable: 503,
+};
+
+export function statusFor(reason: DenialReason): 401 | 403 | 503 {
+  return STATUS_BY_DENIAL[reason];
+}

@@ -1,0 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import type { Credential } from '../credential.js';
+import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+
+/** A request with no credential at all is anonymous; policy decides whether that is enough. */
+@Injectable()
+export class AnonymousVerifier implements CredentialVerifier {
+  readonly name = 'anonymous';
+
+  async verify(credential: Credential): Promise<Verification> {
+    return credential.kind === 'none' ? { outcome: 'anonymous' } : NOT_MINE;
+  }
+}

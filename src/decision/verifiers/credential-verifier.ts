@@ -1,0 +1,27 @@
+import type { Credential } from '../credential.js';
+import type { DenialReason } from '../decision.js';
+import type { DecisionRequest } from '../decision-request.js';
+import type { Identity } from '../identity.js';
+
+/** A verifier's answer: the credential is not its kind, proves an identity, or is refused. */
+export type Verification =
+  | { outcome: 'not_mine' }
+  | { outcome: 'anonymous' }
+  | { outcome: 'identified'; identity: Identity }
+  | { outcome: 'refused'; reason: DenialReason };
+
+export const NOT_MINE: Verification = { outcome: 'not_mine' };
+
+/**
+ * One way of checking a credential (API key, JWT, introspection, ...). Verifiers are tried in order;
+ * one that cannot handle a credential says "not mine" and the next is asked. Denials are values;
+ * a verifier throws only when infrastructure fails, and then the request is refused (fail closed).
+ */
+export interface CredentialVerifier {
+  /** Named in decision logs. */
+  readonly name: string;
+  verify(credential: Credential, request: DecisionRequest): Promise<Verification>;
+}
+
+/** The ordered verifiers, as a DI token. */
+export const CREDENTIAL_VERIFIERS = Symbol('CREDENTIAL_VERIFIERS');

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { MessageBus, SharedStore } from '../cache/shared-store.js';
+import { TwoTierCache } from '../cache/two-tier-cache.js';
+import { AppConfig } from '../config/app-config.js';
+import type { KeyRecord } from './key-record.js';
+
+/**
+ * Key records in the two-tier cache. A found key is cached under its public key id (`k:<id>`), so a
+ * change to it can be dropped by id, and is only used for a presented key whose hash matches. A key
+ * that does not exist is remembered under its hash (`n:<hmac>`): never the key itself, and never
+ * under a key id, which an attacker could borrow to shadow a real key.
+ */
+@Injectable()
+export class KeyRecordCache {
+  private readonly cache: TwoTierCache<KeyRecord>;
+
+  constructor(
+    private readonly config: AppConfig,
+    store: SharedStore,
+    bus: MessageBus,
+  ) {
+    this.cache = new TwoTierCache('key:', config.cache, store, bus);
+  }
+
+  /** The cached record for this key id and hash; 'unknown' when known not to exist. */
+  async get(keyId: string, hash: string): Promise<KeyRecord | 'unknown' | undefined> {
+    const found = await this.cache.get(`k:${keyId}`);
+    if (found.hit === 'value' && found.value.hash === hash) return found.value;
+    const negative = await this.cache.get(`n:${hash}`);
+    return negative.hit === 'negative' ? 'unknown' : undefined;
+  }
+
+  /** Caches a record, never past its key's expiry. */
+  set(record: KeyRecord, now = Date.now()): void {
+    const untilExpiry = record.expiresAt === null ? Infinity : record.expiresAt - now;
+    const ttl = Math.min(
+      this.config.cache.sharedTtlMs || this.config.cache.localTtlMs,
+      untilExpiry,
+    );
+    if (ttl > 0) this.cache.set(`k:${record.keyId}`, record, ttl);
+  }
+
+  setUnknown(hash: string): void {
+    this.cache.setNegative(`n:${hash}`);
+  }
+
+  dropLocal(keyIds: readonly string[]): void {
+    this.cache.dropLocal(keyIds.map((id) => `k:${id}`));
+  }
+
+  dropShared(keyIds: readonly string[]): Promise<void> {
+    return this.cache.dropShared(keyIds.map((id) => `k:${id}`));
+  }
+}

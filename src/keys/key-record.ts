@@ -1,0 +1,66 @@
+import type { DenialReason } from '../decision/decision.js';
+import type { Identity } from '../decision/identity.js';
+import type { ApiKeyType } from './api-key.entity.js';
+
+/**
+ * What authentication needs to know of a key and its owner. Plain data (times in epoch ms), so
+ * that it can be cached in process and in Redis alike.
+ */
+export interface KeyRecord {
+  id: string;
+  keyId: string;
+  /** HMAC of the key: a cached record is only used for the key that hashes to it. */
+  hash: string;
+  type: ApiKeyType;
+  createdAt: number;
+  expiresAt: number | null;
+  revokedAt: number | null;
+  userId: string;
+  username: string;
+  email: string | null;
+  displayName: string | null;
+  disabled: boolean;
+  groups: string[];
+}
+
+export type KeyDenialReason = Extract<
+  DenialReason,
+  | 'malformed_credential'
+  | 'unknown_key'
+  | 'expired_key'
+  | 'revoked_key'
+  | 'user_disabled'
+  | 'wrong_key_type'
+  | 'username_mismatch'
+>;
+
+export type KeyCheck = { ok: true; identity: Identity } | { ok: false; reason: KeyDenialReason };
+
+/** Whether a found key may be used, sent with this scheme (and username, for Basic), now. */
+export function checkKeyRecord(
+  record: KeyRecord,
+  sentAs: { type: 'bearer' } | { type: 'basic'; username: string },
+  now: number,
+): KeyCheck {
+  if (record.type !== sentAs.type) return { ok: false, reason: 'wrong_key_type' };
+  if (sentAs.type === 'basic' && record.username.toLowerCase() !== sentAs.username.toLowerCase()) {
+    return { ok: false, reason: 'username_mismatch' };
+  }
+  if (record.revokedAt !== null) return { ok: false, reason: 'revoked_key' };
+  if (record.expiresAt !== null && record.expiresAt <= now)
+    return { ok: false, reason: 'expired_key' };
+  if (record.disabled) return { ok: false, reason: 'user_disabled' };
+  return {
+    ok: true,
+    identity: {
+      userId: record.userId,
+      username: record.username,
+      email: record.email,
+      displayName: record.displayName,
+      groups: record.groups,
+      credential: { kind: 'api_key', id: record.id, keyId: record.keyId, type: record.type },
+      expiresAt: record.expiresAt,
+      issuedAt: record.createdAt,
+    },
+  };
+}
