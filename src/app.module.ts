@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DataSource } from 'typeorm';
+import { EnvoyGrpcServer } from './adapters/envoy-grpc/envoy-grpc.server.js';
+import { IntrospectionController } from './adapters/introspection/introspection.controller.js';
 import { EnvoyAuthzController } from './adapters/envoy-http/envoy-authz.controller.js';
 import { DecisionsController } from './adapters/json/decisions.controller.js';
 import { NginxAuthzController } from './adapters/nginx/nginx-authz.controller.js';
@@ -23,6 +25,8 @@ import { DirectoryService } from './directory/directory.service.js';
 import { GroupsController } from './directory/groups.controller.js';
 import { UsersController } from './directory/users.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { IntrospectionClientsController } from './introspection/introspection-clients.controller.js';
+import { IntrospectionClientsService } from './introspection/introspection-clients.service.js';
 import { ApiKeyAuthenticator } from './keys/api-key-authenticator.js';
 import { ApiKeyRepository } from './keys/api-key.repository.js';
 import { CachedApiKeyAuthenticator } from './keys/cached-api-key-authenticator.js';
@@ -55,6 +59,8 @@ export class AppModule {
         NginxAuthzController,
         EnvoyAuthzController,
         DecisionsController,
+        IntrospectionController,
+        IntrospectionClientsController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },
@@ -95,6 +101,8 @@ export class AppModule {
         { provide: PolicyEvaluator, useClass: AuthenticatedIsAllowed },
         DecisionLog,
         DecisionPipeline,
+        EnvoyGrpcServer,
+        IntrospectionClientsService,
       ],
     };
   }

@@ -17,12 +17,22 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     logger: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
+  // Form bodies (RFC 7662 introspection) as URLSearchParams, so repeated fields stay visible.
+  adapter
+    .getInstance()
+    .addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, new URLSearchParams(body as string)),
+    );
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRuntime(runtime),
     adapter,
     {
       logger: new NestLogger(runtime.logger),
       bufferLogs: false,
+      // Fastify parses JSON itself; the form parser above replaces Nest's qs-based one.
+      bodyParser: false,
     },
   );
   app.useGlobalPipes(createValidationPipe());

@@ -26,6 +26,21 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = this.toProblem(exception, request);
+    if (request.url.startsWith('/oauth2/')) {
+      // OAuth endpoints answer errors in OAuth's own form (RFC 6749 §5.2), not as problems.
+      const error =
+        body.status === 401
+          ? 'invalid_client'
+          : body.status < 500
+            ? 'invalid_request'
+            : 'server_error';
+      void reply
+        .status(body.status < 500 ? 400 : body.status)
+        .header('content-type', 'application/json')
+        .header('cache-control', 'no-store')
+        .send({ error, error_description: body.detail });
+      return;
+    }
     if (body.status === 401) {
       reply.header('www-authenticate', 'Bearer realm="portcullis", Basic realm="portcullis"');
     }

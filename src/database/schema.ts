@@ -1,12 +1,14 @@
 import { ApiKey } from '../keys/api-key.entity.js';
 import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
+import { IntrospectionClients1795869130354 } from './migrations/1795869130354-IntrospectionClients.js';
 import { Group } from '../directory/group.entity.js';
+import { IntrospectionClient } from '../introspection/introspection-client.entity.js';
 import { Membership } from '../directory/membership.entity.js';
 import { Settings } from '../settings/settings.entity.js';
 import { User } from '../directory/user.entity.js';
 
 /** Every entity, listed explicitly: ESM builds cannot be globbed reliably. */
-export const ENTITIES = [User, Group, Membership, ApiKey, Settings];
+export const ENTITIES = [User, Group, Membership, ApiKey, Settings, IntrospectionClient];
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [Initial1795868031544];
+export const MIGRATIONS = [Initial1795868031544, IntrospectionClients1795869130354];

@@ -29,6 +29,12 @@ export abstract class KeyAuthenticatorBase {
     return this.check(token, { type: 'basic', username }, now);
   }
 
+  /** The record of a well-formed, known key, whatever its state or type (for introspection). */
+  async record(token: string): Promise<KeyRecord | undefined> {
+    const keyId = parseKey(token);
+    return keyId === undefined ? undefined : this.find(keyId, this.hasher.hash(token));
+  }
+
   private async check(
     token: string,
     sentAs: Parameters<typeof checkKeyRecord>[1],

@@ -1,0 +1,141 @@
+import * as grpc from '@grpc/grpc-js';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { normaliseIp } from '../../decision/client-ip.js';
+import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import type { Decision } from '../../decision/decision.js';
+import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { normalisePath } from '../../decision/path-normalizer.js';
+import { LOGGER, type Logger } from '../../logging/logger.js';
+import { SettingsService } from '../../settings/settings.service.js';
+import { Challenges } from '../challenge.js';
+import {
+  GRPC,
+  loadAuthorizationService,
+  OVERWRITE_IF_EXISTS_OR_ADD,
+  type CheckRequest,
+  type CheckResponse,
+  type HeaderValueOption,
+} from './envoy-proto.js';
+
+/**
+ * Envoy ext_authz over gRPC (`envoy.service.auth.v3.Authorization/Check`) on GRPC_PORT. Allowed:
+ * status OK with the identity headers (overwriting any the client sent) and the style's other
+ * identity headers removed. Refused: PERMISSION_DENIED or UNAUTHENTICATED with a denied response
+ * carrying the HTTP status, WWW-Authenticate and a JSON body. Could not decide: UNAVAILABLE with a
+ * 503 denied response, so Envoy refuses whatever its failure mode.
+ * Envoy has already chosen the client address (`xff_num_trusted_hops`): the source address it
+ * sends is taken as is, so this port must be reachable by Envoy alone.
+ */
+@Injectable()
+export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private server: grpc.Server | undefined;
+  private readonly challenges: Challenges;
+  /** The port actually bound (GRPC_PORT=0 picks a free one). */
+  port: number | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly pipeline: DecisionPipeline,
+    private readonly settings: SettingsService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.challenges = new Challenges(config.realm);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.grpcPort === undefined) return;
+    const server = new grpc.Server();
+    server.addService(loadAuthorizationService().service, {
+      Check: (
+        call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>,
+        callback: grpc.sendUnaryData<CheckResponse>,
+      ) => {
+        this.check(call.request).then(
+          (response) => callback(null, response),
+          (error: Error) => {
+            this.logger.error({ err: error.message }, 'ext_authz Check failed');
+            callback({ code: grpc.status.UNAVAILABLE, details: 'could not decide' });
+          },
+        );
+      },
+    });
+    const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    this.port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(
+        `${host}:${this.config.grpcPort}`,
+        grpc.ServerCredentials.createInsecure(),
+        (error, port) => (error ? reject(error) : resolve(port)),
+      ),
+    );
+    this.server = server;
+    this.logger.info({ port: this.port }, 'Envoy ext_authz gRPC server is listening');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  }
+
+  async check(request: CheckRequest): Promise<CheckResponse> {
+    const http = request.attributes?.request?.http ?? {};
+    const headers = http.headers ?? {};
+    const uri = http.path ?? '';
+    const query = uri.search(/[?#]/);
+    const source = request.attributes?.source?.address?.socket_address?.address ?? '';
+    const decision = await this.pipeline.decide({
+      interface: 'envoy-grpc',
+      method: (http.method || 'GET').toUpperCase(),
+      rawPath: query >= 0 ? uri.slice(0, query) : uri,
+      path: normalisePath(uri),
+      host: (http.host || headers[':authority'] || headers.host || '').toLowerCase(),
+      clientIp: normaliseIp(source) ?? '',
+      authorization: headers.authorization === undefined ? [] : [headers.authorization],
+    });
+    return this.toResponse(decision);
+  }
+
+  private toResponse(decision: Decision): CheckResponse {
+    const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
+    if (decision.allowed) {
+      const identity = decision.identity ? style.for(decision.identity) : {};
+      return {
+        status: { code: GRPC.OK },
+        ok_response: {
+          headers: Object.entries(identity).map(([key, value]) => header(key, value)),
+          headers_to_remove: style.absentFrom(identity),
+        },
+      };
+    }
+    const headers = [
+      header('x-auth-reason', decision.reason),
+      header('content-type', 'application/json'),
+    ];
+    const challenge = this.challenges.for(decision);
+    if (challenge !== undefined) headers.push(header('www-authenticate', challenge));
+    const code =
+      decision.status === 401
+        ? GRPC.UNAUTHENTICATED
+        : decision.status === 503
+          ? GRPC.UNAVAILABLE
+          : GRPC.PERMISSION_DENIED;
+    return {
+      status: { code, message: decision.reason },
+      denied_response: {
+        status: { code: decision.status },
+        headers,
+        body: JSON.stringify({ status: decision.status, reason: decision.reason }),
+      },
+    };
+  }
+}
+
+function header(key: string, value: string): HeaderValueOption {
+  return { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD };
+}

@@ -1,0 +1,162 @@
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiConsumes,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../../config/app-config.js';
+import { extractCredential } from '../../decision/credential.js';
+import { IntrospectionClientsService } from '../../introspection/introspection-clients.service.js';
+import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
+import { CachedApiKeyAuthenticator } from '../../keys/cached-api-key-authenticator.js';
+import { looksLikeKey } from '../../keys/key-format.js';
+import type { KeyRecord } from '../../keys/key-record.js';
+import { authorizationHeaders } from '../http-request.js';
+
+export class IntrospectionResponseDto {
+  @ApiProperty()
+  active: boolean;
+  @ApiPropertyOptional({ description: "The owner's user id" })
+  sub?: string;
+  @ApiPropertyOptional()
+  username?: string;
+  @ApiPropertyOptional({ enum: ['bearer', 'basic'] })
+  token_type?: string;
+  @ApiPropertyOptional({ description: 'The key id' })
+  client_id?: string;
+  @ApiPropertyOptional({ description: 'Expiry, seconds since the epoch (absent: never)' })
+  exp?: number;
+  @ApiPropertyOptional({ description: 'Issue time, seconds since the epoch' })
+  iat?: number;
+  @ApiPropertyOptional()
+  iss?: string;
+}
+
+const INACTIVE = '{"active":false}';
+
+/**
+ * RFC 7662 token introspection. Callers authenticate as a registered client (HTTP Basic
+ * client_id:secret) or with a Portcullis key of a member of the introspectors group (or admins).
+ * Anything that cannot be used (unknown, malformed, expired, revoked, owner disabled) is exactly
+ * {"active":false}, with no reason. Errors use the OAuth form: {"error": "..."}.
+ */
+@Controller('oauth2/introspect')
+@ApiTags('decisions')
+export class IntrospectionController {
+  private readonly issuer: string;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly clients: IntrospectionClientsService,
+    private readonly callerKeys: ApiKeyAuthenticator,
+    private readonly tokens: CachedApiKeyAuthenticator,
+  ) {
+    this.issuer = config.publicUrl ?? 'urn:portcullis';
+  }
+
+  @Post()
+  @HttpCode(200)
+  @ApiConsumes('application/x-www-form-urlencoded')
+  @ApiOperation({
+    summary: 'RFC 7662 token introspection',
+    description:
+      'Form fields: `token` (required), `token_type_hint` (ignored: every kind is searched). ' +
+      'Authenticate as a registered introspection client (Basic client_id:secret) or with a ' +
+      'Portcullis key of a member of the introspectors group.',
+  })
+  @ApiOkResponse({ type: IntrospectionResponseDto })
+  async introspect(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    if (!(await this.callerIsAllowed(request))) {
+      void reply
+        .code(401)
+        .header('www-authenticate', `Basic realm="${this.config.realm}", charset="UTF-8"`)
+        .header('content-type', 'application/json')
+        .header('cache-control', 'no-store')
+        .send(
+          JSON.stringify({
+            error: 'invalid_client',
+            error_description: 'Caller authentication failed',
+          }),
+        );
+      return;
+    }
+    const form = request.body instanceof URLSearchParams ? request.body : undefined;
+    const tokens = form?.getAll('token') ?? [];
+    if (tokens.length !== 1 || tokens[0] === '') {
+      void reply
+        .code(400)
+        .header('content-type', 'application/json')
+        .header('cache-control', 'no-store')
+        .send(
+          JSON.stringify({
+            error: 'invalid_request',
+            error_description:
+              'Send exactly one token, form-encoded (application/x-www-form-urlencoded)',
+          }),
+        );
+      return;
+    }
+    const record =
+      tokens[0]!.length <= 512 && looksLikeKey(tokens[0]!)
+        ? await this.tokens.record(tokens[0]!)
+        : undefined;
+    void reply
+      .code(200)
+      .header('content-type', 'application/json')
+      .header('cache-control', 'no-store')
+      .send(
+        record && isUsable(record, Date.now()) ? JSON.stringify(this.describe(record)) : INACTIVE,
+      );
+  }
+
+  private describe(record: KeyRecord): IntrospectionResponseDto {
+    return {
+      active: true,
+      sub: record.userId,
+      username: record.username,
+      token_type: record.type,
+      client_id: record.keyId,
+      ...(record.expiresAt !== null && { exp: Math.floor(record.expiresAt / 1000) }),
+      iat: Math.floor(record.createdAt / 1000),
+      iss: this.issuer,
+    };
+  }
+
+  private async callerIsAllowed(request: FastifyRequest): Promise<boolean> {
+    const credential = extractCredential(authorizationHeaders(request));
+    if (credential.kind === 'basic' && !looksLikeKey(credential.password)) {
+      // RFC 6749 §2.3.1: client credentials are form-urlencoded before Basic encoding.
+      const decode = (s: string) => {
+        try {
+          return decodeURIComponent(s.replace(/\+/g, ' '));
+        } catch {
+          return s;
+        }
+      };
+      return this.clients.verify(decode(credential.username), decode(credential.password));
+    }
+    const check =
+      credential.kind === 'basic'
+        ? await this.callerKeys.basic(credential.username, credential.password)
+        : credential.kind === 'bearer' && looksLikeKey(credential.token)
+          ? await this.callerKeys.bearer(credential.token)
+          : undefined;
+    if (!check?.ok) return false;
+    const allowed = new Set(
+      [this.config.introspectorsGroup, this.config.adminGroup].map((g) => g.toLowerCase()),
+    );
+    return check.identity.groups.some((g) => allowed.has(g.toLowerCase()));
+  }
+}
+
+function isUsable(record: KeyRecord, now: number): boolean {
+  return (
+    record.revokedAt === null &&
+    !record.disabled &&
+    (record.expiresAt === null || record.expiresAt > now)
+  );
+}
