@@ -43,6 +43,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     DATA_DIR: 'memory://',
     LOG_LEVEL: 'debug',
     LOG_FILE: join(LOG_DIR, `${testFile}-${id}.log`),
+    GRPC_PORT: 'off',
     ...(database.url && { DATABASE_URL: database.url }),
     ...(TEST_REDIS_URL && { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${id}:` }),
     ...options.env,

@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createTestDatabase,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  type TestDatabase,
+} from '../support/databases.js';
+import { call, client } from '../support/http.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
+
+/** Polls until check() is true or the deadline passes; returns the time it took (ms). */
+async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not true within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return Date.now() - started;
+}
+
+// Two instances sharing one PostgreSQL and one Redis, as in production. Needs the real servers
+// (TEST_DATABASE_URL and TEST_REDIS_URL, which .ci/run sets); the embedded default has no sharing.
+(shared ? describe : describe.skip)('Two instances sharing PostgreSQL and Redis', () => {
+  let database: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+  let userId: string;
+
+  const nginxCall = (instance: TestApp, key: string) =>
+    call(instance.url, 'GET', '/v1/authz/nginx', {
+      auth: key,
+      headers: { 'x-original-uri': '/orders', 'x-original-method': 'GET' },
+    });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { REDIS_KEY_PREFIX: `test:shared:${randomBytes(4).toString('hex')}:` };
+    a = await startTestApp({ database, env });
+    b = await startTestApp({ database, env });
+    const admin = client(a.url, a.adminKey);
+    userId = (await admin.post('/v1/admin/users', { body: { username: 'shared-user' } })).body.id;
+  });
+
+  afterAll(async () => {
+    await b?.close();
+    await a?.close();
+    await database?.drop();
+  });
+
+  const newKey = async () =>
+    (
+      await client(a.url, a.adminKey).post('/v1/admin/keys', {
+        body: {
+          userId,
+          name: `k-${randomBytes(3).toString('hex')}`,
+          type: 'bearer',
+          expiresIn: 'never',
+        },
+      })
+    ).body as { id: string; key: string };
+
+  it('refuses on instance B, within 1 s, a key revoked on instance A (cached on both)', async () => {
+    for (let trial = 0; trial < 10; trial++) {
+      const key = await newKey();
+      expect((await nginxCall(a, key.key)).status).toBe(200);
+      expect((await nginxCall(b, key.key)).status).toBe(200);
+      await client(a.url, a.adminKey).post(`/v1/admin/keys/${key.id}/revoke`);
+      await within(1000, async () => (await nginxCall(b, key.key)).status === 401);
+      expect((await nginxCall(b, key.key)).headers.get('x-auth-reason')).toBe('revoked_key');
+    }
+  });
+
+  it('refuses on B a user disabled on A, and lets them back when re-enabled', async () => {
+    const key = await newKey();
+    expect((await nginxCall(b, key.key)).status).toBe(200);
+    await client(a.url, a.adminKey).patch(`/v1/admin/users/${userId}`, {
+      body: { disabled: true },
+    });
+    await within(1000, async () => (await nginxCall(b, key.key)).status === 403);
+    await client(a.url, a.adminKey).patch(`/v1/admin/users/${userId}`, {
+      body: { disabled: false },
+    });
+    await within(1000, async () => (await nginxCall(b, key.key)).status === 200);
+  });
+
+  it('shows on B a group membership changed on A', async () => {
+    const admin = client(a.url, a.adminKey);
+    const group = (await admin.post('/v1/admin/groups', { body: { name: 'auditors' } })).body;
+    const key = await newKey();
+    expect((await nginxCall(b, key.key)).headers.get('x-auth-groups')).toBeNull();
+    await admin.put(`/v1/admin/groups/${group.id}/members/${userId}`);
+    await within(
+      1000,
+      async () => (await nginxCall(b, key.key)).headers.get('x-auth-groups') === 'auditors',
+    );
+    await admin.patch(`/v1/admin/groups/${group.id}`, { body: { name: 'reviewers' } });
+    await within(
+      1000,
+      async () => (await nginxCall(b, key.key)).headers.get('x-auth-groups') === 'reviewers',
+    );
+  });
+
+  it('applies on B a settings change made on A', async () => {
+    const key = await newKey();
+    expect((await nginxCall(b, key.key)).headers.get('x-auth-user')).toBe('shared-user');
+    await client(a.url, a.adminKey).patch('/v1/admin/settings', {
+      body: { identityHeaderStyle: 'authelia' },
+    });
+    await within(
+      1000,
+      async () => (await nginxCall(b, key.key)).headers.get('remote-user') === 'shared-user',
+    );
+    await client(a.url, a.adminKey).patch('/v1/admin/settings', {
+      body: { identityHeaderStyle: 'x-auth' },
+    });
+  });
+
+  it('serves B from the shared Redis tier a key that A looked up', async () => {
+    const key = await newKey();
+    expect((await nginxCall(a, key.key)).status).toBe(200);
+    let queries = 0;
+    const original = b.runtime.dataSource.query.bind(b.runtime.dataSource);
+    b.runtime.dataSource.query = (async (...args: Parameters<typeof original>) => {
+      queries++;
+      return original(...args);
+    }) as typeof original;
+    try {
+      // The fill into Redis is asynchronous; give it a moment.
+      await within(1000, async () => {
+        queries = 0;
+        return (await nginxCall(b, key.key)).status === 200 && queries === 0;
+      });
+    } finally {
+      b.runtime.dataSource.query = original;
+    }
+  });
+});
