@@ -52,7 +52,6 @@ async function main(): Promise<void> {
     controlSocket?.close();
     await app.close();
     await runtime.close();
-    logger.flush();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

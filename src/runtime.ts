@@ -9,7 +9,7 @@ import { resolveServerSecret } from './crypto/server-secret.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { runMigrations } from './database/migrate.js';
-import type { Logger } from './logging/logger.js';
+import { flushLogger, type Logger } from './logging/logger.js';
 
 /**
  * The process-wide resources that live outside NestJS's container: opened once at start (by the
@@ -84,6 +84,7 @@ export async function openRuntime(
       await Promise.allSettled([store.close(), bus.close()]);
       if (dataSource.isInitialized) await dataSource.destroy();
       await embedded?.close();
+      await flushLogger(logger);
     },
   };
 }

@@ -9,11 +9,8 @@ export type { Logger };
  * defence; the first is that no code logs a credential at all.
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): Logger {
-  const destination = pino.destination({
-    dest: config.logFile ?? 1,
-    sync: config.logFile !== undefined,
-    mkdir: true,
-  });
+  // Asynchronous writes keep logging off the request path; `flushLogger` drains them at exit.
+  const destination = pino.destination({ dest: config.logFile ?? 1, sync: false, mkdir: true });
   return pino(
     {
       level: config.logLevel,
@@ -26,6 +23,11 @@ export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): L
     },
     destination,
   );
+}
+
+/** Writes out whatever the logger still buffers. */
+export function flushLogger(logger: Logger): Promise<void> {
+  return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
 /** Routes NestJS's own messages into the structured logger. */
