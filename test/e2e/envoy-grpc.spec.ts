@@ -50,7 +50,7 @@ describe('Envoy ext_authz over gRPC', () => {
     authz = new Authorization(
       `127.0.0.1:${port}`,
       grpc.credentials.createInsecure(),
-    ) as CheckClient;
+    ) as unknown as CheckClient;
     const admin = client(service.url, service.adminKey);
     const user = await admin.post('/v1/admin/users', { body: { username: 'grace' } });
     userId = user.body.id;
@@ -71,7 +71,9 @@ describe('Envoy ext_authz over gRPC', () => {
       checkRequest({ authorization: `Bearer ${key}`, 'x-auth-user': 'root' }),
     );
     expect(response.status.code).toBe(0);
-    expect(response.http_response).toBe('ok_response');
+    expect((response as CheckResponse & { http_response: string }).http_response).toBe(
+      'ok_response',
+    );
     expect(headerMap(response, 'ok')['x-auth-user']).toBe('grace');
     expect(response.ok_response!.headers.every((h) => h.append_action === 2)).toBe(true);
     expect(response.ok_response!.headers_to_remove).toContain('x-auth-email');
@@ -145,7 +147,7 @@ describe('Envoy ext_authz over gRPC', () => {
     const c = new Authorization(
       `127.0.0.1:${lonely.app.get(EnvoyGrpcServer).port}`,
       grpc.credentials.createInsecure(),
-    ) as CheckClient;
+    ) as unknown as CheckClient;
     await lonely.runtime.dataSource.destroy();
     const response = await new Promise<CheckResponse>((resolve, reject) =>
       c.Check(checkRequest({ authorization: `Bearer ${lonely.adminKey}` }), (e, r) =>
