@@ -15,7 +15,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 // Control characters (C0 and DEL) are never valid in a user-id or password (RFC 7617 §2).
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF is part of the user-id as sent, not to be dropped silently.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Reads the Authorization header(s) of a request into a Credential, strictly. */
 export function extractCredential(authorization: readonly string[]): Credential {

@@ -5,8 +5,9 @@ import type { AppConfig } from '../config/app-config.js';
 export type { Logger };
 
 /**
- * The one structured (JSON) logger. Authorization-bearing fields are redacted as a second line of
- * defence; the first is that no code logs a credential at all.
+ * The one structured (JSON) logger. No code passes it a credential; the test suite scans every
+ * line it writes for keys and the server secret. (pino's wildcard redaction cost a tenth of the
+ * decision path's CPU in profiles, so it is not used.)
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): Logger {
   // Asynchronous writes keep logging off the request path; `flushLogger` drains them at exit.
@@ -15,10 +16,6 @@ export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): L
     {
       level: config.logLevel,
       base: { service: 'portcullis' },
-      redact: {
-        paths: ['*.authorization', '*.headers.authorization', '*.token', '*.key', '*.secret'],
-        censor: '[redacted]',
-      },
       formatters: { level: (label) => ({ level: label }) },
     },
     destination,

@@ -1,0 +1,158 @@
+import { ConfigError, loadConfig } from '../../src/config/app-config.js';
+
+const SECRET = 's'.repeat(32);
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe(loadConfig.name, () => {
+  it('has defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      secret: undefined,
+      adminGroup: 'portcullis-admins',
+      logLevel: 'info',
+      grpcPort: 9090,
+      bootstrapAdmin: undefined,
+      realm: 'portcullis',
+      decisionLog: 'all',
+    });
+    expect(config.cache).toEqual({
+      localMaxEntries: 50_000,
+      localTtlMs: 60_000,
+      sharedTtlMs: 300_000,
+      negativeTtlMs: 30_000,
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats blank variables as unset', () => {
+    expect(loadConfig({ PORT: '  ', HOST: '' })).toMatchObject({ port: 8080, host: '127.0.0.1' });
+  });
+
+  it('reads set variables', () => {
+    const config = loadConfig({
+      PORT: '3000',
+      HOST: '0.0.0.0',
+      REDIS_URL: 'redis://cache:6379',
+      ADMIN_GROUP: 'ops',
+      GRPC_PORT: '9191',
+      LOCAL_CACHE_MAX_ENTRIES: '10',
+      LOCAL_CACHE_TTL_SECONDS: '5',
+      SHARED_CACHE_TTL_SECONDS: '0',
+      NEGATIVE_CACHE_TTL_SECONDS: '7',
+    });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      redisUrl: 'redis://cache:6379',
+      adminGroup: 'ops',
+      grpcPort: 9191,
+    });
+    expect(config.cache).toEqual({
+      localMaxEntries: 10,
+      localTtlMs: 5000,
+      sharedTtlMs: 0,
+      negativeTtlMs: 7000,
+    });
+  });
+
+  it('disables gRPC with GRPC_PORT=off', () => {
+    expect(loadConfig({ GRPC_PORT: 'off' }).grpcPort).toBeUndefined();
+  });
+
+  it('names every bad variable in one ConfigError', () => {
+    const problems = problemsOf({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'not a url',
+      PORTCULLIS_SECRET: SECRET,
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT: .*"abc"/),
+        expect.stringMatching(/^LOG_LEVEL: .*"loud"/),
+        expect.stringMatching(/^DATABASE_URL: must start with postgres:\/\//),
+        expect.stringMatching(/^REDIS_URL: is not a valid URL/),
+      ]),
+    );
+  });
+
+  it('lists the problems in the error message', () => {
+    expect(() => loadConfig({ PORT: '70000', DECISION_LOG: 'some' })).toThrow(
+      /PORT:[\s\S]*DECISION_LOG:/,
+    );
+  });
+
+  it.each([
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['HOST', 'example.com'],
+    ['LOCAL_CACHE_TTL_SECONDS', '0'],
+    ['GRPC_PORT', 'OFF'],
+    ['PUBLIC_URL', 'ftp://example.com'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(problemsOf({ [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}:`))]);
+  });
+
+  describe('PORTCULLIS_SECRET', () => {
+    it('is required with DATABASE_URL', () => {
+      expect(problemsOf({ DATABASE_URL: 'postgres://db/portcullis' })).toEqual([
+        expect.stringMatching(/^PORTCULLIS_SECRET: required/),
+      ]);
+      expect(
+        loadConfig({ DATABASE_URL: 'postgres://db/portcullis', PORTCULLIS_SECRET: SECRET }),
+      ).toMatchObject({ databaseUrl: 'postgres://db/portcullis', secret: SECRET });
+    });
+
+    it('is required with NODE_ENV=production', () => {
+      expect(problemsOf({ NODE_ENV: 'production' })).toEqual([
+        expect.stringMatching(/^PORTCULLIS_SECRET: required/),
+      ]);
+      expect(loadConfig({ NODE_ENV: 'production', PORTCULLIS_SECRET: SECRET }).secret).toBe(SECRET);
+    });
+
+    it('is optional otherwise', () => {
+      expect(loadConfig({ NODE_ENV: 'development' }).secret).toBeUndefined();
+    });
+
+    it('refuses a secret shorter than 32 characters', () => {
+      expect(problemsOf({ PORTCULLIS_SECRET: SECRET.slice(1) })).toEqual([
+        expect.stringMatching(/^PORTCULLIS_SECRET: must be at least 32/),
+      ]);
+    });
+  });
+
+  describe('bootstrap admin', () => {
+    it('must be set as a pair', () => {
+      expect(problemsOf({ PORTCULLIS_BOOTSTRAP_ADMIN: 'root' })).toEqual([
+        expect.stringContaining('set both or neither'),
+      ]);
+      expect(problemsOf({ PORTCULLIS_BOOTSTRAP_ADMIN_KEY: 'pcl_x' })).toEqual([
+        expect.stringContaining('set both or neither'),
+      ]);
+    });
+
+    it('is read when both are set', () => {
+      expect(
+        loadConfig({ PORTCULLIS_BOOTSTRAP_ADMIN: 'root', PORTCULLIS_BOOTSTRAP_ADMIN_KEY: 'pcl_x' })
+          .bootstrapAdmin,
+      ).toEqual({ username: 'root', key: 'pcl_x' });
+    });
+  });
+});

@@ -1,0 +1,168 @@
+import { jest } from '@jest/globals';
+import { loadConfig, type CacheConfig } from '../../src/config/app-config.js';
+import { InProcessBus, InProcessStore } from '../../src/cache/in-process-store.js';
+import { MessageBus } from '../../src/cache/shared-store.js';
+import { TwoTierCache } from '../../src/cache/two-tier-cache.js';
+
+interface Entry {
+  name: string;
+}
+
+const CONFIG: CacheConfig = {
+  localMaxEntries: 100,
+  localTtlMs: 60_000,
+  sharedTtlMs: 300_000,
+  negativeTtlMs: 30_000,
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function cache(config: Partial<CacheConfig> = {}, bus: MessageBus = new InProcessBus()) {
+  return new TwoTierCache<Entry>('test:', { ...CONFIG, ...config }, new InProcessStore(), bus);
+}
+
+/** A bus whose liveness the test controls. */
+class SwitchableBus extends MessageBus {
+  readonly kind = 'in-process';
+  live = true;
+  private readonly lost: (() => void)[] = [];
+  async publish(): Promise<void> {}
+  async subscribe(): Promise<void> {}
+  onLost(handler: () => void): void {
+    this.lost.push(handler);
+  }
+  async close(): Promise<void> {}
+  lose(): void {
+    this.live = false;
+    for (const handler of this.lost) handler();
+  }
+}
+
+describe(TwoTierCache.name, () => {
+  afterEach(() => {
+    jest.restoreAllMocks();
+  });
+
+  it('reads back what it was given, and misses what it was not', async () => {
+    const c = cache();
+    c.set('a', { name: 'alice' }, 10_000);
+    expect(await c.get('a')).toEqual({ hit: 'value', value: { name: 'alice' } });
+    expect(await c.get('b')).toEqual({ hit: 'miss' });
+  });
+
+  it('remembers a negative entry', async () => {
+    const c = cache();
+    c.setNegative('gone');
+    expect(await c.get('gone')).toEqual({ hit: 'negative' });
+  });
+
+  it('keeps no negative entry when the negative TTL is 0', async () => {
+    const c = cache({ negativeTtlMs: 0 });
+    c.setNegative('gone');
+    expect(await c.get('gone')).toEqual({ hit: 'miss' });
+  });
+
+  it('replaces a negative entry with a value', async () => {
+    const c = cache();
+    c.setNegative('k');
+    c.set('k', { name: 'now here' }, 10_000);
+    expect(await c.get('k')).toEqual({ hit: 'value', value: { name: 'now here' } });
+  });
+
+  it('ignores a set with no time to live', async () => {
+    const c = cache();
+    c.set('a', { name: 'alice' }, 0);
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+  });
+
+  it("expires an entry after the writer's TTL", async () => {
+    const c = cache();
+    c.set('short', { name: 's' }, 30);
+    c.set('long', { name: 'l' }, 10_000);
+    expect((await c.get('short')).hit).toBe('value');
+    await sleep(80);
+    expect(await c.get('short')).toEqual({ hit: 'miss' });
+    expect((await c.get('long')).hit).toBe('value');
+  });
+
+  it('caps the TTL at the configured local TTL', async () => {
+    const c = cache({ localTtlMs: 30 });
+    c.set('a', { name: 'alice' }, 60_000);
+    expect((await c.get('a')).hit).toBe('value');
+    await sleep(80);
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+  });
+
+  it('expires negative entries after the negative TTL', async () => {
+    const c = cache({ negativeTtlMs: 30 });
+    c.setNegative('gone');
+    expect(await c.get('gone')).toEqual({ hit: 'negative' });
+    await sleep(80);
+    expect(await c.get('gone')).toEqual({ hit: 'miss' });
+  });
+
+  it('evicts the least recently used entry beyond the maximum', async () => {
+    const c = cache({ localMaxEntries: 2 });
+    c.set('a', { name: 'a' }, 10_000);
+    c.set('b', { name: 'b' }, 10_000);
+    await c.get('a');
+    c.set('c', { name: 'c' }, 10_000);
+    expect((await c.get('a')).hit).toBe('value');
+    expect(await c.get('b')).toEqual({ hit: 'miss' });
+    expect((await c.get('c')).hit).toBe('value');
+  });
+
+  it('drops entries locally', async () => {
+    const c = cache();
+    c.set('a', { name: 'a' }, 10_000);
+    c.setNegative('n');
+    c.set('keep', { name: 'k' }, 10_000);
+    c.dropLocal(['a', 'n']);
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    expect(await c.get('n')).toEqual({ hit: 'miss' });
+    expect(await c.get('keep')).toEqual({ hit: 'value', value: { name: 'k' } });
+  });
+
+  it('refuses a fill right after a drop (a fill that raced the change)', async () => {
+    const c = cache();
+    c.set('a', { name: 'old' }, 10_000);
+    c.dropLocal(['a']);
+    c.set('a', { name: 'old' }, 10_000);
+    c.setNegative('a');
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    c.set('other', { name: 'o' }, 10_000);
+    expect((await c.get('other')).hit).toBe('value');
+  });
+
+  it('accepts fills again once the marker has expired', async () => {
+    const c = cache();
+    c.dropLocal(['a']);
+    const later = Date.now() + 16_000;
+    jest.spyOn(Date, 'now').mockReturnValue(later);
+    c.set('a', { name: 'new' }, 10_000);
+    expect(await c.get('a')).toEqual({ hit: 'value', value: { name: 'new' } });
+  });
+
+  it('keeps nothing locally with LOCAL_CACHE_MAX_ENTRIES=0', async () => {
+    const config = loadConfig({ LOCAL_CACHE_MAX_ENTRIES: '0' }).cache;
+    expect(config.localMaxEntries).toBe(0);
+    const c = new TwoTierCache<Entry>('test:', config, new InProcessStore(), new InProcessBus());
+    c.set('a', { name: 'alice' }, 10_000);
+    c.setNegative('n');
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    expect(await c.get('n')).toEqual({ hit: 'miss' });
+  });
+
+  it('neither uses nor fills the local tier while the bus is not live, and clears it when lost', async () => {
+    const bus = new SwitchableBus();
+    const c = cache({}, bus);
+    c.set('a', { name: 'a' }, 10_000);
+    bus.lose();
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    c.set('b', { name: 'b' }, 10_000);
+    expect(await c.get('b')).toEqual({ hit: 'miss' });
+    bus.live = true;
+    // The entry held before the loss was cleared, not merely hidden.
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+  });
+});
