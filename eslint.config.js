@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'data/', 'coverage/', 'node_modules/', '.test-output/'] },
+  { ignores: ['dist/', 'data/', 'coverage/', 'node_modules/', '.test-output/', '.bench-build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

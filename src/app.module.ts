@@ -36,6 +36,7 @@ import { KeyUsageRecorder } from './keys/key-usage-recorder.js';
 import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { LOGGER } from './logging/logger.js';
+import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
 import { SettingsController } from './settings/settings.controller.js';
 import { SettingsService } from './settings/settings.service.js';
@@ -61,6 +62,7 @@ export class AppModule {
         DecisionsController,
         IntrospectionController,
         IntrospectionClientsController,
+        OpenApiController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },
@@ -103,6 +105,7 @@ export class AppModule {
         DecisionPipeline,
         EnvoyGrpcServer,
         IntrospectionClientsService,
+        OpenApiDocumentHolder,
       ],
     };
   }

@@ -3,6 +3,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import { NestLogger } from './logging/logger.js';
+import { buildOpenApiDocument } from './openapi/openapi-document.js';
+import { OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
 
 /** Largest request body accepted anywhere; admin documents are small. */
@@ -37,5 +39,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   await app.init();
+  // Built from the initialised application on the first GET /openapi.(json|yaml), then kept.
+  app.get(OpenApiDocumentHolder).provide(() => buildOpenApiDocument(app));
   return app;
 }

@@ -4,139 +4,152 @@ import { nginxAvailable, startNginx, type RunningNginx } from '../support/nginx.
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // Real nginx with the example configuration from deploy/nginx, in front of a small upstream.
-// .ci/run installs nginx-light; without nginx on the machine the suite says so and fails.
-describe('Real nginx in front of an API (deploy/nginx/portcullis.conf)', () => {
-  let service: TestApp;
-  let upstream: EchoUpstream;
-  let nginx: RunningNginx;
-  let base: string;
-  let aliceKey: string;
-  let aliceKeyId: string;
-  let aliceId: string;
-  let basicKey: string;
-
-  beforeAll(async () => {
-    if (!nginxAvailable()) {
-      throw new Error('nginx with auth_request is not installed (apt-get install -y nginx-light)');
-    }
-    service = await startTestApp();
-    upstream = await new EchoUpstream().start();
-    const port = Number(new URL(service.url).port);
-    nginx = await startNginx(port, upstream.port);
-    base = `http://127.0.0.1:${nginx.port}`;
-
-    const admin = client(service.url, service.adminKey);
-    await admin.post('/v1/admin/groups', { body: { name: 'developers' } });
-    const alice = await admin.post('/v1/admin/users', {
-      body: { username: 'alice', email: 'alice@example.com', groups: ['developers'] },
-    });
-    aliceId = alice.body.id;
-    const key = await admin.post('/v1/admin/keys', {
-      body: { userId: aliceId, name: 'laptop', type: 'bearer', expiresIn: '30 days' },
-    });
-    aliceKey = key.body.key;
-    aliceKeyId = key.body.keyId;
-    basicKey = (
-      await admin.post('/v1/admin/keys', {
-        body: { userId: aliceId, name: 'legacy', type: 'basic', expiresIn: 'never' },
-      })
-    ).body.key;
-  });
-
-  afterAll(async () => {
-    await nginx?.stop();
-    await upstream?.stop();
-    await service?.close();
-  });
-
-  it('lets an allowed request reach the upstream with the identity headers', async () => {
-    const reply = await call(base, 'POST', '/orders?limit=5', {
-      auth: aliceKey,
-      body: { item: 1 },
-    });
-    expect(reply.status).toBe(200);
-    expect(reply.body.method).toBe('POST');
-    expect(reply.body.url).toBe('/orders?limit=5');
-    expect(reply.body.headers).toMatchObject({
-      'x-auth-user': 'alice',
-      'x-auth-email': 'alice@example.com',
-      'x-auth-groups': 'developers',
-      'x-auth-credential': aliceKeyId,
-    });
-  });
-
-  it('accepts a basic key sent as Basic username:key', async () => {
-    const reply = await call(base, 'GET', '/things', { auth: ['alice', basicKey] });
-    expect(reply.status).toBe(200);
-    expect(reply.body.headers['x-auth-user']).toBe('alice');
-  });
-
-  it('refuses a request without credential with 401, the challenge and the reason, upstream untouched', async () => {
-    const before = upstream.received.length;
-    const reply = await call(base, 'GET', '/orders');
-    expect(reply.status).toBe(401);
-    expect(reply.headers.get('www-authenticate')).toContain('Bearer realm="portcullis"');
-    expect(reply.headers.get('x-auth-reason')).toBe('missing_credential');
-    expect(upstream.received.length).toBe(before);
-  });
-
-  it('never passes a client-sent identity header upstream', async () => {
-    const spoofed = {
-      'x-auth-user': 'root',
-      'x-auth-groups': 'portcullis-admins',
-      'x-auth-email': 'x@evil',
-    };
-    const allowed = await call(base, 'GET', '/me', { auth: aliceKey, headers: spoofed });
-    expect(allowed.body.headers['x-auth-user']).toBe('alice');
-    expect(allowed.body.headers['x-auth-groups']).toBe('developers');
-    expect(allowed.body.headers['x-auth-email']).toBe('alice@example.com');
-
-    const before = upstream.received.length;
-    const anonymous = await call(base, 'GET', '/me', { headers: spoofed });
-    expect(anonymous.status).toBe(401);
-    expect(upstream.received.length).toBe(before);
-  });
-
-  it.each(['/public/../admin', '/%2e%2e/admin', '//admin', '/admin/..;/x', '/a/%2F../admin'])(
-    'does not let the path trick %s through without a credential',
-    async (path) => {
-      const before = upstream.received.length;
-      const reply = await call(base, 'GET', path);
-      expect([400, 401]).toContain(reply.status);
-      expect(upstream.received.length).toBe(before);
-    },
+// .ci/run installs nginx-light, and in CI a missing nginx fails the suite; on a developer's
+// machine without nginx the suite is skipped with a note.
+const runNginx = nginxAvailable() || process.env.CI === 'true';
+if (!runNginx) {
+  console.warn(
+    'nginx with auth_request is not installed: skipping the real-nginx tests (apt-get install -y nginx-light)',
   );
+}
 
-  it('turns a revocation into 401 at once, and a disabled owner into 403', async () => {
-    const admin = client(service.url, service.adminKey);
-    const key = await admin.post('/v1/admin/keys', {
-      body: { userId: aliceId, name: 'short-lived', type: 'bearer', expiresIn: '1 day' },
+(runNginx ? describe : describe.skip)(
+  'Real nginx in front of an API (deploy/nginx/portcullis.conf)',
+  () => {
+    let service: TestApp;
+    let upstream: EchoUpstream;
+    let nginx: RunningNginx;
+    let base: string;
+    let aliceKey: string;
+    let aliceKeyId: string;
+    let aliceId: string;
+    let basicKey: string;
+
+    beforeAll(async () => {
+      if (!nginxAvailable()) {
+        throw new Error(
+          'nginx with auth_request is not installed (apt-get install -y nginx-light)',
+        );
+      }
+      service = await startTestApp();
+      upstream = await new EchoUpstream().start();
+      const port = Number(new URL(service.url).port);
+      nginx = await startNginx(port, upstream.port);
+      base = `http://127.0.0.1:${nginx.port}`;
+
+      const admin = client(service.url, service.adminKey);
+      await admin.post('/v1/admin/groups', { body: { name: 'developers' } });
+      const alice = await admin.post('/v1/admin/users', {
+        body: { username: 'alice', email: 'alice@example.com', groups: ['developers'] },
+      });
+      aliceId = alice.body.id;
+      const key = await admin.post('/v1/admin/keys', {
+        body: { userId: aliceId, name: 'laptop', type: 'bearer', expiresIn: '30 days' },
+      });
+      aliceKey = key.body.key;
+      aliceKeyId = key.body.keyId;
+      basicKey = (
+        await admin.post('/v1/admin/keys', {
+          body: { userId: aliceId, name: 'legacy', type: 'basic', expiresIn: 'never' },
+        })
+      ).body.key;
     });
-    expect((await call(base, 'GET', '/x', { auth: key.body.key })).status).toBe(200);
-    await admin.post(`/v1/admin/keys/${key.body.id}/revoke`);
-    const revoked = await call(base, 'GET', '/x', { auth: key.body.key });
-    expect(revoked.status).toBe(401);
-    expect(revoked.headers.get('x-auth-reason')).toBe('revoked_key');
 
-    await admin.patch(`/v1/admin/users/${aliceId}`, { body: { disabled: true } });
-    const disabled = await call(base, 'GET', '/x', { auth: aliceKey });
-    expect(disabled.status).toBe(403);
-    expect(disabled.headers.get('x-auth-reason')).toBe('user_disabled');
-    await admin.patch(`/v1/admin/users/${aliceId}`, { body: { disabled: false } });
-    expect((await call(base, 'GET', '/x', { auth: aliceKey })).status).toBe(200);
-  });
+    afterAll(async () => {
+      await nginx?.stop();
+      await upstream?.stop();
+      await service?.close();
+    });
 
-  it('never makes nginx answer 500 for a bad credential', async () => {
-    for (const authorization of [
-      'Bearer',
-      'Basic !!!',
-      'Bearer pcl_short',
-      'Negotiate abc',
-      'Bearer a b',
-    ]) {
-      const reply = await call(base, 'GET', '/x', { headers: { authorization } });
+    it('lets an allowed request reach the upstream with the identity headers', async () => {
+      const reply = await call(base, 'POST', '/orders?limit=5', {
+        auth: aliceKey,
+        body: { item: 1 },
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.method).toBe('POST');
+      expect(reply.body.url).toBe('/orders?limit=5');
+      expect(reply.body.headers).toMatchObject({
+        'x-auth-user': 'alice',
+        'x-auth-email': 'alice@example.com',
+        'x-auth-groups': 'developers',
+        'x-auth-credential': aliceKeyId,
+      });
+    });
+
+    it('accepts a basic key sent as Basic username:key', async () => {
+      const reply = await call(base, 'GET', '/things', { auth: ['alice', basicKey] });
+      expect(reply.status).toBe(200);
+      expect(reply.body.headers['x-auth-user']).toBe('alice');
+    });
+
+    it('refuses a request without credential with 401, the challenge and the reason, upstream untouched', async () => {
+      const before = upstream.received.length;
+      const reply = await call(base, 'GET', '/orders');
       expect(reply.status).toBe(401);
-    }
-    expect(nginx.errorLog()).not.toContain('auth request unexpected status');
-  });
-});
+      expect(reply.headers.get('www-authenticate')).toContain('Bearer realm="portcullis"');
+      expect(reply.headers.get('x-auth-reason')).toBe('missing_credential');
+      expect(upstream.received.length).toBe(before);
+    });
+
+    it('never passes a client-sent identity header upstream', async () => {
+      const spoofed = {
+        'x-auth-user': 'root',
+        'x-auth-groups': 'portcullis-admins',
+        'x-auth-email': 'x@evil',
+      };
+      const allowed = await call(base, 'GET', '/me', { auth: aliceKey, headers: spoofed });
+      expect(allowed.body.headers['x-auth-user']).toBe('alice');
+      expect(allowed.body.headers['x-auth-groups']).toBe('developers');
+      expect(allowed.body.headers['x-auth-email']).toBe('alice@example.com');
+
+      const before = upstream.received.length;
+      const anonymous = await call(base, 'GET', '/me', { headers: spoofed });
+      expect(anonymous.status).toBe(401);
+      expect(upstream.received.length).toBe(before);
+    });
+
+    it.each(['/public/../admin', '/%2e%2e/admin', '//admin', '/admin/..;/x', '/a/%2F../admin'])(
+      'does not let the path trick %s through without a credential',
+      async (path) => {
+        const before = upstream.received.length;
+        const reply = await call(base, 'GET', path);
+        expect([400, 401]).toContain(reply.status);
+        expect(upstream.received.length).toBe(before);
+      },
+    );
+
+    it('turns a revocation into 401 at once, and a disabled owner into 403', async () => {
+      const admin = client(service.url, service.adminKey);
+      const key = await admin.post('/v1/admin/keys', {
+        body: { userId: aliceId, name: 'short-lived', type: 'bearer', expiresIn: '1 day' },
+      });
+      expect((await call(base, 'GET', '/x', { auth: key.body.key })).status).toBe(200);
+      await admin.post(`/v1/admin/keys/${key.body.id}/revoke`);
+      const revoked = await call(base, 'GET', '/x', { auth: key.body.key });
+      expect(revoked.status).toBe(401);
+      expect(revoked.headers.get('x-auth-reason')).toBe('revoked_key');
+
+      await admin.patch(`/v1/admin/users/${aliceId}`, { body: { disabled: true } });
+      const disabled = await call(base, 'GET', '/x', { auth: aliceKey });
+      expect(disabled.status).toBe(403);
+      expect(disabled.headers.get('x-auth-reason')).toBe('user_disabled');
+      await admin.patch(`/v1/admin/users/${aliceId}`, { body: { disabled: false } });
+      expect((await call(base, 'GET', '/x', { auth: aliceKey })).status).toBe(200);
+    });
+
+    it('never makes nginx answer 500 for a bad credential', async () => {
+      for (const authorization of [
+        'Bearer',
+        'Basic !!!',
+        'Bearer pcl_short',
+        'Negotiate abc',
+        'Bearer a b',
+      ]) {
+        const reply = await call(base, 'GET', '/x', { headers: { authorization } });
+        expect(reply.status).toBe(401);
+      }
+      expect(nginx.errorLog()).not.toContain('auth request unexpected status');
+    });
+  },
+);

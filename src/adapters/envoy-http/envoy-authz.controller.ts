@@ -1,5 +1,5 @@
 import { All, Controller, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
@@ -32,7 +32,19 @@ export class EnvoyAuthzController {
     this.challenges = new Challenges(config.realm);
   }
 
-  @All(['', '*'])
+  /** The prefix itself (original path "/"); documented with the wildcard route below. */
+  @All()
+  @ApiExcludeEndpoint()
+  authorizeRoot(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.authorize(request, reply);
+  }
+
+  @All('*')
+  @ApiParam({
+    name: 'path',
+    type: String,
+    description: 'The original path and query, after the prefix',
+  })
   @ApiOperation({
     summary: 'Envoy ext_authz (HTTP service): the original path follows the prefix',
   })

@@ -1,0 +1,118 @@
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+
+const DESCRIPTION =
+  'Portcullis is an API authentication decision service: gateways (nginx auth_request, Envoy ' +
+  'ext_authz) and services ask it whether a request may go through, and as whom. The admin API ' +
+  'under /v1/admin manages users, groups, keys, introspection clients and settings; it is for ' +
+  'members of the admins group, authenticated with a Portcullis key, either as ' +
+  '`Authorization: Bearer <key>` or as HTTP Basic with `username:key`. Errors are RFC 9457 ' +
+  'problem details (`application/problem+json`).';
+
+/**
+ * The version in package.json. Read from the file beside `src/` (or `dist/`), which holds for the
+ * TypeScript sources under Jest and for the build alike, whatever the working directory.
+ */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/**
+ * The OpenAPI 3.1 document of the application's HTTP API, built from the controllers' decorators.
+ * Its key order is fixed (paths, schemas and security schemes sorted), so that the same code always
+ * gives the same document, byte for byte once serialised.
+ */
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setOpenAPIVersion('3.1.0')
+    .setTitle('Portcullis')
+    .setDescription(DESCRIPTION)
+    .setVersion(packageVersion())
+    .addSecurity('key', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'A Portcullis key (`pcl_…`) as `Authorization: Bearer <key>`',
+    })
+    .addSecurity('basicKey', {
+      type: 'http',
+      scheme: 'basic',
+      description: 'HTTP Basic with the username and a Portcullis key of that user as password',
+    })
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  const { openapi, info, servers, tags, paths, components, ...rest } = document;
+  const { contact, ...infoWithoutContact } = info;
+  return {
+    openapi,
+    info: isEmpty(contact) ? infoWithoutContact : info,
+    ...(servers && servers.length > 0 && { servers }),
+    ...(tags && tags.length > 0 && { tags: [...tags].sort((a, b) => compare(a.name, b.name)) }),
+    ...rest,
+    paths: sortKeys(
+      Object.fromEntries(
+        Object.entries(paths).map(([path, item]) => [path, withOas31Fields(item)]),
+      ),
+    ),
+    ...(components && {
+      components: sortKeys(
+        Object.fromEntries(
+          Object.entries(components).map(([section, entries]) => [
+            section,
+            sortKeys(entries as Record<string, unknown>),
+          ]),
+        ),
+      ),
+    }),
+  };
+}
+
+/** The YAML form of the document, as checked in at `openapi.yaml` and served at `/openapi.yaml`. */
+export function toYaml(document: OpenAPIObject): string {
+  // No anchors and aliases for shared objects, so every part reads on its own; no folding of long
+  // strings, so that a changed word changes one line.
+  return stringify(document, { aliasDuplicateObjects: false, lineWidth: 0 });
+}
+
+/** The fields of an OpenAPI 3.1 Path Item Object, besides `x-` extensions. */
+const PATH_ITEM_FIELDS = new Set([
+  '$ref',
+  'summary',
+  'description',
+  'get',
+  'put',
+  'post',
+  'delete',
+  'options',
+  'head',
+  'patch',
+  'trace',
+  'servers',
+  'parameters',
+]);
+
+/**
+ * For `@All()` routes @nestjs/swagger 12 also emits a `search` operation, which OpenAPI 3.1 has no
+ * field for (it strips `query` before 3.2, not `search`): keep only what a 3.1 Path Item may hold.
+ */
+function withOas31Fields<T extends object>(item: T): T {
+  return Object.fromEntries(
+    Object.entries(item).filter(([field]) => PATH_ITEM_FIELDS.has(field) || field.startsWith('x-')),
+  ) as T;
+}
+
+function isEmpty(value: object | undefined): boolean {
+  return value === undefined || Object.keys(value).length === 0;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function sortKeys<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => compare(a, b))) as T;
+}
