@@ -18,12 +18,17 @@ export class ChangeFeed {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  /** Never throws: the change is already stored; instances that miss it expire it by TTL. */
-  async publish(change: Change): Promise<void> {
+  /** Never throws (the change is already stored); says whether the announcement went out. */
+  async publish(change: Change): Promise<boolean> {
     try {
       await this.bus.publish(CHANNEL, JSON.stringify(change));
+      return true;
     } catch (error) {
-      this.logger.warn({ change, err: (error as Error).message }, 'Could not publish a change');
+      this.logger.warn(
+        { kind: change.kind, err: (error as Error).message },
+        'Could not publish a change',
+      );
+      return false;
     }
   }
 

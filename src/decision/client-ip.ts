@@ -42,7 +42,11 @@ export class IpRanges {
       const family = isIP(ip) === 4 ? 'ipv4' : 'ipv6';
       let prefix = prefixText === undefined ? undefined : Number(prefixText);
       // A mapped range (::ffff:10.0.0.0/104) folded to IPv4 keeps its prefix within the IPv4 part.
-      if (prefix !== undefined && family === 'ipv4' && isIP(address!.replace(/^\[|\]$/g, '')) === 6) {
+      if (
+        prefix !== undefined &&
+        family === 'ipv4' &&
+        isIP(address!.replace(/^\[|\]$/g, '')) === 6
+      ) {
         prefix = Math.max(0, prefix - 96);
       }
       if (prefix === undefined) this.list.addAddress(ip, family);

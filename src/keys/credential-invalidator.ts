@@ -1,16 +1,23 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ChangeFeed } from '../cache/change-feed.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { KeyRecordCache } from './key-record-cache.js';
 
+const RETRY_MS = 1000;
+
 /**
  * Makes every instance forget what it cached about changed keys and users: the instance that made
  * the change drops the shared (Redis) entries once, then announces the change; every instance,
- * itself included, drops its in-process entries on hearing it.
+ * itself included, drops its in-process entries on hearing it. When Redis cannot be reached, the
+ * drop and the announcement are retried every second until they succeed, so that no stale entry
+ * outlives the outage in Redis.
  */
 @Injectable()
-export class CredentialInvalidator implements OnModuleInit {
+export class CredentialInvalidator implements OnModuleInit, OnApplicationShutdown {
+  private readonly pending = new Set<string>();
+  private retry: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly cache: KeyRecordCache,
@@ -36,6 +43,14 @@ export class CredentialInvalidator implements OnModuleInit {
   async keyIds(keyIds: readonly string[]): Promise<void> {
     if (keyIds.length === 0) return;
     this.cache.dropLocal(keyIds);
+    if (!(await this.dropAndAnnounce(keyIds))) this.retryLater(keyIds);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.retry);
+  }
+
+  private async dropAndAnnounce(keyIds: readonly string[]): Promise<boolean> {
     try {
       await this.cache.dropShared(keyIds);
     } catch (error) {
@@ -43,7 +58,25 @@ export class CredentialInvalidator implements OnModuleInit {
         { err: (error as Error).message, keys: keyIds.length },
         'Could not drop shared cache entries',
       );
+      return false;
     }
-    await this.changes.publish({ kind: 'keys', keyIds: [...keyIds] });
+    return this.changes.publish({ kind: 'keys', keyIds: [...keyIds] });
+  }
+
+  private retryLater(keyIds: readonly string[]): void {
+    for (const keyId of keyIds) this.pending.add(keyId);
+    if (this.retry) return;
+    this.retry = setInterval(() => {
+      const batch = [...this.pending];
+      void this.dropAndAnnounce(batch).then((done) => {
+        if (!done) return;
+        for (const keyId of batch) this.pending.delete(keyId);
+        if (this.pending.size === 0) {
+          clearInterval(this.retry);
+          this.retry = undefined;
+        }
+      });
+    }, RETRY_MS);
+    this.retry.unref();
   }
 }
