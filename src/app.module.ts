@@ -4,9 +4,9 @@ import { PassportModule } from '@nestjs/passport';
 import { DataSource } from 'typeorm';
 import { EnvoyGrpcServer } from './adapters/envoy-grpc/envoy-grpc.server.js';
 import { IntrospectionController } from './adapters/introspection/introspection.controller.js';
-import { EnvoyAuthzController } from './adapters/envoy-http/envoy-authz.controller.js';
+import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
 import { DecisionsController } from './adapters/json/decisions.controller.js';
-import { NginxAuthzController } from './adapters/nginx/nginx-authz.controller.js';
+import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AdminGuard, DecisionClientGuard, KeyAuthGuard } from './auth/admin.guard.js';
 import { BasicKeyStrategy, BearerKeyStrategy } from './auth/key-strategies.js';
 import { ChangeFeed } from './cache/change-feed.js';
@@ -57,8 +57,6 @@ export class AppModule {
         GroupsController,
         KeysController,
         SettingsController,
-        NginxAuthzController,
-        EnvoyAuthzController,
         DecisionsController,
         IntrospectionController,
         IntrospectionClientsController,
@@ -104,6 +102,8 @@ export class AppModule {
         DecisionLog,
         DecisionPipeline,
         EnvoyGrpcServer,
+        NginxAuthzHandler,
+        EnvoyAuthzHandler,
         IntrospectionClientsService,
         OpenApiDocumentHolder,
       ],

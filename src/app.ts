@@ -1,5 +1,9 @@
 import { NestFactory } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DecisionServer } from './adapters/decision-server.js';
+import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
+import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AppModule } from './app.module.js';
 import { createValidationPipe } from './common/validation.js';
 import { NestLogger } from './logging/logger.js';
@@ -12,7 +16,13 @@ const BODY_LIMIT_BYTES = 256 * 1024;
 
 /** Builds the NestJS application on Fastify around an opened runtime (not yet listening). */
 export async function createApp(runtime: Runtime): Promise<NestFastifyApplication> {
+  let decisionServer: DecisionServer | undefined;
   const adapter = new FastifyAdapter({
+    // The proxy endpoints are answered in front of Fastify (see DecisionServer).
+    serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) => {
+      decisionServer = new DecisionServer(handler, runtime.logger);
+      return decisionServer.server;
+    },
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
     // Request logging happens where it is cheap and useful (decisions), not per request here.
@@ -39,6 +49,12 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   );
   app.useGlobalPipes(createValidationPipe());
   await app.init();
+  const nginx = app.get(NginxAuthzHandler);
+  const envoy = app.get(EnvoyAuthzHandler);
+  decisionServer!.attach({
+    nginx: (request, response) => nginx.handle(request, response),
+    envoy: (request, response) => envoy.handle(request, response),
+  });
   // Built from the initialised application on the first GET /openapi.(json|yaml), then kept.
   app.get(OpenApiDocumentHolder).provide(() => buildOpenApiDocument(app));
   return app;

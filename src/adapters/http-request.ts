@@ -1,5 +1,4 @@
-import type { FastifyRequest } from 'fastify';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { resolveClientIp, type IpRanges } from '../decision/client-ip.js';
 import type { DecisionInterface, DecisionRequest } from '../decision/decision-request.js';
 import { normalisePath } from '../decision/path-normalizer.js';
@@ -9,8 +8,8 @@ import { normalisePath } from '../decision/path-normalizer.js';
  * headers in `headers`, which would let an ambiguous request through as if it were clear, so the
  * raw header list is read instead.
  */
-export function authorizationHeaders(request: FastifyRequest): string[] {
-  const raw = request.raw.rawHeaders;
+export function authorizationHeaders(request: IncomingMessage): string[] {
+  const raw = request.rawHeaders;
   const found: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
@@ -19,14 +18,15 @@ export function authorizationHeaders(request: FastifyRequest): string[] {
   return found;
 }
 
-export function firstHeader(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = headers[name];
+/** A header's value (the first, when a client repeated it). */
+export function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
 /** A DecisionRequest for the original request described by a proxy's auth call. */
 export function decisionRequest(
-  request: FastifyRequest,
+  request: IncomingMessage,
   via: DecisionInterface,
   original: { method: string; uri: string; host: string | undefined },
   trustedProxies: IpRanges,
@@ -39,7 +39,7 @@ export function decisionRequest(
     path: normalisePath(original.uri),
     host: (original.host ?? '').toLowerCase(),
     clientIp: resolveClientIp(
-      request.raw.socket.remoteAddress ?? '',
+      request.socket.remoteAddress ?? '',
       request.headers['x-forwarded-for'],
       trustedProxies,
     ),

@@ -45,7 +45,17 @@ export class BearerKeyStrategy extends PassportStrategy(BearerStrategy, 'portcul
   async validate(token: string): Promise<Principal> {
     return principalOf(await this.authenticator.bearer(token), this.usage);
   }
+
+  /**
+   * The Authorization header only: passport-http-bearer would also take `access_token` from the
+   * query string, where keys end up in access logs, or from the body.
+   */
+  override authenticate(request: BearerRequest, options?: object): void {
+    super.authenticate({ headers: request.headers } as BearerRequest, options);
+  }
 }
+
+type BearerRequest = Parameters<BearerStrategy<never>['authenticate']>[0];
 
 /** Portcullis basic keys on the admin and self-service APIs (Basic `username:key`). */
 @Injectable()

@@ -4,14 +4,25 @@ import type { AppConfig } from '../config/app-config.js';
 
 export type { Logger };
 
+const FLUSH_MS = 250;
+
 /**
  * The one structured (JSON) logger. No code passes it a credential; the test suite scans every
  * line it writes for keys and the server secret. (pino's wildcard redaction cost a tenth of the
  * decision path's CPU in profiles, so it is not used.)
  */
 export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): Logger {
-  // Asynchronous writes keep logging off the request path; `flushLogger` drains them at exit.
-  const destination = pino.destination({ dest: config.logFile ?? 1, sync: false, mkdir: true });
+  // Lines are gathered and written 4 KB at a time (one write per line cost a quarter of the decision
+  // path in profiles), and at least every FLUSH_MS; `flushLogger` drains them at exit.
+  const destination = pino.destination({
+    dest: config.logFile ?? 1,
+    sync: false,
+    mkdir: true,
+    minLength: 4096,
+  });
+  setInterval(() => {
+    destination.flush();
+  }, FLUSH_MS).unref();
   return pino(
     {
       level: config.logLevel,

@@ -45,6 +45,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     })
     .build();
   const document = SwaggerModule.createDocument(app, config);
+  Object.assign(document.paths, PROXY_ENDPOINTS);
   const { openapi, info, servers, tags, paths, components, ...rest } = document;
   const { contact, ...infoWithoutContact } = info;
   return {
@@ -70,6 +71,117 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     }),
   };
 }
+
+const HEADERS = {
+  'X-Auth-Reason': {
+    description: 'Why the request was refused (missing_credential, revoked_key, ...)',
+    schema: { type: 'string' },
+  },
+  'WWW-Authenticate': {
+    description: 'On 401: the Bearer and Basic challenges (RFC 6750, RFC 7617)',
+    schema: { type: 'string' },
+  },
+};
+const IDENTITY = {
+  'X-Auth-User': {
+    description: 'The username (header names follow the identityHeaderStyle setting)',
+    schema: { type: 'string' },
+  },
+  'X-Auth-Email': { description: 'The email, when the user has one', schema: { type: 'string' } },
+  'X-Auth-Groups': { description: 'Group names, comma-separated', schema: { type: 'string' } },
+  'X-Auth-Credential': { description: 'The public id of the key', schema: { type: 'string' } },
+};
+const ANY_METHOD = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
+
+/** The same operation under every HTTP method, with operation ids kept unique. */
+function anyMethod(id: string, operation: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    ANY_METHOD.map((m) => [m, { ...operation, operationId: `${id}_${m}` }]),
+  );
+}
+
+/**
+ * The proxy endpoints are served in front of the framework (see DecisionServer), so no controller
+ * describes them: their description lives here, beside the code that serves them.
+ */
+const PROXY_ENDPOINTS = {
+  '/v1/authz/nginx': anyMethod('nginxAuthRequest', {
+    tags: ['decisions'],
+    summary: 'nginx auth_request: 200 allows (with identity headers), 401 or 403 refuses',
+    description:
+      'The original request comes from X-Original-URI and X-Original-Method (or X-Forwarded-Uri, ' +
+      'X-Forwarded-Method, X-Forwarded-Host); the credential from Authorization. When the ' +
+      'decision cannot be made (database down and the key not cached) the answer is 403 with ' +
+      'X-Auth-Reason: unavailable, because nginx turns any status but 2xx, 401 and 403 into 500.',
+    parameters: [
+      {
+        name: 'X-Original-URI',
+        in: 'header',
+        schema: { type: 'string' },
+        example: '/orders/42?x=1',
+      },
+      { name: 'X-Original-Method', in: 'header', schema: { type: 'string' }, example: 'GET' },
+    ],
+    responses: {
+      '200': { description: 'Allowed', headers: IDENTITY },
+      '401': { description: 'No valid credential', headers: HEADERS },
+      '403': { description: 'Refused by policy, or could not decide', headers: HEADERS },
+    },
+  }),
+  '/v1/authz/envoy/{path}': anyMethod('envoyExtAuthz', {
+    tags: ['decisions'],
+    summary: 'Envoy ext_authz (HTTP service): the original path and query follow the prefix',
+    description:
+      'Configure Envoy with `path_prefix: /v1/authz/envoy`. On 200, identity headers the ' +
+      'identity lacks are named in x-envoy-auth-headers-to-remove. A 503 (could not decide) makes ' +
+      'Envoy refuse the request unless failure_mode_allow is set.',
+    parameters: [
+      {
+        name: 'path',
+        in: 'path',
+        required: true,
+        description: 'The original path and query, after the prefix (may contain /)',
+        schema: { type: 'string' },
+      },
+    ],
+    responses: {
+      '200': {
+        description: 'Allowed',
+        headers: {
+          ...IDENTITY,
+          'x-envoy-auth-headers-to-remove': {
+            description: 'Identity headers to drop from the client request',
+            schema: { type: 'string' },
+          },
+        },
+      },
+      ...Object.fromEntries(
+        (
+          [
+            ['401', 'No valid credential'],
+            ['403', 'Refused by policy'],
+            ['503', 'Could not decide'],
+          ] as const
+        ).map(([status, description]) => [
+          status,
+          {
+            description,
+            headers: HEADERS,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['status', 'reason'],
+                  properties: { status: { type: 'integer' }, reason: { type: 'string' } },
+                },
+              },
+            },
+          },
+        ]),
+      ),
+    },
+  }),
+};
 
 /** The YAML form of the document, as checked in at `openapi.yaml` and served at `/openapi.yaml`. */
 export function toYaml(document: OpenAPIObject): string {

@@ -127,7 +127,7 @@ export class IntrospectionController {
   }
 
   private async callerIsAllowed(request: FastifyRequest): Promise<boolean> {
-    const credential = extractCredential(authorizationHeaders(request));
+    const credential = extractCredential(authorizationHeaders(request.raw));
     if (credential.kind === 'basic' && !looksLikeKey(credential.password)) {
       // RFC 6749 §2.3.1: client credentials are form-urlencoded before Basic encoding.
       const decode = (s: string) => {

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppConfig } from '../../config/app-config.js';
+import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { SettingsService } from '../../settings/settings.service.js';
+import { Challenges } from '../challenge.js';
+import { decisionRequest } from '../http-request.js';
+
+export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
+
+/**
+ * Envoy ext_authz in HTTP mode (`path_prefix: /v1/authz/envoy`): Envoy sends the original method,
+ * with the original path and query appended to the prefix. 200 allows and carries the identity
+ * headers (list them in `allowed_upstream_headers`); identity headers it does not set (all of them
+ * for an anonymous request) Envoy is asked to drop (`x-envoy-auth-headers-to-remove`), so a client
+ * cannot send its own. A refusal carries its own status, WWW-Authenticate and a small JSON body;
+ * "could not decide" is a 503, which Envoy treats as an error and refuses (403) unless
+ * `failure_mode_allow` is set. Any request body is ignored, never parsed.
+ */
+@Injectable()
+export class EnvoyAuthzHandler {
+  private readonly challenges: Challenges;
+
+  constructor(
+    private readonly pipeline: DecisionPipeline,
+    private readonly settings: SettingsService,
+    config: AppConfig,
+  ) {
+    this.challenges = new Challenges(config.realm);
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const uri = (request.url ?? '').slice(ENVOY_AUTHZ_PREFIX.length) || '/';
+    const decision = await this.pipeline.decide(
+      decisionRequest(
+        request,
+        'envoy-http',
+        {
+          method: request.method ?? 'GET',
+          uri: uri.startsWith('/') ? uri : `/${uri}`,
+          host: request.headers.host,
+        },
+        this.settings.trustedProxies(),
+      ),
+    );
+    const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
+    if (decision.allowed) {
+      const headers = decision.identity ? style.for(decision.identity) : {};
+      const absent = style.absentFrom(headers);
+      if (absent.length > 0) headers['x-envoy-auth-headers-to-remove'] = absent.join(',');
+      response.writeHead(200, headers);
+      response.end();
+      return;
+    }
+    const challenge = this.challenges.for(decision);
+    const body = JSON.stringify({ status: decision.status, reason: decision.reason });
+    response.writeHead(decision.status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+      'x-auth-reason': decision.reason,
+      ...(challenge !== undefined && { 'www-authenticate': challenge }),
+    });
+    response.end(body);
+  }
+}

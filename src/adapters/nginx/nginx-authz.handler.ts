@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AppConfig } from '../../config/app-config.js';
+import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { SettingsService } from '../../settings/settings.service.js';
+import { Challenges } from '../challenge.js';
+import { decisionRequest, header } from '../http-request.js';
+
+export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
+
+/**
+ * nginx `auth_request`. nginx sends a GET with the client's headers and the original request in
+ * X-Original-URI / X-Original-Method (or X-Forwarded-Uri / -Method / -Host). nginx accepts only
+ * 2xx, 401 and 403 from here and turns anything else into a 500, so "could not decide" is answered
+ * as 403 with `X-Auth-Reason: unavailable`: refused, never allowed.
+ */
+@Injectable()
+export class NginxAuthzHandler {
+  private readonly challenges: Challenges;
+
+  constructor(
+    private readonly pipeline: DecisionPipeline,
+    private readonly settings: SettingsService,
+    config: AppConfig,
+  ) {
+    this.challenges = new Challenges(config.realm);
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const decision = await this.pipeline.decide(
+      decisionRequest(
+        request,
+        'nginx',
+        {
+          method:
+            header(request, 'x-original-method') ?? header(request, 'x-forwarded-method') ?? 'GET',
+          uri: header(request, 'x-original-uri') ?? header(request, 'x-forwarded-uri') ?? '',
+          host: header(request, 'x-forwarded-host') ?? request.headers.host,
+        },
+        this.settings.trustedProxies(),
+      ),
+    );
+    if (decision.allowed) {
+      response.writeHead(
+        200,
+        decision.identity
+          ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).for(decision.identity)
+          : undefined,
+      );
+      response.end();
+      return;
+    }
+    const challenge = this.challenges.for(decision);
+    response.writeHead(decision.status === 503 ? 403 : decision.status, {
+      'x-auth-reason': decision.reason,
+      ...(challenge !== undefined && { 'www-authenticate': challenge }),
+    });
+    response.end();
+  }
+}

@@ -1,0 +1,265 @@
+import { createKey, createUser, setKeyExpiry, type AdminClient } from '../support/decisions.js';
+import { client, type Reply } from '../support/http.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
+const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+function ids(reply: Reply): string[] {
+  return (reply.body.items as { id: string }[]).map((k) => k.id);
+}
+
+describe('Keys (admin API)', () => {
+  let service: TestApp;
+  let admin: AdminClient;
+  let aliceId: string;
+  let bobId: string;
+
+  beforeAll(async () => {
+    service = await startTestApp();
+    admin = client(service.url, service.adminKey);
+    aliceId = await createUser(admin, 'alice');
+    bobId = await createUser(admin, 'bob');
+  });
+  afterAll(() => service.close());
+
+  /** Creates a key and returns the whole 201 response. */
+  function post(body: Record<string, unknown>): Promise<Reply> {
+    return admin.post('/v1/admin/keys', {
+      body: { name: 'test key', type: 'bearer', expiresIn: 'never', ...body },
+    });
+  }
+
+  describe('happy path', () => {
+    it.each([
+      ['bearer', 'userId'],
+      ['basic', 'userId'],
+      ['bearer', 'username'],
+      ['basic', 'username'],
+    ] as const)('creates a %s key by %s, showing the key once', async (type, by) => {
+      const owner = by === 'userId' ? { userId: aliceId } : { username: 'ALICE' };
+      const created = await post({ ...owner, type, name: `ci-${type}-${by}`, description: 'ci' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        name: `ci-${type}-${by}`,
+        description: 'ci',
+        type,
+        state: 'active',
+        userId: aliceId,
+        username: 'alice',
+        createdById: service.adminUserId,
+        expiresAt: null,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
+      const { key, keyId, id } = created.body as { key: string; keyId: string; id: string };
+      expect(key).toMatch(KEY_SHAPE);
+      expect(keyId).toMatch(/^[0-9A-Za-z]{8}$/);
+      expect(key.slice(4, 12)).toBe(keyId);
+
+      const fetched = await admin.get(`/v1/admin/keys/${id}`);
+      expect(fetched.status).toBe(200);
+      expect(fetched.body).toMatchObject({ id, keyId, type, state: 'active' });
+      expect(fetched.body).not.toHaveProperty('key');
+      expect(fetched.text).not.toContain(key);
+      const listed = await admin.get(`/v1/admin/keys?userId=${aliceId}&limit=500`);
+      expect(ids(listed)).toContain(id);
+      expect(listed.text).not.toContain(key);
+      expect(listed.text).not.toMatch(/pcl_[0-9A-Za-z]{44}/);
+    });
+
+    it('gives a key an expiry about now plus its lifetime', async () => {
+      for (const [expiresIn, ms] of [
+        ['90 days', 90 * DAY],
+        ['2 weeks', 14 * DAY],
+        ['12 hours', 12 * 60 * MINUTE],
+        ['30minutes', 30 * MINUTE],
+      ] as const) {
+        const before = Date.now();
+        const created = await post({ userId: bobId, expiresIn });
+        const after = Date.now();
+        expect(created.status).toBe(201);
+        const expiresAt = Date.parse(created.body.expiresAt as string);
+        // The service's clock reads between ours; allow a second for rounding.
+        expect(expiresAt).toBeGreaterThanOrEqual(before + ms - 1000);
+        expect(expiresAt).toBeLessThanOrEqual(after + ms + 1000);
+      }
+    });
+
+    it('lists keys by owner and by state', async () => {
+      const carolId = await createUser(admin, 'carol');
+      const active = await createKey(admin, { userId: carolId }, { expiresIn: '90 days' });
+      const forever = await createKey(admin, { userId: carolId }, { type: 'basic' });
+      const expired = await createKey(admin, { userId: carolId }, { expiresIn: '1 minute' });
+      await setKeyExpiry(service, expired.id, new Date(Date.now() - MINUTE));
+      const revoked = await createKey(admin, { userId: carolId });
+      expect((await admin.post(`/v1/admin/keys/${revoked.id}/revoke`)).status).toBe(200);
+      const bobs = await createKey(admin, { userId: bobId });
+
+      const carols = await admin.get(`/v1/admin/keys?userId=${carolId}`);
+      expect(carols.status).toBe(200);
+      expect(carols.body.total).toBe(4);
+      expect(ids(carols).sort()).toEqual([active.id, forever.id, expired.id, revoked.id].sort());
+      expect(ids(carols)).not.toContain(bobs.id);
+
+      const byState = async (state: string) => {
+        const reply = await admin.get(`/v1/admin/keys?userId=${carolId}&state=${state}`);
+        expect(reply.status).toBe(200);
+        expect(reply.body.items.every((k: { state: string }) => k.state === state)).toBe(true);
+        return ids(reply).sort();
+      };
+      expect(await byState('active')).toEqual([active.id, forever.id].sort());
+      expect(await byState('expired')).toEqual([expired.id]);
+      expect(await byState('revoked')).toEqual([revoked.id]);
+      expect((await admin.get(`/v1/admin/keys/${expired.id}`)).body.state).toBe('expired');
+
+      // Across owners, a state filter still applies.
+      const allRevoked = await admin.get('/v1/admin/keys?state=revoked&limit=500');
+      expect(ids(allRevoked)).toContain(revoked.id);
+      expect(ids(allRevoked)).not.toContain(active.id);
+
+      const page = await admin.get(`/v1/admin/keys?userId=${carolId}&limit=3&offset=3`);
+      expect(page.body).toMatchObject({ total: 4, limit: 3, offset: 3 });
+      expect(page.body.items).toHaveLength(1);
+    });
+
+    it('revokes idempotently, keeping the first revocation time', async () => {
+      const key = await createKey(admin, { userId: bobId });
+      const first = await admin.post(`/v1/admin/keys/${key.id}/revoke`);
+      expect(first.status).toBe(200);
+      expect(first.body.state).toBe('revoked');
+      expect(first.body.revokedAt).toEqual(expect.any(String));
+      expect(first.text).not.toContain(key.key);
+
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const second = await admin.post(`/v1/admin/keys/${key.id}/revoke`);
+      expect(second.status).toBe(200);
+      expect(second.body.state).toBe('revoked');
+      expect(second.body.revokedAt).toBe(first.body.revokedAt);
+      expect((await admin.get(`/v1/admin/keys/${key.id}`)).body.revokedAt).toBe(
+        first.body.revokedAt,
+      );
+    });
+
+    it('deletes a key: 204, then 404', async () => {
+      const key = await createKey(admin, { userId: bobId });
+      expect((await admin.delete(`/v1/admin/keys/${key.id}`)).status).toBe(204);
+      expect((await admin.get(`/v1/admin/keys/${key.id}`)).status).toBe(404);
+      expect((await admin.delete(`/v1/admin/keys/${key.id}`)).status).toBe(404);
+      expect((await admin.post(`/v1/admin/keys/${key.id}/revoke`)).status).toBe(404);
+      expect(ids(await admin.get(`/v1/admin/keys?userId=${bobId}&limit=500`))).not.toContain(
+        key.id,
+      );
+    });
+  });
+
+  describe('errors', () => {
+    it.each(['90', 'days', '0 days', '-1 day', '1 fortnight', '1.5 days', 'forever', ''])(
+      'refuses expiresIn %j with a 400 pointing at it',
+      async (expiresIn) => {
+        const reply = await post({ userId: bobId, expiresIn });
+        expect(reply.status).toBe(400);
+        expect(reply.body.type).toBe('urn:portcullis:problem:validation-error');
+        expect(reply.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual([
+          '#/expiresIn',
+        ]);
+      },
+    );
+
+    it('refuses a lifetime beyond 100 years with a 400 pointing at expiresIn', async () => {
+      const reply = await post({ userId: bobId, expiresIn: '101 years' });
+      expect(reply.status).toBe(400);
+      expect(reply.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['#/expiresIn']);
+    });
+
+    it('refuses a request without an owner, or with an unknown one', async () => {
+      const none = await post({});
+      expect(none.status).toBe(400);
+      expect(none.body.errors.map((e: { pointer: string }) => e.pointer)).toContain('#/userId');
+      expect((await post({ userId: UNKNOWN_ID })).status).toBe(404);
+      const nobody = await post({ username: 'nobody' });
+      expect(nobody.status).toBe(404);
+      expect(nobody.body.detail).toContain('nobody');
+    });
+
+    it('refuses an unknown type and unknown fields', async () => {
+      const reply = await post({ userId: bobId, type: 'password', secret: 'x' });
+      expect(reply.status).toBe(400);
+      const pointers = reply.body.errors.map((e: { pointer: string }) => e.pointer).sort();
+      expect(pointers).toEqual(['#/secret', '#/type']);
+    });
+
+    it('answers 400 for a malformed id and 404 for an unknown one', async () => {
+      expect((await admin.get('/v1/admin/keys/not-a-uuid')).status).toBe(400);
+      expect((await admin.get(`/v1/admin/keys/${UNKNOWN_ID}`)).status).toBe(404);
+      expect((await admin.get('/v1/admin/keys?state=dormant')).status).toBe(400);
+      expect((await admin.get('/v1/admin/keys?userId=alice')).status).toBe(400);
+    });
+
+    describe('with a maximum key lifetime', () => {
+      beforeAll(async () => {
+        const set = await admin.patch('/v1/admin/settings', {
+          body: { maxKeyLifetime: '30 days' },
+        });
+        expect(set.status).toBe(200);
+      });
+      afterAll(async () => {
+        await admin.patch('/v1/admin/settings', { body: { maxKeyLifetime: null } });
+      });
+
+      it.each(['never', '31 days', '5 weeks', '2 months', '1 year'])(
+        'refuses expiresIn %j, naming the maximum',
+        async (expiresIn) => {
+          const before = (await admin.get(`/v1/admin/keys?userId=${bobId}`)).body.total;
+          const reply = await post({ userId: bobId, expiresIn });
+          expect(reply.status).toBe(400);
+          expect(reply.headers.get('content-type')).toContain('application/problem+json');
+          expect(reply.body.type).toBe('urn:portcullis:problem:key-lifetime-exceeded');
+          expect(reply.body.detail).toContain('30 days');
+          expect(reply.body.errors).toEqual([
+            { pointer: '#/expiresIn', detail: expect.stringContaining('30 days') },
+          ]);
+          expect((await admin.get(`/v1/admin/keys?userId=${bobId}`)).body.total).toBe(before);
+        },
+      );
+
+      it.each(['30 days', '29 days', '4 weeks', '1 hour'])(
+        'accepts expiresIn %j',
+        async (expiresIn) => {
+          const reply = await post({ userId: bobId, expiresIn });
+          expect(reply.status).toBe(201);
+          expect(reply.body.key).toMatch(KEY_SHAPE);
+          expect(Date.parse(reply.body.expiresAt as string)).toBeLessThanOrEqual(
+            Date.now() + 30 * DAY,
+          );
+        },
+      );
+
+      it('allows "never" and long lifetimes again once the maximum is lifted', async () => {
+        const lifted = await admin.patch('/v1/admin/settings', { body: { maxKeyLifetime: null } });
+        expect(lifted.status).toBe(200);
+        expect(lifted.body.maxKeyLifetime).toBeNull();
+        const never = await post({ userId: bobId, expiresIn: 'never' });
+        expect(never.status).toBe(201);
+        expect(never.body.expiresAt).toBeNull();
+        expect((await post({ userId: bobId, expiresIn: '100 years' })).status).toBe(201);
+      });
+    });
+  });
+
+  describe('security', () => {
+    it('refuses callers without an admin key, and shows them no key', async () => {
+      const key = await createKey(admin, { userId: bobId });
+      const anonymous = client(service.url);
+      const list = await anonymous.get('/v1/admin/keys');
+      expect(list.status).toBe(401);
+      expect(list.text).not.toContain(key.keyId);
+      // A non-admin's own valid key does not open the admin API.
+      const own = client(service.url, key.key);
+      expect((await own.get(`/v1/admin/keys/${key.id}`)).status).toBe(403);
+      expect((await own.post('/v1/admin/keys', { body: { userId: bobId } })).status).toBe(403);
+    });
+  });
+});
