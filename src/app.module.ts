@@ -27,7 +27,6 @@ import { UsersController } from './directory/users.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { IntrospectionClientsController } from './introspection/introspection-clients.controller.js';
 import { IntrospectionClientsService } from './introspection/introspection-clients.service.js';
-import { ApiKeyAuthenticator } from './keys/api-key-authenticator.js';
 import { ApiKeyRepository } from './keys/api-key.repository.js';
 import { CachedApiKeyAuthenticator } from './keys/cached-api-key-authenticator.js';
 import { CredentialInvalidator } from './keys/credential-invalidator.js';
@@ -71,13 +70,12 @@ export class AppModule {
         { provide: MessageBus, useValue: runtime.bus },
         {
           provide: APP_FILTER,
-          useFactory: () => new ProblemDetailsFilter(runtime.logger),
+          useFactory: () => new ProblemDetailsFilter(runtime.logger, runtime.config.realm),
         },
         ChangeFeed,
         SettingsService,
         DirectoryService,
         ApiKeyRepository,
-        ApiKeyAuthenticator,
         KeysService,
         KeyRecordCache,
         CachedApiKeyAuthenticator,

@@ -1,13 +1,14 @@
-import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Injectable,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { BasicStrategy } from 'passport-http';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import {
-  ApiKeyAuthenticator,
-  type KeyCheck,
-  type KeyDenialReason,
-  type Principal,
-} from '../keys/api-key-authenticator.js';
+import type { KeyCheck, KeyDenialReason, Principal } from '../keys/api-key-authenticator.js';
+import { CachedApiKeyAuthenticator } from '../keys/cached-api-key-authenticator.js';
 import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
 
 const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
@@ -20,6 +21,17 @@ const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
     'This key must be sent with its own scheme: Bearer for bearer keys, Basic for basic keys',
   username_mismatch: 'The username and key do not match',
 };
+
+/** Runs a key check; a check that cannot be made (database down, key not cached) is a 503. */
+async function attempt(check: () => Promise<KeyCheck>): Promise<KeyCheck> {
+  try {
+    return await check();
+  } catch {
+    throw new ServiceUnavailableException(
+      'Credentials cannot be checked right now; try again shortly',
+    );
+  }
+}
 
 function principalOf(check: KeyCheck, usage: KeyUsageRecorder): Principal {
   if (check.ok) {
@@ -36,14 +48,14 @@ function principalOf(check: KeyCheck, usage: KeyUsageRecorder): Principal {
 @Injectable()
 export class BearerKeyStrategy extends PassportStrategy(BearerStrategy, 'portcullis-bearer') {
   constructor(
-    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly authenticator: CachedApiKeyAuthenticator,
     private readonly usage: KeyUsageRecorder,
   ) {
     super();
   }
 
   async validate(token: string): Promise<Principal> {
-    return principalOf(await this.authenticator.bearer(token), this.usage);
+    return principalOf(await attempt(() => this.authenticator.bearer(token)), this.usage);
   }
 
   /**
@@ -61,13 +73,13 @@ type BearerRequest = Parameters<BearerStrategy<never>['authenticate']>[0];
 @Injectable()
 export class BasicKeyStrategy extends PassportStrategy(BasicStrategy, 'portcullis-basic') {
   constructor(
-    private readonly authenticator: ApiKeyAuthenticator,
+    private readonly authenticator: CachedApiKeyAuthenticator,
     private readonly usage: KeyUsageRecorder,
   ) {
     super();
   }
 
   async validate(username: string, key: string): Promise<Principal> {
-    return principalOf(await this.authenticator.basic(username, key), this.usage);
+    return principalOf(await attempt(() => this.authenticator.basic(username, key)), this.usage);
   }
 }

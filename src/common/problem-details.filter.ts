@@ -20,7 +20,15 @@ const PG_FOREIGN_KEY_VIOLATION = '23503';
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  private readonly challenge: string;
+
+  constructor(
+    private readonly logger: Logger,
+    realm: string,
+  ) {
+    const r = realm.replace(/["\\]/g, '');
+    this.challenge = `Bearer realm="${r}", Basic realm="${r}", charset="UTF-8"`;
+  }
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
@@ -42,7 +50,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     if (body.status === 401) {
-      reply.header('www-authenticate', 'Bearer realm="portcullis", Basic realm="portcullis"');
+      reply.header('www-authenticate', this.challenge);
     }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }

@@ -1,7 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
-import { ApiKeyRepository } from './api-key.repository.js';
 import { parseKey } from './key-format.js';
 import { checkKeyRecord, type KeyCheck, type KeyRecord } from './key-record.js';
 
@@ -45,21 +43,5 @@ export abstract class KeyAuthenticatorBase {
     const record = await this.find(keyId, this.hasher.hash(token));
     if (record === undefined) return { ok: false, reason: 'unknown_key' };
     return checkKeyRecord(record, sentAs, now);
-  }
-}
-
-/** Reads every key from the database: for the admin and self-service APIs, always current. */
-@Injectable()
-export class ApiKeyAuthenticator extends KeyAuthenticatorBase {
-  constructor(
-    hasher: KeyHasher,
-    private readonly keys: ApiKeyRepository,
-  ) {
-    super(hasher);
-  }
-
-  protected async find(keyId: string, hash: string): Promise<KeyRecord | undefined> {
-    const record = await this.keys.findRecordByHash(hash);
-    return record?.keyId === keyId ? record : undefined;
   }
 }

@@ -20,6 +20,7 @@ import { DataSource } from 'typeorm';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
+import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { User } from '../directory/user.entity.js';
 import type { Principal } from '../keys/api-key-authenticator.js';
 import { CreatedKeyDto, CreateKeyDto, KeyDto, KeyPageDto, ListKeysQueryDto } from './keys.dto.js';
@@ -89,13 +90,23 @@ export class KeysController {
   }
 
   private async ownerId(body: CreateKeyDto): Promise<string> {
-    if (body.userId !== undefined) return body.userId;
+    if (body.username === undefined) return body.userId!;
     const owner = await this.dataSource
       .getRepository(User)
       .createQueryBuilder('u')
       .where('lower(u.username) = lower(:username)', { username: body.username })
       .getOne();
     if (!owner) throw new NotFoundException(`No user named "${body.username}"`);
+    if (body.userId !== undefined && body.userId !== owner.id) {
+      throw new ProblemException(
+        400,
+        'userId and username name different users: give one of them',
+        {
+          type: PROBLEM_TYPES.validation,
+          errors: [{ pointer: '#/username', detail: 'names another user than userId' }],
+        },
+      );
+    }
     return owner.id;
   }
 }

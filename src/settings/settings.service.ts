@@ -51,6 +51,8 @@ export class SettingsService implements OnModuleInit {
   }
 
   async update(input: UpdateSettingsDto): Promise<SettingsDto> {
+    // Nothing to change: no new version, no announcement.
+    if (Object.values(input).every((value) => value === undefined)) return this.get();
     let maxKeyLifetime = input.maxKeyLifetime;
     if (typeof maxKeyLifetime === 'string') {
       const lifetime = parseLifetime(maxKeyLifetime);

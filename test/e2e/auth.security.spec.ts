@@ -106,7 +106,8 @@ describe('Admin API authentication (security)', () => {
     it('refuses an expired key with 401', async () => {
       const userId = await createUser(admin, 'exp', { groups: [ADMINS] });
       const key = await createKey(admin, { userId }, { expiresIn: '1 minute' });
-      expect((await withAuthorization(service, `Bearer ${key.key}`)).status).toBe(200);
+      // Keys cannot be made to expire through the API; the stored expiry is moved into the past
+      // before the key's first use (a record cached earlier would rightly keep its own expiry).
       await setKeyExpiry(service, key.id, new Date(Date.now() - 1000));
       const reply = await withAuthorization(service, `Bearer ${key.key}`);
       expectProblem(reply, 401);

@@ -322,15 +322,21 @@ describe('JSON decision API with the database gone', () => {
     expect(reply.text).not.toContain(uncached.key);
   });
 
-  // BUG: the caller's own key is checked by DecisionClientGuard through the uncached
-  // ApiKeyAuthenticator, whose database error escapes as a 500 problem; the endpoint documents 503
-  // with the decision (reason "unavailable") for "could not decide".
-  it.failing('answers 503 with reason unavailable for a credential it cannot look up', async () => {
+  it('answers 503 with reason unavailable for a credential it cannot look up', async () => {
     const reply = await call(service.url, 'POST', '/v1/decisions', {
       auth: caller.key,
       body: { credential: uncached.key },
     });
     expect(reply.status).toBe(503);
     expect(reply.body).toMatchObject({ allowed: false, status: 503, reason: 'unavailable' });
+  });
+
+  it('answers a caller whose own key it cannot check with a 503 problem, not a 500', async () => {
+    const reply = await call(service.url, 'POST', '/v1/decisions', {
+      auth: uncached.key,
+      body: { credential: caller.key },
+    });
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('content-type')).toContain('application/problem+json');
   });
 });

@@ -11,7 +11,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config.js';
 import { extractCredential } from '../../decision/credential.js';
 import { IntrospectionClientsService } from '../../introspection/introspection-clients.service.js';
-import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { CachedApiKeyAuthenticator } from '../../keys/cached-api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
 import type { KeyRecord } from '../../keys/key-record.js';
@@ -52,8 +51,7 @@ export class IntrospectionController {
   constructor(
     private readonly config: AppConfig,
     private readonly clients: IntrospectionClientsService,
-    private readonly callerKeys: ApiKeyAuthenticator,
-    private readonly tokens: CachedApiKeyAuthenticator,
+    private readonly keys: CachedApiKeyAuthenticator,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
   }
@@ -102,7 +100,7 @@ export class IntrospectionController {
     }
     const record =
       tokens[0]!.length <= 512 && looksLikeKey(tokens[0]!)
-        ? await this.tokens.record(tokens[0]!)
+        ? await this.keys.record(tokens[0]!)
         : undefined;
     void reply
       .code(200)
@@ -141,9 +139,9 @@ export class IntrospectionController {
     }
     const check =
       credential.kind === 'basic'
-        ? await this.callerKeys.basic(credential.username, credential.password)
+        ? await this.keys.basic(credential.username, credential.password)
         : credential.kind === 'bearer' && looksLikeKey(credential.token)
-          ? await this.callerKeys.bearer(credential.token)
+          ? await this.keys.bearer(credential.token)
           : undefined;
     if (!check?.ok) return false;
     const allowed = new Set(
