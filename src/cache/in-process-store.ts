@@ -9,6 +9,9 @@ export class InProcessStore extends SharedStore {
   async get(key: string): Promise<string | undefined> {
     return this.entries.get(key);
   }
+  async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
+    return keys.map((key) => this.entries.get(key));
+  }
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     this.entries.set(key, value, { ttl: ttlMs });
   }

@@ -6,6 +6,8 @@ import { MessageBus, SharedStore } from './shared-store.js';
 export type CacheRead<T> = { hit: 'value'; value: T } | { hit: 'negative' } | { hit: 'miss' };
 
 const NEGATIVE = '\u0000none';
+const MISS = { hit: 'miss' } as const;
+const NEGATIVE_HIT = { hit: 'negative' } as const;
 /** Longer than any database lookup may take, so a fill that raced an invalidation is refused. */
 const MARKER_TTL_MS = 15_000;
 
@@ -43,26 +45,38 @@ export class TwoTierCache<T extends object> {
   }
 
   async get(key: string): Promise<CacheRead<T>> {
-    if (this.local && this.bus.live) {
-      const value = this.local.get(key);
-      if (value === NEGATIVE) return { hit: 'negative' };
-      if (value !== undefined) return { hit: 'value', value };
-    }
-    if (!this.shared) return { hit: 'miss' };
-    let raw: string | undefined;
+    const local = this.getLocal(key);
+    if (local.hit !== 'miss') return local;
+    return (await this.getShared([key]))[0]!;
+  }
+
+  /** The in-process tier only: synchronous, for the hot path. */
+  getLocal(key: string): CacheRead<T> {
+    if (!this.local || !this.bus.live) return MISS;
+    const value = this.local.get(key);
+    if (value === undefined) return MISS;
+    return value === NEGATIVE ? NEGATIVE_HIT : { hit: 'value', value };
+  }
+
+  /** The shared tier only, for several keys in one round trip; misses when Redis is away. */
+  async getShared(keys: readonly string[]): Promise<CacheRead<T>[]> {
+    if (!this.shared) return keys.map(() => MISS);
+    let raws: (string | undefined)[];
     try {
-      raw = await this.shared.get(this.namespace + key);
+      raws = await this.shared.getMany(keys.map((k) => this.namespace + k));
     } catch {
-      return { hit: 'miss' }; // Redis away: the database answers instead.
+      return keys.map(() => MISS); // Redis away: the database answers instead.
     }
-    if (raw === undefined) return { hit: 'miss' };
-    if (raw === NEGATIVE) {
-      this.setLocal(key, NEGATIVE, this.config.negativeTtlMs);
-      return { hit: 'negative' };
-    }
-    const value = JSON.parse(raw) as T;
-    this.setLocal(key, value, this.config.localTtlMs);
-    return { hit: 'value', value };
+    return raws.map((raw, i) => {
+      if (raw === undefined) return MISS;
+      if (raw === NEGATIVE) {
+        this.setLocal(keys[i]!, NEGATIVE, this.config.negativeTtlMs);
+        return NEGATIVE_HIT;
+      }
+      const value = JSON.parse(raw) as T;
+      this.setLocal(keys[i]!, value, this.config.localTtlMs);
+      return { hit: 'value', value };
+    });
   }
 
   /** Caches a value for at most ttlMs (capped by the configured TTLs). */

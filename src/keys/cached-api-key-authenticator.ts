@@ -17,7 +17,7 @@ export class CachedApiKeyAuthenticator extends KeyAuthenticatorBase {
   }
 
   protected async find(keyId: string, hash: string): Promise<KeyRecord | undefined> {
-    const cached = await this.cache.get(keyId, hash);
+    const cached = this.cache.getLocal(keyId, hash) ?? (await this.cache.getShared(keyId, hash));
     if (cached === 'unknown') return undefined;
     if (cached !== undefined) return cached;
     const record = await this.keys.findRecordByHash(hash);

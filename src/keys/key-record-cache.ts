@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MessageBus, SharedStore } from '../cache/shared-store.js';
-import { TwoTierCache } from '../cache/two-tier-cache.js';
+import { TwoTierCache, type CacheRead } from '../cache/two-tier-cache.js';
 import { AppConfig } from '../config/app-config.js';
 import type { KeyRecord } from './key-record.js';
 
@@ -22,11 +22,23 @@ export class KeyRecordCache {
     this.cache = new TwoTierCache('key:', config.cache, store, bus);
   }
 
-  /** The cached record for this key id and hash; 'unknown' when known not to exist. */
-  async get(keyId: string, hash: string): Promise<KeyRecord | 'unknown' | undefined> {
-    const found = await this.cache.get(`k:${keyId}`);
+  /** The cached record for this key id and hash, from this process; 'unknown' when known not to exist. */
+  getLocal(keyId: string, hash: string): KeyRecord | 'unknown' | undefined {
+    return this.pick(this.cache.getLocal(`k:${keyId}`), this.cache.getLocal(`n:${hash}`), hash);
+  }
+
+  /** The same from the shared tier: both entries in one round trip. */
+  async getShared(keyId: string, hash: string): Promise<KeyRecord | 'unknown' | undefined> {
+    const [found, negative] = await this.cache.getShared([`k:${keyId}`, `n:${hash}`]);
+    return this.pick(found!, negative!, hash);
+  }
+
+  private pick(
+    found: CacheRead<KeyRecord>,
+    negative: CacheRead<KeyRecord>,
+    hash: string,
+  ): KeyRecord | 'unknown' | undefined {
     if (found.hit === 'value' && found.value.hash === hash) return found.value;
-    const negative = await this.cache.get(`n:${hash}`);
     return negative.hit === 'negative' ? 'unknown' : undefined;
   }
 

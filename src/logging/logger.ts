@@ -33,8 +33,16 @@ export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): L
   );
 }
 
-/** Writes out whatever the logger still buffers. */
+const beforeFlush = new WeakMap<Logger, (() => void)[]>();
+
+/** Runs `hook` (which writes out lines buffered elsewhere) whenever the logger is flushed. */
+export function onLoggerFlush(logger: Logger, hook: () => void): void {
+  beforeFlush.set(logger, [...(beforeFlush.get(logger) ?? []), hook]);
+}
+
+/** Writes out whatever the logger, and anything buffering lines for it, still holds. */
 export function flushLogger(logger: Logger): Promise<void> {
+  for (const hook of beforeFlush.get(logger) ?? []) hook();
   return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
