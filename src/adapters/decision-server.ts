@@ -12,6 +12,12 @@ export interface DecisionHandlers {
 
 /** Proxies send headers up to their own limits (nginx: 32 KB by default); Node's default is 16 KB. */
 const MAX_HEADER_BYTES = 64 * 1024;
+/**
+ * Idle keep-alive connections stay open longer than proxies keep theirs (nginx: 60 s, Envoy: 1 h
+ * by default but it retries), so the proxy, not Portcullis, closes them: a connection closed by
+ * the server just as the proxy reuses it fails that request.
+ */
+const KEEP_ALIVE_MS = 75_000;
 
 /**
  * The HTTP server. The two proxy endpoints, where every protected request passes, are answered
@@ -32,6 +38,8 @@ export class DecisionServer {
       if (kind === undefined) return framework(request, response);
       this.answer(kind, request, response);
     });
+    this.server.keepAliveTimeout = KEEP_ALIVE_MS;
+    this.server.headersTimeout = KEEP_ALIVE_MS + 1000;
   }
 
   /** Called once the application is initialised; until then the proxy endpoints answer 503. */

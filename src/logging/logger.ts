@@ -46,12 +46,24 @@ export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => logger.flush(() => resolve()));
 }
 
+/** Nest's start-up chatter (every module and route mapped) is detail, not news. */
+const START_UP_CONTEXTS = new Set([
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestFactory',
+]);
+
 /** Routes NestJS's own messages into the structured logger. */
 export class NestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string): void {
-    this.logger.info({ context }, String(message));
+    if (context !== undefined && START_UP_CONTEXTS.has(context)) {
+      this.logger.debug({ context }, String(message));
+    } else {
+      this.logger.info({ context }, String(message));
+    }
   }
   error(message: unknown, stack?: string, context?: string): void {
     this.logger.error({ context, stack }, String(message));

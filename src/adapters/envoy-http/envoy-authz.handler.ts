@@ -49,6 +49,7 @@ export class EnvoyAuthzHandler {
       const headers = decision.identity ? style.for(decision.identity) : {};
       const absent = style.absentFrom(headers);
       if (absent.length > 0) headers['x-envoy-auth-headers-to-remove'] = absent.join(',');
+      headers['content-length'] = '0';
       response.writeHead(200, headers);
       response.end();
       return;

@@ -42,17 +42,17 @@ export class NginxAuthzHandler {
       ),
     );
     if (decision.allowed) {
-      response.writeHead(
-        200,
-        decision.identity
-          ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).for(decision.identity)
-          : undefined,
-      );
+      const headers = decision.identity
+        ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).for(decision.identity)
+        : {};
+      headers['content-length'] = '0';
+      response.writeHead(200, headers);
       response.end();
       return;
     }
     const challenge = this.challenges.for(decision);
     response.writeHead(decision.status === 503 ? 403 : decision.status, {
+      'content-length': '0',
       'x-auth-reason': decision.reason,
       ...(challenge !== undefined && { 'www-authenticate': challenge }),
     });
