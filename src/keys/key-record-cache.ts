@@ -24,7 +24,9 @@ export class KeyRecordCache {
 
   /** The cached record for this key id and hash, from this process; 'unknown' when known not to exist. */
   getLocal(keyId: string, hash: string): KeyRecord | 'unknown' | undefined {
-    return this.pick(this.cache.getLocal(`k:${keyId}`), this.cache.getLocal(`n:${hash}`), hash);
+    const found = this.cache.getLocal(`k:${keyId}`);
+    if (found.hit === 'value' && found.value.hash === hash) return found.value;
+    return this.cache.getLocal(`n:${hash}`).hit === 'negative' ? 'unknown' : undefined;
   }
 
   /** The same from the shared tier: both entries in one round trip. */
@@ -42,13 +44,16 @@ export class KeyRecordCache {
     return negative.hit === 'negative' ? 'unknown' : undefined;
   }
 
-  /** Caches a record, never past its key's expiry. */
+  /**
+   * Caches a record, never past its key's expiry; an expired key (which stays expired) for the
+   * negative TTL, so that a flood of it stays off the database too.
+   */
   set(record: KeyRecord, now = Date.now()): void {
     const untilExpiry = record.expiresAt === null ? Infinity : record.expiresAt - now;
-    const ttl = Math.min(
-      this.config.cache.sharedTtlMs || this.config.cache.localTtlMs,
-      untilExpiry,
-    );
+    const ttl =
+      untilExpiry > 0
+        ? Math.min(this.config.cache.sharedTtlMs || this.config.cache.localTtlMs, untilExpiry)
+        : this.config.cache.negativeTtlMs;
     if (ttl > 0) this.cache.set(`k:${record.keyId}`, record, ttl);
   }
 

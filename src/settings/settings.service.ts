@@ -1,6 +1,7 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ChangeFeed } from '../cache/change-feed.js';
+import { MessageBus } from '../cache/shared-store.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { IpRanges } from '../decision/client-ip.js';
 import { formatLifetime, parseLifetime } from '../keys/key-lifetime.js';
@@ -8,19 +9,23 @@ import type { SettingsDto, UpdateSettingsDto } from './settings.dto.js';
 import { Settings } from './settings.entity.js';
 
 const SETTINGS_ID = 1;
+const VERSION_POLL_MS = 5000;
 
 /**
  * The global settings. Reads come from an in-memory snapshot (the decision path reads it on every
  * request); every change is written with a new version and announced, and every instance reloads.
  */
 @Injectable()
-export class SettingsService implements OnModuleInit {
+export class SettingsService implements OnModuleInit, OnApplicationShutdown {
   private snapshot: Settings;
+  private poll: NodeJS.Timeout | undefined;
+  private mayHaveMissed = false;
   private proxies = new IpRanges([]);
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
+    private readonly bus: MessageBus,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -28,6 +33,31 @@ export class SettingsService implements OnModuleInit {
     await this.changes.subscribe((change) => {
       if (change.kind === 'settings' && change.version > this.snapshot.version) void this.reload();
     });
+    // A safety net for announcements missed while the bus was down: until the bus is back and
+    // the version has been compared once, compare it every few seconds.
+    this.bus.onLost(() => (this.mayHaveMissed = true));
+    this.poll = setInterval(() => {
+      if (this.mayHaveMissed) void this.reloadIfNewer();
+    }, VERSION_POLL_MS);
+    this.poll.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.poll);
+  }
+
+  private async reloadIfNewer(): Promise<void> {
+    const busWasLive = this.bus.live;
+    try {
+      const rows: { version: number }[] = await this.dataSource.query(
+        'SELECT version FROM settings WHERE id = $1',
+        [SETTINGS_ID],
+      );
+      if ((rows[0]?.version ?? 0) > this.snapshot.version) await this.reload();
+      if (busWasLive) this.mayHaveMissed = false;
+    } catch {
+      // The database is away: keep the settings we have.
+    }
   }
 
   current(): Readonly<Settings> {
