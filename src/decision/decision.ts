@@ -5,6 +5,7 @@ export type DenialReason =
   | 'missing_credential'
   | 'malformed_credential'
   | 'unknown_credential'
+  | 'password_basic_disabled'
   | 'unknown_key'
   | 'expired_key'
   | 'revoked_key'
@@ -16,7 +17,12 @@ export type DenialReason =
   | 'read_only'
   | 'unavailable';
 
-export type AllowReason = 'authenticated' | 'anonymous' | 'bypass' | 'service_disabled';
+/**
+ * `upstream_auth`: a Basic password that is not a Portcullis key, passed on for the upstream to
+ * check (only while the disablePasswordBasicAuth setting is off).
+ */
+export type AllowReason =
+  'authenticated' | 'anonymous' | 'bypass' | 'service_disabled' | 'upstream_auth';
 
 export type Verdict =
   { allowed: true; reason: AllowReason } | { allowed: false; reason: DenialReason };
@@ -40,6 +46,7 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 503> = {
   missing_credential: 401,
   malformed_credential: 401,
   unknown_credential: 401,
+  password_basic_disabled: 401,
   unknown_key: 401,
   expired_key: 401,
   revoked_key: 401,

@@ -9,6 +9,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { SharedStore } from '../cache/shared-store.js';
+import { SettingsService } from '../settings/settings.service.js';
 
 export class CheckDto {
   @ApiProperty({ enum: ['ok', 'failing'] })
@@ -22,6 +23,11 @@ export class ReadinessDto {
   status: 'ok' | 'failing';
   @ApiProperty({ type: Object, additionalProperties: { $ref: '#/components/schemas/CheckDto' } })
   checks: Record<string, CheckDto>;
+  @ApiProperty({
+    type: [String],
+    description: 'What an operator must know, such as the service being switched off',
+  })
+  warnings: string[];
 }
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -32,6 +38,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: SharedStore,
+    private readonly settings: SettingsService,
   ) {}
 
   @Get('healthz')
@@ -52,7 +59,7 @@ export class HealthController {
     ]);
     const status = database.status === 'ok' && cache.status === 'ok' ? 'ok' : 'failing';
     if (status !== 'ok') void reply.status(503);
-    return { status, checks: { database, cache } };
+    return { status, checks: { database, cache }, warnings: this.settings.warnings() };
   }
 }
 

@@ -33,7 +33,10 @@ export class SettingsDto {
   @ApiProperty({ description: 'Off: every request passes unchecked, with a warning in the log' })
   enabled: boolean;
 
-  @ApiProperty({ description: 'Refuse Basic credentials that are not Portcullis basic keys' })
+  @ApiProperty({
+    description:
+      'Refuse (401) Basic credentials whose password is not a Portcullis key (the default); when off, such requests pass without identity, for the upstream to check the password',
+  })
   disablePasswordBasicAuth: boolean;
 
   @ApiProperty({ description: 'Let users create and revoke their own keys' })

@@ -17,7 +17,7 @@ export class Settings {
   @Column({ type: 'boolean', default: true })
   enabled: boolean;
 
-  @Column({ name: 'disable_password_basic_auth', type: 'boolean', default: false })
+  @Column({ name: 'disable_password_basic_auth', type: 'boolean', default: true })
   disablePasswordBasicAuth: boolean;
 
   @Column({ name: 'allow_self_service_keys', type: 'boolean', default: false })

@@ -1,15 +1,18 @@
-import { Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ChangeFeed } from '../cache/change-feed.js';
 import { MessageBus } from '../cache/shared-store.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { IpRanges } from '../decision/client-ip.js';
 import { formatLifetime, parseLifetime } from '../keys/key-lifetime.js';
+import { LOGGER, type Logger } from '../logging/logger.js';
 import type { SettingsDto, UpdateSettingsDto } from './settings.dto.js';
 import { Settings } from './settings.entity.js';
 
 const SETTINGS_ID = 1;
 const VERSION_POLL_MS = 5000;
+const SERVICE_OFF_WARNING =
+  'PORTCULLIS IS SWITCHED OFF (settings.enabled = false): every request passes unchecked, with no identity';
 
 /**
  * The global settings. Reads come from an in-memory snapshot (the decision path reads it on every
@@ -26,6 +29,7 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
     private readonly bus: MessageBus,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -75,7 +79,15 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
     );
   }
 
+  /** Warnings an operator must see: in the log on every change, and in /readyz. */
+  warnings(): string[] {
+    return this.snapshot.enabled ? [] : [SERVICE_OFF_WARNING];
+  }
+
   private install(settings: Settings): void {
+    if (!settings.enabled && this.snapshot?.enabled !== false) {
+      this.logger.warn({ settingsVersion: settings.version }, SERVICE_OFF_WARNING);
+    }
     this.snapshot = settings;
     this.proxies = new IpRanges(settings.trustedProxies);
   }

@@ -22,6 +22,7 @@ describe('Health endpoints', () => {
       expect(reply.body).toEqual({
         status: 'ok',
         checks: { database: { status: 'ok' }, cache: { status: 'ok' } },
+        warnings: [],
       });
     });
   });
@@ -49,6 +50,7 @@ describe('Health endpoints', () => {
           database: { status: 'failing', detail: expect.any(String) },
           cache: { status: 'ok' },
         },
+        warnings: [],
       });
       expect(reply.body.checks.database.detail.length).toBeGreaterThan(0);
 

@@ -23,7 +23,7 @@ describe('Settings (admin API)', () => {
       expect(reply.body).toEqual({
         version: 1,
         enabled: true,
-        disablePasswordBasicAuth: false,
+        disablePasswordBasicAuth: true,
         allowSelfServiceKeys: false,
         maxKeyLifetime: null,
         trustedProxies: [],
@@ -36,7 +36,7 @@ describe('Settings (admin API)', () => {
     it('changes each field, one version per change', async () => {
       const changes: Record<string, unknown>[] = [
         { enabled: false },
-        { disablePasswordBasicAuth: true },
+        { disablePasswordBasicAuth: false },
         { allowSelfServiceKeys: true },
         { maxKeyLifetime: '90 days' },
         { trustedProxies: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1'] },
@@ -56,7 +56,7 @@ describe('Settings (admin API)', () => {
       // Every earlier change is still there.
       expect((await admin.get('/v1/admin/settings')).body).toMatchObject({
         enabled: true,
-        disablePasswordBasicAuth: true,
+        disablePasswordBasicAuth: false,
         allowSelfServiceKeys: true,
         maxKeyLifetime: null,
         trustedProxies: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8', '::1'],

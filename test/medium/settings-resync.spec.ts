@@ -33,6 +33,7 @@ describe(SettingsService.name, () => {
       service.runtime.dataSource,
       new ChangeFeed(bus, service.runtime.logger),
       bus,
+      service.runtime.logger,
     );
     await settings.onModuleInit();
     try {

@@ -11,16 +11,3 @@ export abstract class PolicyEvaluator {
   abstract beforeCredential(request: DecisionRequest): Verdict | undefined;
   abstract evaluate(request: DecisionRequest, identity: Identity | null): Verdict;
 }
-
-/** Until access policies exist: any identified caller is allowed, anonymous callers are not. */
-export class AuthenticatedIsAllowed extends PolicyEvaluator {
-  beforeCredential(): Verdict | undefined {
-    return undefined;
-  }
-
-  evaluate(_request: DecisionRequest, identity: Identity | null): Verdict {
-    return identity === null
-      ? { allowed: false, reason: 'missing_credential' }
-      : { allowed: true, reason: 'authenticated' };
-  }
-}

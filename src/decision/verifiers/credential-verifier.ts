@@ -7,6 +7,8 @@ import type { Identity } from '../identity.js';
 export type Verification =
   | { outcome: 'not_mine' }
   | { outcome: 'anonymous' }
+  /** Not checked here: left to the upstream's own authentication (and so carries no identity). */
+  | { outcome: 'upstream_auth' }
   | { outcome: 'identified'; identity: Identity }
   | { outcome: 'refused'; reason: DenialReason };
 

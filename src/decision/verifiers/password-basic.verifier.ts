@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { looksLikeKey } from '../../keys/key-format.js';
+import { SettingsService } from '../../settings/settings.service.js';
+import type { Credential } from '../credential.js';
+import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+
+/**
+ * Basic credentials whose password is not a Portcullis key: an upstream's own users and
+ * passwords. Refused while the disablePasswordBasicAuth setting is on (the default); otherwise let
+ * through, without identity, for the upstream to check.
+ */
+@Injectable()
+export class PasswordBasicVerifier implements CredentialVerifier {
+  readonly name = 'password-basic';
+
+  constructor(private readonly settings: SettingsService) {}
+
+  async verify(credential: Credential): Promise<Verification> {
+    if (credential.kind !== 'basic' || looksLikeKey(credential.password)) return NOT_MINE;
+    return this.settings.current().disablePasswordBasicAuth
+      ? { outcome: 'refused', reason: 'password_basic_disabled' }
+      : { outcome: 'upstream_auth' };
+  }
+}
