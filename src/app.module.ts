@@ -37,6 +37,7 @@ import { KeyUsageRecorder } from './keys/key-usage-recorder.js';
 import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { LOGGER } from './logging/logger.js';
+import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
 import { SettingsController } from './settings/settings.controller.js';
@@ -62,6 +63,7 @@ export class AppModule {
         IntrospectionController,
         IntrospectionClientsController,
         OpenApiController,
+        MeController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },

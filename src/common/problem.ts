@@ -22,6 +22,8 @@ export interface ProblemDocument {
 export const PROBLEM_TYPES = {
   validation: 'urn:portcullis:problem:validation-error',
   keyLifetime: 'urn:portcullis:problem:key-lifetime-exceeded',
+  keyLimit: 'urn:portcullis:problem:too-many-active-keys',
+  selfServiceOff: 'urn:portcullis:problem:self-service-keys-disabled',
   conflict: 'urn:portcullis:problem:conflict',
 } as const;
 

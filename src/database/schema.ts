@@ -1,5 +1,6 @@
 import { ApiKey } from '../keys/api-key.entity.js';
 import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
+import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
 import { IntrospectionClients1795869130354 } from './migrations/1795869130354-IntrospectionClients.js';
 import { Group } from '../directory/group.entity.js';
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   Initial1795868031544,
   IntrospectionClients1795869130354,
   RefusePasswordBasicByDefault1795872802640,
+  MaxActiveKeysPerUser1795873161737,
 ];

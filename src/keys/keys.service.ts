@@ -33,13 +33,25 @@ export class KeysService {
     private readonly invalidate: CredentialInvalidator,
   ) {}
 
-  async create(
-    input: NewKey,
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<CreatedKeyDto> {
+  /** Issues a key, within the maximum lifetime and the owner's cap on active keys. */
+  async create(input: NewKey): Promise<CreatedKeyDto> {
     const expiresAt = this.expiryFor(input.expiresIn, new Date());
-    const owner = await manager.findOneBy(User, { id: input.ownerId });
+    return this.dataSource.transaction((manager) => this.insert(manager, input, expiresAt));
+  }
+
+  private async insert(
+    manager: EntityManager,
+    input: NewKey,
+    expiresAt: Date | null,
+  ): Promise<CreatedKeyDto> {
+    // The owner's row is locked, so that two creations at once cannot both pass the cap.
+    const owner = await manager
+      .createQueryBuilder(User, 'u')
+      .setLock('pessimistic_write')
+      .where('u.id = :id', { id: input.ownerId })
+      .getOne();
     if (!owner) throw new NotFoundException(`No user with id ${input.ownerId}`);
+    await this.assertUnderCap(manager, owner);
     const { plaintext, keyId } = generateKey();
     const key = manager.create(ApiKey, {
       id: randomUUID(),
@@ -93,9 +105,13 @@ export class KeysService {
     return toKeyDto(await this.find(id));
   }
 
-  /** Idempotent: revoking a revoked key leaves its first revocation time. */
-  async revoke(id: string): Promise<KeyDto> {
-    const key = await this.find(id);
+  /**
+   * Idempotent: revoking a revoked key leaves its first revocation time. With `ownerId`, only that
+   * user's key is found (another user's key is "not found", not "forbidden": its existence is not
+   * theirs to learn).
+   */
+  async revoke(id: string, ownerId?: string): Promise<KeyDto> {
+    const key = await this.find(id, ownerId);
     if (key.revokedAt === null) {
       await this.dataSource
         .getRepository(ApiKey)
@@ -113,6 +129,26 @@ export class KeysService {
     const key = await this.find(id);
     await this.dataSource.getRepository(ApiKey).delete({ id });
     await this.invalidate.keyIds([key.keyId]);
+  }
+
+  private async assertUnderCap(manager: EntityManager, owner: User): Promise<void> {
+    const cap = this.settings.current().maxActiveKeysPerUser;
+    if (cap === null) return;
+    const active = await manager
+      .createQueryBuilder(ApiKey, 'k')
+      .where('k.owner_id = :id AND k.revoked_at IS NULL', { id: owner.id })
+      .andWhere('(k.expires_at IS NULL OR k.expires_at > now())')
+      .getCount();
+    if (active >= cap) {
+      throw new ProblemException(
+        409,
+        `${owner.username} already has ${active} active keys; the maximum is ${cap}. Revoke one first.`,
+        {
+          type: PROBLEM_TYPES.keyLimit,
+          title: 'Too many active keys',
+        },
+      );
+    }
   }
 
   /** The expiry for "never" or a lifetime, refused when it lies beyond the maximum lifetime. */
@@ -143,10 +179,11 @@ export class KeysService {
     return expiresAt;
   }
 
-  private async find(id: string): Promise<KeyWithOwner> {
-    const key = await this.dataSource
-      .getRepository(ApiKey)
-      .findOne({ where: { id }, relations: { owner: true } });
+  private async find(id: string, ownerId?: string): Promise<KeyWithOwner> {
+    const key = await this.dataSource.getRepository(ApiKey).findOne({
+      where: ownerId === undefined ? { id } : { id, ownerId },
+      relations: { owner: true },
+    });
     if (!key) throw new NotFoundException(`No key with id ${id}`);
     return key as KeyWithOwner;
   }

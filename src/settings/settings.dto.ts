@@ -4,6 +4,9 @@ import {
   IsArray,
   IsBoolean,
   IsIn,
+  IsInt,
+  Max,
+  Min,
   IsOptional,
   IsString,
   Matches,
@@ -51,6 +54,14 @@ export class SettingsDto {
   maxKeyLifetime: string | null;
 
   @ApiProperty({
+    type: Number,
+    nullable: true,
+    example: 10,
+    description: 'Most keys one user may hold active at once; null for no limit',
+  })
+  maxActiveKeysPerUser: number | null;
+
+  @ApiProperty({
     type: [String],
     example: ['10.0.0.0/8'],
     description: 'Proxies whose X-Forwarded-For is believed',
@@ -94,6 +105,14 @@ export class UpdateSettingsDto {
   @IsString()
   @Matches(LIFETIME_PATTERN, { message: `must be null or ${LIFETIME_DESCRIPTION.toLowerCase()}` })
   maxKeyLifetime?: string | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, minimum: 1, maximum: 10000 })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10000)
+  maxActiveKeysPerUser?: number | null;
 
   @ApiPropertyOptional({ type: [String], example: ['10.0.0.0/8', '::1'] })
   @IsOptional()

@@ -27,6 +27,10 @@ export class Settings {
   @Column({ name: 'max_key_lifetime', type: 'varchar', length: 32, nullable: true })
   maxKeyLifetime: string | null;
 
+  /** Most keys one user may hold active at once (any issuer); null means no limit. */
+  @Column({ name: 'max_active_keys_per_user', type: 'integer', nullable: true })
+  maxActiveKeysPerUser: number | null;
+
   /** Proxies whose X-Forwarded-For entries are believed, as addresses or CIDR ranges. */
   @Column({ name: 'trusted_proxies', type: 'text', array: true, default: () => "'{}'" })
   trustedProxies: string[];

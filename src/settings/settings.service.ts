@@ -119,6 +119,9 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
             allowSelfServiceKeys: input.allowSelfServiceKeys,
           }),
           ...(maxKeyLifetime !== undefined && { maxKeyLifetime }),
+          ...(input.maxActiveKeysPerUser !== undefined && {
+            maxActiveKeysPerUser: input.maxActiveKeysPerUser,
+          }),
           ...(input.trustedProxies !== undefined && { trustedProxies: input.trustedProxies }),
           ...(input.identityHeaderStyle !== undefined && {
             identityHeaderStyle: input.identityHeaderStyle,
@@ -148,6 +151,7 @@ export function toSettingsDto(settings: Settings): SettingsDto {
     disablePasswordBasicAuth: settings.disablePasswordBasicAuth,
     allowSelfServiceKeys: settings.allowSelfServiceKeys,
     maxKeyLifetime: settings.maxKeyLifetime,
+    maxActiveKeysPerUser: settings.maxActiveKeysPerUser,
     trustedProxies: settings.trustedProxies,
     identityHeaderStyle: settings.identityHeaderStyle,
     updatedAt: settings.updatedAt.toISOString(),
