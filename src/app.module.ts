@@ -1,7 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { DataSource } from 'typeorm';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
+import { AuditService } from './audit/audit.service.js';
 import { EnvoyGrpcServer } from './adapters/envoy-grpc/envoy-grpc.server.js';
 import { IntrospectionController } from './adapters/introspection/introspection.controller.js';
 import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
@@ -64,6 +67,7 @@ export class AppModule {
         IntrospectionClientsController,
         OpenApiController,
         MeController,
+        AuditController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },
@@ -114,6 +118,8 @@ export class AppModule {
         EnvoyAuthzHandler,
         IntrospectionClientsService,
         OpenApiDocumentHolder,
+        AuditService,
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { AuditEvent } from '../audit/audit-event.entity.js';
 import type { KeyHasher } from '../crypto/key-hasher.js';
 import { Group } from '../directory/group.entity.js';
 import { USERNAME_PATTERN } from '../directory/directory.dto.js';
@@ -99,6 +100,16 @@ export async function createFirstAdmin(
       expiresAt: null,
       lastUsedAt: null,
       revokedAt: null,
+    });
+    await tx.insert(AuditEvent, {
+      id: randomUUID(),
+      actorUserId: null,
+      actorUsername: null,
+      actorKeyId: null,
+      action: 'admin.bootstrap',
+      targetId: user.id,
+      ip: null,
+      details: { username: user.username, group: group.name, keyId },
     });
     return { userId: user.id, username: user.username, keyId, key: plaintext };
   });

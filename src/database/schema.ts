@@ -1,5 +1,7 @@
 import { ApiKey } from '../keys/api-key.entity.js';
+import { AuditEvent } from '../audit/audit-event.entity.js';
 import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
+import { AuditEvents1795873574661 } from './migrations/1795873574661-AuditEvents.js';
 import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
 import { IntrospectionClients1795869130354 } from './migrations/1795869130354-IntrospectionClients.js';
@@ -10,7 +12,15 @@ import { Settings } from '../settings/settings.entity.js';
 import { User } from '../directory/user.entity.js';
 
 /** Every entity, listed explicitly: ESM builds cannot be globbed reliably. */
-export const ENTITIES = [User, Group, Membership, ApiKey, Settings, IntrospectionClient];
+export const ENTITIES = [
+  User,
+  Group,
+  Membership,
+  ApiKey,
+  Settings,
+  IntrospectionClient,
+  AuditEvent,
+];
 
 /** Every migration, oldest first. Add new ones at the end. */
 export const MIGRATIONS = [
@@ -18,4 +28,5 @@ export const MIGRATIONS = [
   IntrospectionClients1795869130354,
   RefusePasswordBasicByDefault1795872802640,
   MaxActiveKeysPerUser1795873161737,
+  AuditEvents1795873574661,
 ];

@@ -1,3 +1,4 @@
+import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
   Controller,
@@ -34,6 +35,7 @@ import { DirectoryService } from './directory.service.js';
 export class GroupsController {
   constructor(private readonly directory: DirectoryService) {}
 
+  @Audited('group.create')
   @Post()
   @ApiOperation({ summary: 'Create a group' })
   @ApiCreatedResponse({ type: GroupDto })
@@ -58,6 +60,7 @@ export class GroupsController {
     return this.directory.getGroup(id);
   }
 
+  @Audited('group.update')
   @Patch(':id')
   @ApiOperation({ summary: 'Rename or describe a group' })
   @ApiOkResponse({ type: GroupDto })
@@ -66,6 +69,7 @@ export class GroupsController {
     return this.directory.updateGroup(id, body);
   }
 
+  @Audited('group.delete')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a group and its memberships' })
@@ -86,6 +90,7 @@ export class GroupsController {
     return this.directory.listMembers(id, query);
   }
 
+  @Audited('group.add-member')
   @Put(':id/members/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Add a user to a group (idempotent)' })
@@ -98,6 +103,7 @@ export class GroupsController {
     return this.directory.addMember(id, userId);
   }
 
+  @Audited('group.remove-member')
   @Delete(':id/members/:userId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a user from a group' })

@@ -1,3 +1,4 @@
+import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
   Controller,
@@ -32,6 +33,7 @@ import { DirectoryService } from './directory.service.js';
 export class UsersController {
   constructor(private readonly directory: DirectoryService) {}
 
+  @Audited('user.create')
   @Post()
   @ApiOperation({ summary: 'Create a user' })
   @ApiCreatedResponse({ type: UserDto })
@@ -56,6 +58,7 @@ export class UsersController {
     return this.directory.getUser(id);
   }
 
+  @Audited('user.update')
   @Patch(':id')
   @ApiOperation({ summary: 'Change a user; disabling one refuses all their credentials' })
   @ApiOkResponse({ type: UserDto })
@@ -64,6 +67,7 @@ export class UsersController {
     return this.directory.updateUser(id, body);
   }
 
+  @Audited('user.delete')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user, with their keys and memberships' })

@@ -1,3 +1,4 @@
+import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
   Controller,
@@ -32,6 +33,7 @@ import { IntrospectionClientsService } from './introspection-clients.service.js'
 export class IntrospectionClientsController {
   constructor(private readonly clients: IntrospectionClientsService) {}
 
+  @Audited('introspection-client.create')
   @Post()
   @ApiOperation({
     summary: 'Register a client that may call /oauth2/introspect',
@@ -54,6 +56,7 @@ export class IntrospectionClientsController {
     return this.clients.list(query);
   }
 
+  @Audited('introspection-client.delete')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove an introspection client' })

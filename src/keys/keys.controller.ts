@@ -1,3 +1,4 @@
+import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
   Controller,
@@ -34,6 +35,7 @@ export class KeysController {
     private readonly dataSource: DataSource,
   ) {}
 
+  @Audited('key.create')
   @Post()
   @ApiOperation({
     summary: 'Create a key for any user',
@@ -71,6 +73,7 @@ export class KeysController {
     return this.keys.get(id);
   }
 
+  @Audited('key.revoke')
   @Post(':id/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a key (idempotent); every instance refuses it from then on' })
@@ -80,6 +83,7 @@ export class KeysController {
     return this.keys.revoke(id);
   }
 
+  @Audited('key.delete')
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a key' })

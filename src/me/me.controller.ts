@@ -1,3 +1,4 @@
+import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
   Controller,
@@ -70,6 +71,7 @@ export class MeController {
     return this.keys.list({ ...query, userId: me.userId });
   }
 
+  @Audited('key.create')
   @Post('keys')
   @ApiOperation({
     summary: 'Create a key for oneself (when allowSelfServiceKeys is on)',
@@ -100,6 +102,7 @@ export class MeController {
     });
   }
 
+  @Audited('key.revoke')
   @Post('keys/:id/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke one of the caller's own keys (idempotent)" })

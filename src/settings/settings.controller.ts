@@ -1,3 +1,4 @@
+import { Audited } from '../audit/audited.decorator.js';
 import { Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
@@ -17,6 +18,7 @@ export class SettingsController {
     return this.settings.get();
   }
 
+  @Audited('settings.update')
   @Patch()
   @ApiOperation({
     summary: 'Change some settings; the version increases and every instance reloads',

@@ -20,6 +20,7 @@ export interface TestApp {
   /** The bootstrap admin's bearer key. */
   adminKey: string;
   adminUserId: string;
+  adminUsername: string;
   close(): Promise<void>;
 }
 
@@ -65,6 +66,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     runtime,
     adminKey: admin?.key ?? '',
     adminUserId: admin?.userId ?? '',
+    adminUsername: admin?.username ?? '',
     async close() {
       await app.close();
       await runtime.close();
