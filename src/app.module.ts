@@ -40,6 +40,7 @@ import { KeyUsageRecorder } from './keys/key-usage-recorder.js';
 import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { LOGGER } from './logging/logger.js';
+import { KeyMailer } from './mail/key-mailer.js';
 import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
@@ -119,6 +120,7 @@ export class AppModule {
         IntrospectionClientsService,
         OpenApiDocumentHolder,
         AuditService,
+        KeyMailer,
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
       ],
     };

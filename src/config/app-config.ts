@@ -32,6 +32,9 @@ export class AppConfig {
   readonly lastUsedFlushMs: number;
   /** Which decisions are logged: all, denials only, or none. */
   readonly decisionLog: DecisionLogMode;
+  /** SMTP server for e-mailing keys to their owners (smtp:// or smtps://); undefined: no e-mail. */
+  readonly smtpUrl: string | undefined;
+  readonly mailFrom: string;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -153,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sharedTtlMs: integer('SHARED_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
     negativeTtlMs: integer('NEGATIVE_CACHE_TTL_SECONDS', 30, 0, 3600) * 1000,
   };
+  const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
   const lastUsedFlushMs = integer('LAST_USED_FLUSH_SECONDS', 10, 1, 3600) * 1000;
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -181,5 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cache,
     lastUsedFlushMs,
     decisionLog,
+    smtpUrl,
+    mailFrom: read('MAIL_FROM') ?? 'Portcullis <portcullis@localhost>',
   });
 }

@@ -54,6 +54,7 @@ export class KeysController {
       type: body.type,
       expiresIn: body.expiresIn,
       createdById: caller.userId,
+      emailToOwner: body.emailToOwner,
     });
   }
 

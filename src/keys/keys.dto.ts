@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIn,
   IsOptional,
   IsString,
@@ -66,6 +67,15 @@ export class CreateKeyDto {
     message: `must be "never" or ${LIFETIME_DESCRIPTION.toLowerCase()}`,
   })
   expiresIn: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      "E-mail the key to its owner's address (needs SMTP_URL and an owner with an email)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  emailToOwner?: boolean;
 }
 
 export class KeyDto {
@@ -112,6 +122,12 @@ export class CreatedKeyDto extends KeyDto {
       'The key itself. Shown in this response only: it is stored as a hash and cannot be shown again.',
   })
   key: string;
+
+  @ApiProperty({
+    description:
+      'Whether the mail server accepted the e-mail to the owner (false when none was asked for)',
+  })
+  emailed: boolean;
 }
 
 export class KeyPageDto extends PageMetaDto {

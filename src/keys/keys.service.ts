@@ -7,6 +7,7 @@ import { User } from '../directory/user.entity.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { ApiKey, type ApiKeyType } from './api-key.entity.js';
 import { CredentialInvalidator } from './credential-invalidator.js';
+import { KeyMailer } from '../mail/key-mailer.js';
 import { generateKey } from './key-format.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
 import type { CreatedKeyDto, KeyDto, KeyPageDto, KeyState, ListKeysQueryDto } from './keys.dto.js';
@@ -19,6 +20,8 @@ export interface NewKey {
   /** "never" or a lifetime such as "90 days". */
   expiresIn: string;
   createdById: string | null;
+  /** E-mail the key to the owner's address. */
+  emailToOwner?: boolean;
 }
 
 type KeyWithOwner = ApiKey & { owner: User };
@@ -31,19 +34,44 @@ export class KeysService {
     private readonly hasher: KeyHasher,
     private readonly settings: SettingsService,
     private readonly invalidate: CredentialInvalidator,
+    private readonly mailer: KeyMailer,
   ) {}
 
   /** Issues a key, within the maximum lifetime and the owner's cap on active keys. */
   async create(input: NewKey): Promise<CreatedKeyDto> {
     const expiresAt = this.expiryFor(input.expiresIn, new Date());
-    return this.dataSource.transaction((manager) => this.insert(manager, input, expiresAt));
+    if (input.emailToOwner && !this.mailer.available) {
+      throw new ProblemException(
+        400,
+        'Keys cannot be e-mailed: no mail server is configured (SMTP_URL)',
+        {
+          type: PROBLEM_TYPES.validation,
+          errors: [{ pointer: '#/emailToOwner', detail: 'needs SMTP_URL to be set' }],
+        },
+      );
+    }
+    const { created, email } = await this.dataSource.transaction((manager) =>
+      this.insert(manager, input, expiresAt),
+    );
+    if (!input.emailToOwner) return { ...created, emailed: false };
+    const emailed = await this.mailer.send({
+      to: email!,
+      username: created.username,
+      key: created.key,
+      keyId: created.keyId,
+      name: created.name,
+      description: created.description,
+      type: created.type,
+      expiresAt: created.expiresAt,
+    });
+    return { ...created, emailed };
   }
 
   private async insert(
     manager: EntityManager,
     input: NewKey,
     expiresAt: Date | null,
-  ): Promise<CreatedKeyDto> {
+  ): Promise<{ created: Omit<CreatedKeyDto, 'emailed'>; email: string | null }> {
     // The owner's row is locked, so that two creations at once cannot both pass the cap.
     const owner = await manager
       .createQueryBuilder(User, 'u')
@@ -51,6 +79,12 @@ export class KeysService {
       .where('u.id = :id', { id: input.ownerId })
       .getOne();
     if (!owner) throw new NotFoundException(`No user with id ${input.ownerId}`);
+    if (input.emailToOwner && !owner.email) {
+      throw new ProblemException(400, `${owner.username} has no email address to send the key to`, {
+        type: PROBLEM_TYPES.validation,
+        errors: [{ pointer: '#/emailToOwner', detail: 'the owner has no email address' }],
+      });
+    }
     await this.assertUnderCap(manager, owner);
     const { plaintext, keyId } = generateKey();
     const key = manager.create(ApiKey, {
@@ -71,7 +105,7 @@ export class KeysService {
       where: { id: key.id },
       relations: { owner: true },
     });
-    return { ...toKeyDto(stored as KeyWithOwner), key: plaintext };
+    return { created: { ...toKeyDto(stored as KeyWithOwner), key: plaintext }, email: owner.email };
   }
 
   async list(query: ListKeysQueryDto): Promise<KeyPageDto> {

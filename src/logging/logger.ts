@@ -41,9 +41,11 @@ export function onLoggerFlush(logger: Logger, hook: () => void): void {
 }
 
 /** Writes out whatever the logger, and anything buffering lines for it, still holds. */
-export function flushLogger(logger: Logger): Promise<void> {
+export async function flushLogger(logger: Logger): Promise<void> {
   for (const hook of beforeFlush.get(logger) ?? []) hook();
-  return new Promise((resolve) => logger.flush(() => resolve()));
+  // Twice: a flush asked for while a write is in flight completes with that write, leaving what
+  // was buffered meanwhile for the next one.
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => logger.flush(() => resolve()));
 }
 
 /** Nest's start-up chatter (every module and route mapped) is detail, not news. */

@@ -99,6 +99,7 @@ export class MeController {
       type: body.type,
       expiresIn: body.expiresIn,
       createdById: me.userId,
+      emailToOwner: body.emailToOwner,
     });
   }
 
