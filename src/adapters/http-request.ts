@@ -1,7 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import { resolveClientIp, type IpRanges } from '../decision/client-ip.js';
-import type { DecisionInterface, DecisionRequest } from '../decision/decision-request.js';
-import { normalisePath } from '../decision/path-normalizer.js';
+import {
+  forUri,
+  type DecisionInterface,
+  type DecisionRequest,
+} from '../decision/decision-request.js';
 
 /**
  * Every Authorization header the client sent. Node keeps only the first of duplicate Authorization
@@ -31,12 +34,9 @@ export function decisionRequest(
   original: { method: string; uri: string; host: string | undefined },
   trustedProxies: IpRanges,
 ): DecisionRequest {
-  const query = original.uri.search(/[?#]/);
-  return {
+  return forUri(original.uri, {
     interface: via,
     method: original.method.toUpperCase(),
-    rawPath: query >= 0 ? original.uri.slice(0, query) : original.uri,
-    path: normalisePath(original.uri),
     host: (original.host ?? '').toLowerCase(),
     clientIp: resolveClientIp(
       request.socket.remoteAddress ?? '',
@@ -44,5 +44,5 @@ export function decisionRequest(
       trustedProxies,
     ),
     authorization: authorizationHeaders(request),
-  };
+  });
 }

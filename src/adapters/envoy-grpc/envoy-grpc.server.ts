@@ -8,9 +8,9 @@ import {
 import { AppConfig } from '../../config/app-config.js';
 import { normaliseIp } from '../../decision/client-ip.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import { forUri } from '../../decision/decision-request.js';
 import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
-import { normalisePath } from '../../decision/path-normalizer.js';
 import { LOGGER, type Logger } from '../../logging/logger.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { Challenges } from '../challenge.js';
@@ -86,18 +86,16 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   async check(request: CheckRequest): Promise<CheckResponse> {
     const http = request.attributes?.request?.http ?? {};
     const headers = http.headers ?? {};
-    const uri = http.path ?? '';
-    const query = uri.search(/[?#]/);
     const source = request.attributes?.source?.address?.socket_address?.address ?? '';
-    const decision = await this.pipeline.decide({
-      interface: 'envoy-grpc',
-      method: (http.method || 'GET').toUpperCase(),
-      rawPath: query >= 0 ? uri.slice(0, query) : uri,
-      path: normalisePath(uri),
-      host: (http.host || headers[':authority'] || headers.host || '').toLowerCase(),
-      clientIp: normaliseIp(source) ?? '',
-      authorization: headers.authorization === undefined ? [] : [headers.authorization],
-    });
+    const decision = await this.pipeline.decide(
+      forUri(http.path ?? '', {
+        interface: 'envoy-grpc',
+        method: (http.method || 'GET').toUpperCase(),
+        host: (http.host || headers[':authority'] || headers.host || '').toLowerCase(),
+        clientIp: normaliseIp(source) ?? '',
+        authorization: headers.authorization === undefined ? [] : [headers.authorization],
+      }),
+    );
     return this.toResponse(decision);
   }
 

@@ -13,9 +13,9 @@ import { ApiProblems } from '../../common/api-problems.decorator.js';
 import { PROBLEM_TYPES, ProblemException } from '../../common/problem.js';
 import { normaliseIp } from '../../decision/client-ip.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import { forUri } from '../../decision/decision-request.js';
 import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
-import { normalisePath } from '../../decision/path-normalizer.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { DecisionDto, DecisionQueryDto } from './decisions.dto.js';
 
@@ -60,17 +60,15 @@ export class DecisionsController {
     }
     const authorization =
       body.credential !== undefined ? `Bearer ${body.credential}` : headers.authorization;
-    const uri = body.path ?? '/';
-    const query = uri.search(/[?#]/);
-    const decision = await this.pipeline.decide({
-      interface: 'json',
-      method: (body.method ?? 'GET').toUpperCase(),
-      rawPath: query >= 0 ? uri.slice(0, query) : uri,
-      path: normalisePath(uri),
-      host: (body.host ?? headers.host ?? '').toLowerCase(),
-      clientIp: body.ip === undefined ? '' : (normaliseIp(body.ip) ?? ''),
-      authorization: authorization === undefined ? [] : [authorization],
-    });
+    const decision = await this.pipeline.decide(
+      forUri(body.path ?? '/', {
+        interface: 'json',
+        method: (body.method ?? 'GET').toUpperCase(),
+        host: (body.host ?? headers.host ?? '').toLowerCase(),
+        clientIp: body.ip === undefined ? '' : (normaliseIp(body.ip) ?? ''),
+        authorization: authorization === undefined ? [] : [authorization],
+      }),
+    );
     if (decision.status === 503) void reply.status(503);
     return this.toDto(decision);
   }
