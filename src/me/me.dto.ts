@@ -1,4 +1,5 @@
 import { ApiProperty, OmitType } from '@nestjs/swagger';
+import { DecisionIdentityDto } from '../adapters/json/decisions.dto.js';
 import { CreateKeyDto, ListKeysQueryDto } from '../keys/keys.dto.js';
 
 /** A key for oneself: the same as an admin's request, without choosing the owner. */
@@ -6,17 +7,8 @@ export class CreateOwnKeyDto extends OmitType(CreateKeyDto, ['userId', 'username
 
 export class ListOwnKeysQueryDto extends OmitType(ListKeysQueryDto, ['userId'] as const) {}
 
-export class MeDto {
-  @ApiProperty({ format: 'uuid' })
-  userId: string;
-  @ApiProperty()
-  username: string;
-  @ApiProperty({ type: String, nullable: true })
-  email: string | null;
-  @ApiProperty({ type: String, nullable: true })
-  displayName: string | null;
-  @ApiProperty({ type: [String] })
-  groups: string[];
+/** Who the caller is: the identity a decision would carry, and what they may do themselves. */
+export class MeDto extends OmitType(DecisionIdentityDto, ['credential', 'expiresAt'] as const) {
   @ApiProperty({ description: 'The public id of the key this request was made with' })
   keyId: string;
   @ApiProperty({ description: 'Whether users may create their own keys (allowSelfServiceKeys)' })
