@@ -33,7 +33,7 @@ import { HealthController } from './health/health.controller.js';
 import { IntrospectionClientsController } from './introspection/introspection-clients.controller.js';
 import { IntrospectionClientsService } from './introspection/introspection-clients.service.js';
 import { ApiKeyRepository } from './keys/api-key.repository.js';
-import { CachedApiKeyAuthenticator } from './keys/cached-api-key-authenticator.js';
+import { ApiKeyAuthenticator } from './keys/api-key-authenticator.js';
 import { CredentialInvalidator } from './keys/credential-invalidator.js';
 import { KeyRecordCache } from './keys/key-record-cache.js';
 import { KeyUsageRecorder } from './keys/key-usage-recorder.js';
@@ -87,7 +87,7 @@ export class AppModule {
         ApiKeyRepository,
         KeysService,
         KeyRecordCache,
-        CachedApiKeyAuthenticator,
+        ApiKeyAuthenticator,
         CredentialInvalidator,
         KeyUsageRecorder,
         BearerKeyStrategy,

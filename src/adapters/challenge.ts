@@ -19,6 +19,11 @@ export class Challenges {
     };
   }
 
+  /** The bare Bearer and Basic challenges, for a request that brought no usable credential. */
+  get any(): string {
+    return this.byKind.any!;
+  }
+
   for(decision: Decision): string | undefined {
     if (decision.status !== 401 || decision.challenge === null) return undefined;
     return this.byKind[decision.challenge];

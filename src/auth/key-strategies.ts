@@ -7,8 +7,12 @@ import {
 import { PassportStrategy } from '@nestjs/passport';
 import { BasicStrategy } from 'passport-http';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import type { KeyCheck, KeyDenialReason, Principal } from '../keys/api-key-authenticator.js';
-import { CachedApiKeyAuthenticator } from '../keys/cached-api-key-authenticator.js';
+import {
+  ApiKeyAuthenticator,
+  type KeyCheck,
+  type KeyDenialReason,
+  type Principal,
+} from '../keys/api-key-authenticator.js';
 import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
 
 const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
@@ -48,7 +52,7 @@ function principalOf(check: KeyCheck, usage: KeyUsageRecorder): Principal {
 @Injectable()
 export class BearerKeyStrategy extends PassportStrategy(BearerStrategy, 'portcullis-bearer') {
   constructor(
-    private readonly authenticator: CachedApiKeyAuthenticator,
+    private readonly authenticator: ApiKeyAuthenticator,
     private readonly usage: KeyUsageRecorder,
   ) {
     super();
@@ -73,7 +77,7 @@ type BearerRequest = Parameters<BearerStrategy<never>['authenticate']>[0];
 @Injectable()
 export class BasicKeyStrategy extends PassportStrategy(BasicStrategy, 'portcullis-basic') {
   constructor(
-    private readonly authenticator: CachedApiKeyAuthenticator,
+    private readonly authenticator: ApiKeyAuthenticator,
     private readonly usage: KeyUsageRecorder,
   ) {
     super();

@@ -6,17 +6,8 @@ export class InProcessStore extends SharedStore {
   readonly kind = 'in-process';
   private readonly entries = new LRUCache<string, string>({ max: 100_000, ttlAutopurge: false });
 
-  async get(key: string): Promise<string | undefined> {
-    return this.entries.get(key);
-  }
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     return keys.map((key) => this.entries.get(key));
-  }
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
-    this.entries.set(key, value, { ttl: ttlMs });
-  }
-  async delete(keys: string[]): Promise<void> {
-    for (const key of keys) this.entries.delete(key);
   }
   async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
     if (!this.entries.has(marker)) this.entries.set(key, value, { ttl: ttlMs });

@@ -36,18 +36,9 @@ export class RedisStore extends SharedStore {
     this.redis = connect(url, logger, 'store');
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.prefix + key)) ?? undefined;
-  }
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     const values = await this.redis.mget(...keys.map((k) => this.prefix + k));
     return values.map((v) => v ?? undefined);
-  }
-  async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-  }
-  async delete(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
   }
   async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
     await this.redis.eval(

@@ -4,10 +4,7 @@
  */
 export abstract class SharedStore {
   abstract readonly kind: 'redis' | 'in-process';
-  abstract get(key: string): Promise<string | undefined>;
   abstract getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
-  abstract set(key: string, value: string, ttlMs: number): Promise<void>;
-  abstract delete(keys: string[]): Promise<void>;
   /**
    * Sets key unless `marker` exists: a cache fill that started before an invalidation (which sets
    * the marker) must not write back what it read.

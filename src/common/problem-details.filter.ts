@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
+import { Challenges } from '../adapters/challenge.js';
 import type { Logger } from '../logging/logger.js';
 import { PROBLEM_TYPES, ProblemException, problem, type ProblemDocument } from './problem.js';
 
@@ -26,8 +27,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     private readonly logger: Logger,
     realm: string,
   ) {
-    const r = realm.replace(/["\\]/g, '');
-    this.challenge = `Bearer realm="${r}", Basic realm="${r}", charset="UTF-8"`;
+    this.challenge = new Challenges(realm).any;
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {

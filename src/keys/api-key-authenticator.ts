@@ -1,6 +1,9 @@
+import { Injectable } from '@nestjs/common';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
+import { ApiKeyRepository } from './api-key.repository.js';
 import { parseKey } from './key-format.js';
+import { KeyRecordCache } from './key-record-cache.js';
 import { checkKeyRecord, type KeyCheck, type KeyRecord } from './key-record.js';
 
 export type { KeyCheck, KeyDenialReason } from './key-record.js';
@@ -8,14 +11,18 @@ export type { KeyCheck, KeyDenialReason } from './key-record.js';
 export type Principal = Identity;
 
 /**
- * Checks a Portcullis API key: format and checksum first (no lookup for garbage), then the stored
- * record, then the key's state and its owner's. Denials are values; only infrastructure throws.
- * Subclasses choose where records come from.
+ * Checks a Portcullis API key: format and checksum first (no lookup for garbage), then its record
+ * (the two-tier cache, then the database), then the key's state and its owner's. Denials are
+ * values; only infrastructure throws. Every caller of Portcullis goes through here: proxies'
+ * decisions and the admin, self-service and introspection APIs alike.
  */
-export abstract class KeyAuthenticatorBase {
-  constructor(protected readonly hasher: KeyHasher) {}
-
-  protected abstract find(keyId: string, hash: string): Promise<KeyRecord | undefined>;
+@Injectable()
+export class ApiKeyAuthenticator {
+  constructor(
+    private readonly hasher: KeyHasher,
+    private readonly keys: ApiKeyRepository,
+    private readonly cache: KeyRecordCache,
+  ) {}
 
   /** A key sent as `Authorization: Bearer <key>`. */
   bearer(token: string, now = Date.now()): Promise<KeyCheck> {
@@ -43,5 +50,18 @@ export abstract class KeyAuthenticatorBase {
     const record = await this.find(keyId, this.hasher.hash(token));
     if (record === undefined) return { ok: false, reason: 'unknown_key' };
     return checkKeyRecord(record, sentAs, now);
+  }
+
+  private async find(keyId: string, hash: string): Promise<KeyRecord | undefined> {
+    const cached = this.cache.getLocal(keyId, hash) ?? (await this.cache.getShared(keyId, hash));
+    if (cached === 'unknown') return undefined;
+    if (cached !== undefined) return cached;
+    const record = await this.keys.findRecordByHash(hash);
+    if (record === undefined || record.keyId !== keyId) {
+      this.cache.setUnknown(hash);
+      return undefined;
+    }
+    this.cache.set(record);
+    return record;
   }
 }

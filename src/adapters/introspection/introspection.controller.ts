@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config.js';
 import { extractCredential } from '../../decision/credential.js';
 import { IntrospectionClientsService } from '../../introspection/introspection-clients.service.js';
-import { CachedApiKeyAuthenticator } from '../../keys/cached-api-key-authenticator.js';
+import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
 import type { KeyRecord } from '../../keys/key-record.js';
 import { authorizationHeaders } from '../http-request.js';
@@ -51,7 +51,7 @@ export class IntrospectionController {
   constructor(
     private readonly config: AppConfig,
     private readonly clients: IntrospectionClientsService,
-    private readonly keys: CachedApiKeyAuthenticator,
+    private readonly keys: ApiKeyAuthenticator,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
   }

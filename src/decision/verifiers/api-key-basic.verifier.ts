@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CachedApiKeyAuthenticator } from '../../keys/cached-api-key-authenticator.js';
+import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
 import type { Credential } from '../credential.js';
 import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
@@ -9,7 +9,7 @@ import { NOT_MINE, type CredentialVerifier, type Verification } from './credenti
 export class ApiKeyBasicVerifier implements CredentialVerifier {
   readonly name = 'api-key-basic';
 
-  constructor(private readonly keys: CachedApiKeyAuthenticator) {}
+  constructor(private readonly keys: ApiKeyAuthenticator) {}
 
   async verify(credential: Credential): Promise<Verification> {
     if (credential.kind !== 'basic' || !looksLikeKey(credential.password)) return NOT_MINE;
