@@ -44,6 +44,9 @@ import { KeyMailer } from './mail/key-mailer.js';
 import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
+import { AccessRulesController } from './policies/access-rules.controller.js';
+import { PathRulesController } from './policies/path-rules.controller.js';
+import { PolicyRulesService } from './policies/policy-rules.service.js';
 import { SettingsController } from './settings/settings.controller.js';
 import { SettingsService } from './settings/settings.service.js';
 
@@ -63,6 +66,8 @@ export class AppModule {
         GroupsController,
         KeysController,
         SettingsController,
+        PathRulesController,
+        AccessRulesController,
         DecisionsController,
         IntrospectionController,
         IntrospectionClientsController,
@@ -83,6 +88,7 @@ export class AppModule {
         },
         ChangeFeed,
         SettingsService,
+        PolicyRulesService,
         DirectoryService,
         ApiKeyRepository,
         KeysService,

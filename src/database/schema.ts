@@ -1,6 +1,7 @@
 import { ApiKey } from '../keys/api-key.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
+import { AccessRules1795893488571 } from './migrations/1795893488571-AccessRules.js';
 import { AuditEvents1795873574661 } from './migrations/1795873574661-AuditEvents.js';
 import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
@@ -8,6 +9,8 @@ import { IntrospectionClients1795869130354 } from './migrations/1795869130354-In
 import { Group } from '../directory/group.entity.js';
 import { IntrospectionClient } from '../introspection/introspection-client.entity.js';
 import { Membership } from '../directory/membership.entity.js';
+import { AccessRule } from '../policies/access-rule.entity.js';
+import { PathRule } from '../policies/path-rule.entity.js';
 import { Settings } from '../settings/settings.entity.js';
 import { User } from '../directory/user.entity.js';
 
@@ -20,6 +23,8 @@ export const ENTITIES = [
   Settings,
   IntrospectionClient,
   AuditEvent,
+  PathRule,
+  AccessRule,
 ];
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -29,4 +34,5 @@ export const MIGRATIONS = [
   RefusePasswordBasicByDefault1795872802640,
   MaxActiveKeysPerUser1795873161737,
   AuditEvents1795873574661,
+  AccessRules1795893488571,
 ];

@@ -55,8 +55,10 @@ export class IpRanges {
     this.empty = ranges.length === 0;
   }
 
+  /** False for anything that is not an address (an unknown client is in no range). */
   has(ip: string): boolean {
-    return this.list.check(ip, isIP(ip) === 4 ? 'ipv4' : 'ipv6');
+    const family = isIP(ip);
+    return family !== 0 && this.list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
   }
 }
 

@@ -7,7 +7,7 @@ import { DecisionLog } from './decision-log.js';
 import type { DecisionRequest } from './decision-request.js';
 import { statusFor, type Decision, type DenialReason, type Verdict } from './decision.js';
 import type { Identity } from './identity.js';
-import { PolicyEvaluator } from './policy/policy-evaluator.js';
+import { PolicyEvaluator, type Caller } from './policy/policy-evaluator.js';
 import {
   CREDENTIAL_VERIFIERS,
   NOT_MINE,
@@ -72,22 +72,23 @@ export class DecisionPipeline {
       return deny('unavailable', asking, null);
     }
 
-    let identity: Identity | null = null;
+    let caller: Caller;
     switch (verification.outcome) {
       case 'not_mine':
         return deny('unknown_credential', null, challenge);
       case 'refused':
         return deny(verification.reason, verifier, challenge);
       case 'identified':
-        identity = verification.identity;
-        this.usage.record(identity.credential.id);
+        caller = { kind: 'identified', identity: verification.identity };
+        this.usage.record(verification.identity.credential.id);
         break;
       case 'anonymous':
-        break;
       case 'upstream_auth':
-        return fromVerdict({ allowed: true, reason: 'upstream_auth' }, null, verifier, null);
+        caller = { kind: verification.outcome };
+        break;
     }
-    return fromVerdict(this.policy.evaluate(request, identity), identity, verifier, challenge);
+    const identity = caller.kind === 'identified' ? caller.identity : null;
+    return fromVerdict(this.policy.evaluate(request, caller), identity, verifier, challenge);
   }
 }
 
@@ -102,8 +103,17 @@ function deny(
   reason: DenialReason,
   verifier: string | null,
   challenge: Decision['challenge'],
+  rule: string | null = null,
 ): Decision {
-  return { allowed: false, status: statusFor(reason), reason, identity: null, verifier, challenge };
+  return {
+    allowed: false,
+    status: statusFor(reason),
+    reason,
+    identity: null,
+    verifier,
+    rule,
+    challenge,
+  };
 }
 
 function fromVerdict(
@@ -112,13 +122,15 @@ function fromVerdict(
   verifier: string | null,
   challenge: Decision['challenge'],
 ): Decision {
-  if (!verdict.allowed) return deny(verdict.reason, verifier, challenge);
+  const rule = verdict.rule ?? null;
+  if (!verdict.allowed) return deny(verdict.reason, verifier, challenge, rule);
   return {
     allowed: true,
     status: 200,
     reason: verdict.reason,
     identity,
     verifier,
+    rule,
     challenge: null,
   };
 }

@@ -24,8 +24,10 @@ export type DenialReason =
 export type AllowReason =
   'authenticated' | 'anonymous' | 'bypass' | 'service_disabled' | 'upstream_auth';
 
+/** The policy's answer; `rule` names the path or access rule that decided, when one did. */
 export type Verdict =
-  { allowed: true; reason: AllowReason } | { allowed: false; reason: DenialReason };
+  | { allowed: true; reason: AllowReason; rule?: string }
+  | { allowed: false; reason: DenialReason; rule?: string };
 
 /** The answer to "may this request through, and as whom?". */
 export interface Decision {
@@ -37,6 +39,8 @@ export interface Decision {
   identity: Identity | null;
   /** Which verifier identified (or refused) the credential. */
   verifier: string | null;
+  /** The id of the path or access rule that decided, when one did. */
+  rule: string | null;
   /** The authentication scheme to challenge with on 401. */
   /** 'invalid_request': the Authorization header itself broke its scheme's syntax. */
   challenge: 'bearer' | 'basic' | 'any' | 'invalid_request' | null;

@@ -1,4 +1,5 @@
 import type { IdentityHeaderStyle } from '../settings/settings.entity.js';
+import type { Decision } from './decision.js';
 import type { Identity } from './identity.js';
 
 type Field = 'user' | 'email' | 'groups' | 'credential' | 'name';
@@ -37,16 +38,22 @@ const VALUES: Record<Field, (identity: Identity) => string | null> = {
   name: (i) => i.displayName,
 };
 
+/**
+ * Marks a request passed unchecked by a bypass rule, so the upstream knows its own authentication
+ * is in charge. Like the identity headers, it is removed whenever Portcullis does not set it.
+ */
+export const BYPASS_HEADER = 'x-auth-bypass';
+
 /** The upstream headers of one style, with their names resolved once. */
 export class IdentityHeaders {
-  /** Every header name of the style: cleared upstream when the request carries no identity. */
+  /** Every header name of the style, and the bypass mark: cleared upstream when not set. */
   readonly names: readonly string[];
   private readonly fields: readonly [string, (identity: Identity) => string | null][];
 
   private constructor(style: IdentityHeaderStyle) {
     const entries = Object.entries(STYLES[style]) as [Field, string][];
     this.fields = entries.map(([field, name]) => [name, VALUES[field]]);
-    this.names = entries.map(([, name]) => name);
+    this.names = [...entries.map(([, name]) => name), BYPASS_HEADER];
   }
 
   private static readonly byStyle = new Map<IdentityHeaderStyle, IdentityHeaders>();
@@ -63,6 +70,12 @@ export class IdentityHeaders {
   /** The style's header names that `headers` does not set: to be removed from the request. */
   absentFrom(headers: Record<string, string>): string[] {
     return this.names.filter((name) => !(name in headers));
+  }
+
+  /** What to send upstream for an allowed request: its identity, or the bypass mark, or nothing. */
+  forAllowed(decision: Pick<Decision, 'identity' | 'reason'>): Record<string, string> {
+    if (decision.identity !== null) return this.for(decision.identity);
+    return decision.reason === 'bypass' ? { [BYPASS_HEADER]: '1' } : {};
   }
 
   /** The headers to send upstream for this identity; a missing value (no email) is left out. */

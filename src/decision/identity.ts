@@ -6,6 +6,8 @@ export interface CredentialRef {
   /** Public key id, as shown in lists and logs. */
   keyId: string;
   type: 'bearer' | 'basic';
+  /** Client addresses and ranges the credential may be used from; empty allows any. */
+  allowedIps: readonly string[];
 }
 
 /** Who a request speaks for: a local user and the credential that proved it. */

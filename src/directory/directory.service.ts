@@ -15,6 +15,8 @@ import type {
   UserPageDto,
 } from './directory.dto.js';
 import type { PageQueryDto } from '../common/pagination.js';
+import { accessRulesNaming, renameGroupInAccessRules } from '../policies/group-references.js';
+import { SettingsService } from '../settings/settings.service.js';
 import { Group } from './group.entity.js';
 import { Membership } from './membership.entity.js';
 import { User } from './user.entity.js';
@@ -25,6 +27,7 @@ export class DirectoryService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly invalidate: CredentialInvalidator,
+    private readonly settings: SettingsService,
   ) {}
 
   async createUser(input: CreateUserDto): Promise<UserDto> {
@@ -161,9 +164,10 @@ export class DirectoryService {
   }
 
   async updateGroup(id: string, input: UpdateGroupDto): Promise<GroupDto> {
-    await this.dataSource.transaction(async (tx) => {
-      const group = await tx.findOneBy(Group, { id });
-      if (!group) throw new NotFoundException(`No group with id ${id}`);
+    const group = await this.dataSource.getRepository(Group).findOneBy({ id });
+    if (!group) throw new NotFoundException(`No group with id ${id}`);
+    const renaming = input.name !== undefined && input.name !== group.name;
+    const change = async (tx: EntityManager) => {
       if (input.name !== undefined && input.name.toLowerCase() !== group.name.toLowerCase()) {
         await this.assertGroupNameFree(tx, input.name);
       }
@@ -175,12 +179,27 @@ export class DirectoryService {
           ...(input.description !== undefined && { description: input.description }),
         },
       );
-    });
+      if (renaming) await renameGroupInAccessRules(tx, group.name, input.name!);
+    };
+    // A rename reaches the access rules that name the group: a policy change like any other.
+    if (renaming) await this.settings.changePolicy(change);
+    else await this.dataSource.transaction(change);
     await this.invalidate.users(await this.memberIds(id));
     return this.getGroup(id);
   }
 
+  /** Refused (409) while an access rule names the group: dropping it could open or lock the API. */
   async deleteGroup(id: string): Promise<void> {
+    const group = await this.dataSource.getRepository(Group).findOneBy({ id });
+    if (!group) throw new NotFoundException(`No group with id ${id}`);
+    const rules = await accessRulesNaming(this.dataSource.manager, group.name);
+    if (rules.length > 0) {
+      throw new ProblemException(
+        409,
+        `Access rules name the group "${group.name}": remove it from them first (${rules.join(', ')})`,
+        { type: PROBLEM_TYPES.conflict, title: 'The group is in use' },
+      );
+    }
     const members = await this.memberIds(id);
     const result = await this.dataSource.getRepository(Group).delete({ id });
     if (!result.affected) throw new NotFoundException(`No group with id ${id}`);

@@ -11,6 +11,7 @@ export class ApiKeyRepository {
   async findRecordByHash(hash: string): Promise<KeyRecord | undefined> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT k.id, k.key_id, k.hash, k.type, k.created_at, k.expires_at, k.revoked_at,
+              k.allowed_ips,
               u.id AS user_id, u.username, u.email, u.display_name, u.disabled,
               coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups
          FROM api_keys k
@@ -37,6 +38,7 @@ export class ApiKeyRepository {
       displayName: row.display_name as string | null,
       disabled: row.disabled as boolean,
       groups: row.groups as string[],
+      allowedIps: row.allowed_ips as string[],
     };
   }
 

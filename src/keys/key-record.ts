@@ -21,6 +21,8 @@ export interface KeyRecord {
   displayName: string | null;
   disabled: boolean;
   groups: string[];
+  /** The key's own IP allowlist; empty allows any address. */
+  allowedIps: string[];
 }
 
 export type KeyDenialReason = Extract<
@@ -58,7 +60,14 @@ export function checkKeyRecord(
       email: record.email,
       displayName: record.displayName,
       groups: record.groups,
-      credential: { kind: 'api_key', id: record.id, keyId: record.keyId, type: record.type },
+      credential: {
+        kind: 'api_key',
+        id: record.id,
+        keyId: record.keyId,
+        type: record.type,
+        // Records cached in Redis by a version before per-key allowlists lack the field.
+        allowedIps: record.allowedIps ?? [],
+      },
       expiresAt: record.expiresAt,
       issuedAt: record.createdAt,
     },

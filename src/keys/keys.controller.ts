@@ -8,6 +8,7 @@ import {
   NotFoundException,
   Param,
   ParseUUIDPipe,
+  Patch,
   Post,
   Query,
 } from '@nestjs/common';
@@ -24,7 +25,14 @@ import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { User } from '../directory/user.entity.js';
 import type { Principal } from '../keys/api-key-authenticator.js';
-import { CreatedKeyDto, CreateKeyDto, KeyDto, KeyPageDto, ListKeysQueryDto } from './keys.dto.js';
+import {
+  CreatedKeyDto,
+  CreateKeyDto,
+  KeyDto,
+  KeyPageDto,
+  ListKeysQueryDto,
+  UpdateKeyDto,
+} from './keys.dto.js';
 import { KeysService } from './keys.service.js';
 
 @Controller('v1/admin/keys')
@@ -55,6 +63,7 @@ export class KeysController {
       expiresIn: body.expiresIn,
       createdById: caller.userId,
       emailToOwner: body.emailToOwner,
+      allowedIps: body.allowedIps,
     });
   }
 
@@ -72,6 +81,18 @@ export class KeysController {
   @ApiProblems(400, 404)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<KeyDto> {
     return this.keys.get(id);
+  }
+
+  @Audited('key.update')
+  @Patch(':id')
+  @ApiOperation({
+    summary: 'Rename a key, or change the addresses it may be used from',
+    description: 'A new allowedIps list is enforced on every instance within a second.',
+  })
+  @ApiOkResponse({ type: KeyDto })
+  @ApiProblems(400, 404)
+  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateKeyDto): Promise<KeyDto> {
+    return this.keys.update(id, body);
   }
 
   @Audited('key.revoke')

@@ -1,4 +1,11 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import {
+  ApiProperty,
+  ApiPropertyOptional,
+  IntersectionType,
+  PartialType,
+  PickType,
+} from '@nestjs/swagger';
+import { IpOrCidrConstraint } from '../common/ip-range.js';
 import {
   IsBoolean,
   IsIn,
@@ -9,6 +16,9 @@ import {
   MaxLength,
   MinLength,
   ValidateIf,
+  ArrayMaxSize,
+  IsArray,
+  Validate,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../common/pagination.js';
 import { USERNAME_PATTERN } from '../directory/directory.dto.js';
@@ -76,7 +86,23 @@ export class CreateKeyDto {
   @IsOptional()
   @IsBoolean()
   emailToOwner?: boolean;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['203.0.113.0/24'],
+    description: 'Only from these client addresses or ranges; empty or absent: any address',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Validate(IpOrCidrConstraint, { each: true })
+  allowedIps?: string[];
 }
+
+/** What can change on an existing key: its label and where it may be used from. */
+export class UpdateKeyDto extends PartialType(
+  PickType(CreateKeyDto, ['name', 'description', 'allowedIps'] as const),
+) {}
 
 export class KeyDto {
   @ApiProperty({ format: 'uuid' })
@@ -113,6 +139,8 @@ export class KeyDto {
   lastUsedAt: string | null;
   @ApiProperty({ format: 'date-time', type: String, nullable: true })
   revokedAt: string | null;
+  @ApiProperty({ type: [String], description: 'Client addresses and ranges; empty: any' })
+  allowedIps: string[];
 }
 
 export class CreatedKeyDto extends KeyDto {

@@ -10,7 +10,14 @@ import { CredentialInvalidator } from './credential-invalidator.js';
 import { KeyMailer } from '../mail/key-mailer.js';
 import { generateKey } from './key-format.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
-import type { CreatedKeyDto, KeyDto, KeyPageDto, KeyState, ListKeysQueryDto } from './keys.dto.js';
+import type {
+  CreatedKeyDto,
+  KeyDto,
+  KeyPageDto,
+  KeyState,
+  ListKeysQueryDto,
+  UpdateKeyDto,
+} from './keys.dto.js';
 
 export interface NewKey {
   ownerId: string;
@@ -22,6 +29,8 @@ export interface NewKey {
   createdById: string | null;
   /** E-mail the key to the owner's address. */
   emailToOwner?: boolean;
+  /** Client addresses and ranges the key may be used from; empty or absent allows any. */
+  allowedIps?: string[];
 }
 
 type KeyWithOwner = ApiKey & { owner: User };
@@ -99,6 +108,7 @@ export class KeysService {
       expiresAt,
       lastUsedAt: null,
       revokedAt: null,
+      allowedIps: input.allowedIps ?? [],
     });
     await manager.insert(ApiKey, key);
     const stored = await manager.findOneOrFail(ApiKey, {
@@ -156,6 +166,21 @@ export class KeysService {
         .execute();
       await this.invalidate.keyIds([key.keyId]);
     }
+    return this.get(id);
+  }
+
+  /** Renames, describes or changes where a key may be used from; caches drop the old record. */
+  async update(id: string, input: UpdateKeyDto): Promise<KeyDto> {
+    const key = await this.find(id);
+    await this.dataSource.getRepository(ApiKey).update(
+      { id },
+      {
+        ...(input.name !== undefined && { name: input.name }),
+        ...(input.description !== undefined && { description: input.description }),
+        ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
+      },
+    );
+    if (input.allowedIps !== undefined) await this.invalidate.keyIds([key.keyId]);
     return this.get(id);
   }
 
@@ -244,5 +269,6 @@ function toKeyDto(key: KeyWithOwner): KeyDto {
     expiresAt: key.expiresAt?.toISOString() ?? null,
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
+    allowedIps: key.allowedIps,
   };
 }

@@ -100,6 +100,7 @@ export class MeController {
       expiresIn: body.expiresIn,
       createdById: me.userId,
       emailToOwner: body.emailToOwner,
+      allowedIps: body.allowedIps,
     });
   }
 

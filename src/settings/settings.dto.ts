@@ -12,22 +12,10 @@ import {
   Matches,
   ValidateIf,
   Validate,
-  type ValidatorConstraintInterface,
-  ValidatorConstraint,
 } from 'class-validator';
-import { isIpOrCidr } from '../common/ip-range.js';
+import { IpOrCidrConstraint } from '../common/ip-range.js';
 import { LIFETIME_DESCRIPTION, LIFETIME_PATTERN } from '../keys/key-lifetime.js';
 import { IDENTITY_HEADER_STYLES, type IdentityHeaderStyle } from './settings.entity.js';
-
-@ValidatorConstraint({ name: 'ipOrCidr' })
-export class IpOrCidrConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return typeof value === 'string' && isIpOrCidr(value);
-  }
-  defaultMessage(): string {
-    return 'must contain only IP addresses or CIDR ranges (for example 10.0.0.0/8 or ::1)';
-  }
-}
 
 export class SettingsDto {
   @ApiProperty({ description: 'Increases with every change' })

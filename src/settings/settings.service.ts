@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ChangeFeed } from '../cache/change-feed.js';
 import { MessageBus } from '../cache/shared-store.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
@@ -24,6 +24,8 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
   private poll: NodeJS.Timeout | undefined;
   private mayHaveMissed = false;
   private proxies = new IpRanges([]);
+  /** Parts of the policy kept outside the settings row (path and access rules). */
+  private readonly policyParts: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,7 +37,10 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     await this.reload();
     await this.changes.subscribe((change) => {
-      if (change.kind === 'settings' && change.version > this.snapshot.version) void this.reload();
+      if (change.kind === 'settings' && change.version > this.snapshot.version) {
+        // The database may be away just now: then the version poll catches up later.
+        this.reload().catch(() => (this.mayHaveMissed = true));
+      }
     });
     // A safety net for announcements missed while the bus was down: until the bus is back and
     // the version has been compared once, compare it every few seconds.
@@ -73,10 +78,43 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
     return this.proxies;
   }
 
+  /**
+   * Registers a part of the policy stored outside the settings row. Changes to it go through
+   * `changePolicy`, so they share the settings version, and it is reloaded with every new version.
+   */
+  addPolicyPart(reload: () => Promise<void>): void {
+    this.policyParts.push(reload);
+  }
+
+  /** Rereads the settings and, when the version moved, every policy part before installing it. */
   async reload(): Promise<void> {
-    this.install(
-      await this.dataSource.getRepository(Settings).findOneByOrFail({ id: SETTINGS_ID }),
-    );
+    const settings = await this.dataSource
+      .getRepository(Settings)
+      .findOneByOrFail({ id: SETTINGS_ID });
+    // Two reloads can overlap; the one that read an older version must not win.
+    if (this.snapshot !== undefined && settings.version < this.snapshot.version) return;
+    if (settings.version !== this.snapshot?.version) {
+      for (const reloadPart of this.policyParts) await reloadPart();
+    }
+    this.install(settings);
+  }
+
+  /**
+   * Runs a change to a policy part in a transaction that also bumps the settings version, then
+   * reloads here and announces the new version, so that every instance reloads.
+   */
+  async changePolicy<T>(change: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const changed = await change(manager);
+      await manager.query(
+        'UPDATE settings SET version = version + 1, updated_at = now() WHERE id = $1',
+        [SETTINGS_ID],
+      );
+      return changed;
+    });
+    await this.reload();
+    await this.changes.publish({ kind: 'settings', version: this.snapshot.version });
+    return result;
   }
 
   /** Warnings an operator must see: in the log on every change, and in /readyz. */
@@ -132,7 +170,7 @@ export class SettingsService implements OnModuleInit, OnApplicationShutdown {
         .execute();
       return tx.findOneByOrFail(Settings, { id: SETTINGS_ID });
     });
-    this.install(updated);
+    await this.reload();
     await this.changes.publish({ kind: 'settings', version: updated.version });
     return toSettingsDto(updated);
   }

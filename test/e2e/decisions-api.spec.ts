@@ -121,6 +121,7 @@ describe('JSON decision API (POST /v1/decisions)', () => {
         status: 200,
         reason: 'authenticated',
         verifier: 'api-key-bearer',
+        rule: null,
         identity: {
           userId: kimId,
           username: 'kim',

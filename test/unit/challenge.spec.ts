@@ -8,6 +8,7 @@ function decision(status: Decision['status'], challenge: Decision['challenge']):
     reason: status === 200 ? 'authenticated' : 'unknown_credential',
     identity: null,
     verifier: null,
+    rule: null,
     challenge,
   };
 }

@@ -7,7 +7,7 @@ const alice: Identity = {
   email: 'alice@example.com',
   displayName: 'Alice Liddell',
   groups: ['ops', 'dev'],
-  credential: { kind: 'api_key', id: 'k-1', keyId: 'AbCd1234', type: 'bearer' },
+  credential: { kind: 'api_key', id: 'k-1', keyId: 'AbCd1234', type: 'bearer', allowedIps: [] },
   expiresAt: null,
   issuedAt: 0,
 };
@@ -52,19 +52,30 @@ describe(IdentityHeaders.name, () => {
     const headers = IdentityHeaders.of('authelia');
     const sent = headers.for(bare);
     expect(sent).toEqual({ 'remote-user': 'alice', 'remote-groups': 'ops,dev' });
-    expect(headers.absentFrom(sent)).toEqual(['remote-email', 'remote-name']);
+    expect(headers.absentFrom(sent)).toEqual(['remote-email', 'remote-name', 'x-auth-bypass']);
   });
 
   it('leaves out the groups header when there are no groups', () => {
     const headers = IdentityHeaders.of('x-auth');
     const sent = headers.for({ ...bare, groups: [] });
     expect(sent).toEqual({ 'x-auth-user': 'alice', 'x-auth-credential': 'AbCd1234' });
-    expect(headers.absentFrom(sent)).toEqual(['x-auth-email', 'x-auth-groups']);
+    expect(headers.absentFrom(sent)).toEqual(['x-auth-email', 'x-auth-groups', 'x-auth-bypass']);
   });
 
-  it('reports nothing absent for a full identity', () => {
+  it('reports only the bypass mark absent for a full identity', () => {
     const headers = IdentityHeaders.of('authelia');
-    expect(headers.absentFrom(headers.for(alice))).toEqual([]);
+    expect(headers.absentFrom(headers.for(alice))).toEqual(['x-auth-bypass']);
+  });
+
+  it('marks a bypassed request, and sends nothing for other anonymous allows', () => {
+    const headers = IdentityHeaders.of('kong');
+    expect(headers.forAllowed({ identity: null, reason: 'bypass' })).toEqual({
+      'x-auth-bypass': '1',
+    });
+    expect(headers.forAllowed({ identity: null, reason: 'anonymous' })).toEqual({});
+    expect(headers.forAllowed({ identity: alice, reason: 'authenticated' })).toEqual(
+      headers.for(alice),
+    );
   });
 
   it.each([
@@ -74,7 +85,7 @@ describe(IdentityHeaders.name, () => {
     ['kong', ['x-consumer-username', 'x-credential-identifier', 'x-consumer-groups']],
   ] as const)('names every header of the %s style', (style, names) => {
     const headers = IdentityHeaders.of(style);
-    expect([...headers.names].sort()).toEqual([...names].sort());
+    expect([...headers.names].sort()).toEqual([...names, 'x-auth-bypass'].sort());
     expect(headers.absentFrom({})).toEqual(headers.names);
   });
 

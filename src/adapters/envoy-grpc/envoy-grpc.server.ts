@@ -102,12 +102,12 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
   private toResponse(decision: Decision): CheckResponse {
     const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
     if (decision.allowed) {
-      const identity = decision.identity ? style.for(decision.identity) : {};
+      const upstream = style.forAllowed(decision);
       return {
         status: { code: GRPC.OK },
         ok_response: {
-          headers: Object.entries(identity).map(([key, value]) => header(key, value)),
-          headers_to_remove: style.absentFrom(identity),
+          headers: Object.entries(upstream).map(([key, value]) => header(key, value)),
+          headers_to_remove: style.absentFrom(upstream),
         },
       };
     }

@@ -46,7 +46,7 @@ export class EnvoyAuthzHandler {
     );
     const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
     if (decision.allowed) {
-      const headers = decision.identity ? style.for(decision.identity) : {};
+      const headers = style.forAllowed(decision);
       const absent = style.absentFrom(headers);
       if (absent.length > 0) headers['x-envoy-auth-headers-to-remove'] = absent.join(',');
       headers['content-length'] = '0';

@@ -80,6 +80,7 @@ export class DecisionsController {
       status: decision.status,
       reason: decision.reason,
       verifier: decision.verifier,
+      rule: decision.rule,
       identity: identity && {
         userId: identity.userId,
         username: identity.username,
@@ -93,10 +94,9 @@ export class DecisionsController {
         },
         expiresAt: identity.expiresAt === null ? null : new Date(identity.expiresAt).toISOString(),
       },
-      headers:
-        decision.allowed && identity
-          ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).for(identity)
-          : {},
+      headers: decision.allowed
+        ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).forAllowed(decision)
+        : {},
     };
   }
 }

@@ -63,7 +63,7 @@ export class DecisionQueryDto {
     type: 'object',
     additionalProperties: { type: 'string' },
     example: { authorization: 'Bearer pcl_...' },
-    description: 'Request headers; only Authorization is read today',
+    description: 'Request headers; Authorization and Host are read',
   })
   @IsOptional()
   @IsObject()
@@ -115,6 +115,13 @@ export class DecisionDto {
   reason: string;
   @ApiProperty({ type: String, nullable: true })
   verifier: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'The path or access rule that decided, when one did',
+  })
+  rule: string | null;
   @ApiProperty({ type: DecisionIdentityDto, nullable: true })
   identity: DecisionIdentityDto | null;
   @ApiProperty({

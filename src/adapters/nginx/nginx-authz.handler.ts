@@ -42,9 +42,9 @@ export class NginxAuthzHandler {
       ),
     );
     if (decision.allowed) {
-      const headers = decision.identity
-        ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).for(decision.identity)
-        : {};
+      const headers = IdentityHeaders.of(this.settings.current().identityHeaderStyle).forAllowed(
+        decision,
+      );
       headers['content-length'] = '0';
       response.writeHead(200, headers);
       response.end();

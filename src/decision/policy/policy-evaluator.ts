@@ -3,11 +3,18 @@ import type { Verdict } from '../decision.js';
 import type { Identity } from '../identity.js';
 
 /**
- * The policy stage: given the request and who it is (null: anonymous), allow or deny with a reason.
+ * Who the verifiers found the caller to be: a proven identity, nobody (no credential), or someone
+ * whose Basic password is left to the upstream to check.
+ */
+export type Caller =
+  { kind: 'identified'; identity: Identity } | { kind: 'anonymous' } | { kind: 'upstream_auth' };
+
+/**
+ * The policy stage: given the request and its caller, allow or deny with a reason.
  * Evaluated per request from in-memory state, so path-dependent answers are never cached.
  */
 export abstract class PolicyEvaluator {
   /** Before any credential is looked at (service switched off, bypass paths). */
   abstract beforeCredential(request: DecisionRequest): Verdict | undefined;
-  abstract evaluate(request: DecisionRequest, identity: Identity | null): Verdict;
+  abstract evaluate(request: DecisionRequest, caller: Caller): Verdict;
 }
