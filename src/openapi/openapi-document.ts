@@ -74,7 +74,9 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 
 const HEADERS = {
   'X-Auth-Reason': {
-    description: 'Why the request was refused (missing_credential, revoked_key, ...)',
+    description:
+      'Why the request was refused (missing_credential, revoked_key, ip_denied, group_denied, ' +
+      'read_only, ...)',
     schema: { type: 'string' },
   },
   'WWW-Authenticate': {
@@ -90,6 +92,10 @@ const IDENTITY = {
   'X-Auth-Email': { description: 'The email, when the user has one', schema: { type: 'string' } },
   'X-Auth-Groups': { description: 'Group names, comma-separated', schema: { type: 'string' } },
   'X-Auth-Credential': { description: 'The public id of the key', schema: { type: 'string' } },
+  'X-Auth-Bypass': {
+    description: '1 when a bypass rule let the request through unchecked (then no identity)',
+    schema: { type: 'string', enum: ['1'] },
+  },
 };
 const ANY_METHOD = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 

@@ -117,6 +117,41 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
     });
   });
 
+  it('applies on B, within 1 s, path and access rules changed on A', async () => {
+    const admin = client(a.url, a.adminKey);
+    const key = await newKey();
+    const onB = (path: string, method = 'GET') =>
+      call(b.url, 'GET', '/v1/authz/nginx', {
+        auth: key.key,
+        headers: { 'x-original-uri': path, 'x-original-method': method },
+      }).then((reply) => reply.status);
+    const nginxAnonymous = (path: string) =>
+      call(b.url, 'GET', '/v1/authz/nginx', { headers: { 'x-original-uri': path } }).then(
+        (reply) => reply.status,
+      );
+    for (let trial = 0; trial < 5; trial++) {
+      const path = `/open-${trial}`;
+      expect(await nginxAnonymous(path)).toBe(401);
+      const rule = await admin.post('/v1/admin/path-rules', {
+        body: { access: 'public', pattern: path },
+      });
+      expect(rule.status).toBe(201);
+      await within(1000, async () => (await nginxAnonymous(path)) === 200);
+      await admin.delete(`/v1/admin/path-rules/${rule.body.id}`);
+      await within(1000, async () => (await nginxAnonymous(path)) === 401);
+    }
+
+    const group = (await admin.post('/v1/admin/groups', { body: { name: 'readers' } })).body;
+    await admin.put(`/v1/admin/groups/${group.id}/members/${userId}`);
+    const readOnly = await admin.post('/v1/admin/access-rules', {
+      body: { readOnlyGroups: ['readers'] },
+    });
+    await within(1000, async () => (await onB('/orders', 'POST')) === 403);
+    expect(await onB('/orders', 'GET')).toBe(200);
+    await admin.delete(`/v1/admin/access-rules/${readOnly.body.id}`);
+    await within(1000, async () => (await onB('/orders', 'POST')) === 200);
+  });
+
   it('serves B from the shared Redis tier a key that A looked up', async () => {
     const key = await newKey();
     expect((await nginxCall(a, key.key)).status).toBe(200);

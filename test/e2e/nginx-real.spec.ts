@@ -1,4 +1,5 @@
 import { EchoUpstream } from '../support/echo-upstream.js';
+import { request } from 'node:http';
 import { call, client } from '../support/http.js';
 import { nginxAvailable, startNginx, type RunningNginx } from '../support/nginx.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -11,6 +12,25 @@ if (!runNginx) {
   console.warn(
     'nginx with auth_request is not installed: skipping the real-nginx tests (apt-get install -y nginx-light)',
   );
+}
+
+/** A GET with its path sent exactly as given (fetch would resolve dot segments first). */
+function rawGet(
+  base: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 (runNginx ? describe : describe.skip)(
@@ -109,15 +129,84 @@ if (!runNginx) {
       expect(upstream.received.length).toBe(before);
     });
 
-    it.each(['/public/../admin', '/%2e%2e/admin', '//admin', '/admin/..;/x', '/a/%2F../admin'])(
-      'does not let the path trick %s through without a credential',
-      async (path) => {
+    describe('with public and bypass paths', () => {
+      const ruleIds: string[] = [];
+      beforeAll(async () => {
+        const admin = client(service.url, service.adminKey);
+        for (const body of [
+          { access: 'public', pattern: '/public/**' },
+          { access: 'bypass', pattern: '/legacy/**' },
+        ]) {
+          const rule = await admin.post('/v1/admin/path-rules', { body });
+          expect(rule.status).toBe(201);
+          ruleIds.push(rule.body.id);
+        }
+      });
+      afterAll(async () => {
+        const admin = client(service.url, service.adminKey);
+        for (const id of ruleIds) await admin.delete(`/v1/admin/path-rules/${id}`);
+      });
+
+      it('serves a public path anonymously, with no identity, whatever the client sends', async () => {
+        const reply = await rawGet(base, '/public/catalog?page=2', {
+          'x-auth-user': 'root',
+          'x-auth-bypass': '1',
+        });
+        expect(reply.status).toBe(200);
+        const echoed = JSON.parse(reply.text);
+        expect(echoed.url).toBe('/public/catalog?page=2');
+        expect(echoed.headers['x-auth-user']).toBeUndefined();
+        expect(echoed.headers['x-auth-bypass']).toBeUndefined();
+      });
+
+      it('still refuses a bad credential on a public path', async () => {
         const before = upstream.received.length;
-        const reply = await call(base, 'GET', path);
+        const reply = await rawGet(base, '/public/catalog', { authorization: 'Bearer pcl_bad' });
+        expect(reply.status).toBe(401);
+        expect(upstream.received.length).toBe(before);
+      });
+
+      it("passes a bypass path unchecked, marked, with the client's own Authorization", async () => {
+        const reply = await rawGet(base, '/legacy/login', {
+          authorization: 'Basic bGVnYWN5OnBhc3N3b3Jk',
+          'x-auth-user': 'root',
+        });
+        expect(reply.status).toBe(200);
+        const echoed = JSON.parse(reply.text);
+        expect(echoed.headers['x-auth-bypass']).toBe('1');
+        expect(echoed.headers.authorization).toBe('Basic bGVnYWN5OnBhc3N3b3Jk');
+        expect(echoed.headers['x-auth-user']).toBeUndefined();
+      });
+
+      it('never passes a client-sent bypass mark on a checked request', async () => {
+        const reply = await rawGet(base, '/orders', {
+          authorization: `Bearer ${aliceKey}`,
+          'x-auth-bypass': '1',
+        });
+        expect(reply.status).toBe(200);
+        expect(JSON.parse(reply.text).headers['x-auth-bypass']).toBeUndefined();
+      });
+
+      it.each([
+        '/public/../admin',
+        '/public/%2e%2e/admin',
+        '/public/%2E%2E/admin',
+        '/public/..%2fadmin',
+        '/public%2f..%2fadmin',
+        '/public/..;/admin',
+        '/public//../admin',
+        '/public/%252e%252e/admin',
+        '/legacy/../admin',
+        '/legacy/%2e%2e/admin',
+        '/PUBLIC/admin',
+        '//public/../admin',
+      ])('does not let %s through without a credential', async (path) => {
+        const before = upstream.received.length;
+        const reply = await rawGet(base, path);
         expect([400, 401]).toContain(reply.status);
         expect(upstream.received.length).toBe(before);
-      },
-    );
+      });
+    });
 
     it('turns a revocation into 401 at once, and a disabled owner into 403', async () => {
       const admin = client(service.url, service.adminKey);
