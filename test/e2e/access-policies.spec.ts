@@ -170,6 +170,7 @@ describe('Access policies', () => {
     { name: 'IP outside', uri: '/api/orders', host: 'internal.example', ip: OUTSIDE, as: 'alice', status: 403, reason: 'ip_denied', rule: 'internalIps' },
     { name: 'IP outside, admin key', uri: '/api/orders', host: 'internal.example', ip: OUTSIDE, as: 'admin', status: 403, reason: 'ip_denied', rule: 'internalIps' },
     { name: 'IP outside, anonymous on public path', uri: '/public/a', host: 'internal.example', ip: OUTSIDE, status: 403, reason: 'ip_denied', rule: 'internalIps' },
+    { name: 'IPv4-mapped IP inside', uri: '/api/orders', host: 'internal.example', ip: '::ffff:10.1.2.3', as: 'alice', status: 200, reason: 'authenticated' },
     { name: 'IP outside, other host', uri: '/api/orders', host: 'api.example', ip: OUTSIDE, as: 'alice', status: 200, reason: 'authenticated' },
     { name: 'key IP inside', uri: '/api/orders', ip: '192.0.2.10', as: 'kip', status: 200, reason: 'authenticated' },
     { name: 'key IP outside', uri: '/api/orders', ip: '198.51.100.1', as: 'kip', status: 403, reason: 'ip_denied' },
@@ -326,6 +327,28 @@ describe('Access policies', () => {
       expect(bypass.body).toMatchObject({ reason: 'service_disabled', rule: null, headers: {} });
     } finally {
       await admin.patch('/v1/admin/settings', { body: { enabled: true } });
+    }
+  });
+
+  it('refuses Basic passwords left to the upstream where groups are required', async () => {
+    await admin.patch('/v1/admin/settings', { body: { disablePasswordBasicAuth: false } });
+    try {
+      const password = `Basic ${Buffer.from('legacy:secret').toString('base64')}`;
+      const decide = (host: string, ip: string) =>
+        admin.post('/v1/decisions', {
+          body: { path: '/api/x', host, ip, headers: { authorization: password } },
+        });
+      expect((await decide('api.example', INSIDE)).body).toMatchObject({
+        allowed: false,
+        reason: 'group_denied',
+        rule: rules.everyone,
+      });
+      expect((await decide('internal.example', OUTSIDE)).body).toMatchObject({
+        reason: 'ip_denied',
+        rule: rules.internalIps,
+      });
+    } finally {
+      await admin.patch('/v1/admin/settings', { body: { disablePasswordBasicAuth: true } });
     }
   });
 
