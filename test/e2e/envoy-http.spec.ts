@@ -71,8 +71,8 @@ describe('Envoy ext_authz HTTP endpoint (/v1/authz/envoy)', () => {
       expect(reply.headers.get('x-auth-email')).toBe('grace@example.com');
       expect(reply.headers.get('x-auth-groups')).toBe('developers');
       expect(reply.headers.get('x-auth-credential')).toBe(grace.keyId);
-      // Every header of the style is set: nothing for Envoy to remove.
-      expect(reply.headers.get('x-envoy-auth-headers-to-remove')).toBeNull();
+      // Every header of the style is set: only the bypass mark is for Envoy to remove.
+      expect(reply.headers.get('x-envoy-auth-headers-to-remove')).toBe('x-auth-bypass');
     });
 
     it('asks Envoy to remove the identity headers the user has no value for', async () => {
@@ -81,7 +81,7 @@ describe('Envoy ext_authz HTTP endpoint (/v1/authz/envoy)', () => {
       expect(reply.headers.get('x-auth-user')).toBe('henry');
       expect(reply.headers.get('x-auth-credential')).toBe(henry.keyId);
       expect(reply.headers.get('x-auth-email')).toBeNull();
-      expect(removed(reply)).toEqual(['x-auth-email', 'x-auth-groups']);
+      expect(removed(reply)).toEqual(['x-auth-email', 'x-auth-groups', 'x-auth-bypass']);
     });
 
     it('lists the headers of the configured style', async () => {
@@ -94,10 +94,15 @@ describe('Envoy ext_authz HTTP endpoint (/v1/authz/envoy)', () => {
         expect(reply.status).toBe(200);
         expect(reply.headers.get('remote-user')).toBe('henry');
         expect(reply.headers.get('x-auth-user')).toBeNull();
-        expect(removed(reply)).toEqual(['remote-email', 'remote-groups', 'remote-name']);
+        expect(removed(reply)).toEqual([
+          'remote-email',
+          'remote-groups',
+          'remote-name',
+          'x-auth-bypass',
+        ]);
         const full = await envoyCheck(service.url, 'GET', '/', `Bearer ${grace.key}`);
         expect(full.headers.get('remote-name')).toBe('Grace H');
-        expect(removed(full)).toEqual([]);
+        expect(removed(full)).toEqual(['x-auth-bypass']);
       } finally {
         await admin.patch('/v1/admin/settings', { body: { identityHeaderStyle: 'x-auth' } });
       }
