@@ -47,6 +47,14 @@ import type { Runtime } from './runtime.js';
 import { AccessRulesController } from './policies/access-rules.controller.js';
 import { PathRulesController } from './policies/path-rules.controller.js';
 import { PolicyRulesService } from './policies/policy-rules.service.js';
+import { OutboundHttp } from './providers/outbound-http.js';
+import { JwtVerifier } from './decision/verifiers/jwt.verifier.js';
+import { ProviderIdentity } from './providers/provider-identity.js';
+import { ProviderRegistry } from './providers/provider-registry.js';
+import { ProviderUserResolver } from './providers/provider-user-resolver.js';
+import { ProvidersController } from './providers/providers.controller.js';
+import { ProvidersService } from './providers/providers.service.js';
+import { SecretBox } from './crypto/secret-box.js';
 import { SettingsController } from './settings/settings.controller.js';
 import { SettingsService } from './settings/settings.service.js';
 
@@ -68,6 +76,7 @@ export class AppModule {
         SettingsController,
         PathRulesController,
         AccessRulesController,
+        ProvidersController,
         DecisionsController,
         IntrospectionController,
         IntrospectionClientsController,
@@ -80,6 +89,15 @@ export class AppModule {
         { provide: LOGGER, useValue: runtime.logger },
         { provide: DataSource, useValue: runtime.dataSource },
         { provide: KeyHasher, useValue: runtime.hasher },
+        { provide: SecretBox, useValue: runtime.secrets },
+        {
+          provide: OutboundHttp,
+          useValue: new OutboundHttp({
+            allowedHosts: runtime.config.outboundAllowedHosts,
+            timeoutMs: runtime.config.outboundTimeoutMs,
+            maxBytes: 1024 * 1024,
+          }),
+        },
         { provide: SharedStore, useValue: runtime.store },
         { provide: MessageBus, useValue: runtime.bus },
         {
@@ -89,6 +107,10 @@ export class AppModule {
         ChangeFeed,
         SettingsService,
         PolicyRulesService,
+        ProvidersService,
+        ProviderRegistry,
+        ProviderUserResolver,
+        ProviderIdentity,
         DirectoryService,
         ApiKeyRepository,
         KeysService,
@@ -106,6 +128,7 @@ export class AppModule {
         ApiKeyBearerVerifier,
         ApiKeyBasicVerifier,
         PasswordBasicVerifier,
+        JwtVerifier,
         AnonymousVerifier,
         {
           provide: CREDENTIAL_VERIFIERS,
@@ -114,6 +137,7 @@ export class AppModule {
             ApiKeyBearerVerifier,
             ApiKeyBasicVerifier,
             PasswordBasicVerifier,
+            JwtVerifier,
             AnonymousVerifier,
           ],
         },

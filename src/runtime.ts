@@ -5,6 +5,7 @@ import { InProcessBus, InProcessStore } from './cache/in-process-store.js';
 import { RedisBus, RedisStore } from './cache/redis-store.js';
 import type { MessageBus, SharedStore } from './cache/shared-store.js';
 import { KeyHasher } from './crypto/key-hasher.js';
+import { SecretBox } from './crypto/secret-box.js';
 import { resolveServerSecret } from './crypto/server-secret.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
@@ -19,6 +20,8 @@ export interface Runtime {
   config: AppConfig;
   logger: Logger;
   hasher: KeyHasher;
+  /** Encrypts secrets kept for later use (providers' client secrets). */
+  secrets: SecretBox;
   dataSource: DataSource;
   store: SharedStore;
   bus: MessageBus;
@@ -76,6 +79,7 @@ export async function openRuntime(
     config,
     logger,
     hasher: new KeyHasher(secret.value),
+    secrets: new SecretBox(secret.value),
     dataSource,
     store,
     bus,

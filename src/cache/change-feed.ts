@@ -6,7 +6,9 @@ import { MessageBus } from './shared-store.js';
 export type Change =
   | { kind: 'settings'; version: number }
   /** Cached records of these keys are stale (the key, its owner or the owner's groups changed). */
-  | { kind: 'keys'; keyIds: string[] };
+  | { kind: 'keys'; keyIds: string[] }
+  /** These users changed (disabled, renamed, groups): identities resolved for them are stale. */
+  | { kind: 'users'; userIds: string[] };
 
 const CHANNEL = 'changes';
 

@@ -35,6 +35,14 @@ export class AppConfig {
   /** SMTP server for e-mailing keys to their owners (smtp:// or smtps://); undefined: no e-mail. */
   readonly smtpUrl: string | undefined;
   readonly mailFrom: string;
+  /** Hosts (names, addresses, CIDR ranges) that provider URLs may reach over http or internally. */
+  readonly outboundAllowedHosts: string[];
+  /** Time limit of every call to an identity provider. */
+  readonly outboundTimeoutMs: number;
+  /** Providers' signing keys: read again after maxAge; on an unknown kid at most once per cooldown. */
+  readonly jwks: { maxAgeMs: number; cooldownMs: number };
+  /** Leeway for JWT time claims (exp, nbf, iat). */
+  readonly clockSkewMs: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -159,6 +167,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
   const lastUsedFlushMs = integer('LAST_USED_FLUSH_SECONDS', 10, 1, 3600) * 1000;
 
+  const outboundAllowedHosts = (read('OUTBOUND_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((host) => host.trim())
+    .filter((host) => host !== '');
+  for (const host of outboundAllowedHosts) {
+    if (!/^[A-Za-z0-9.:[\]/-]+$/.test(host)) {
+      problems.push(`OUTBOUND_ALLOWED_HOSTS: "${host}" is not a host name, address or CIDR range`);
+    }
+  }
+  const outboundTimeoutMs = integer('OUTBOUND_TIMEOUT_MS', 2000, 50, 60_000);
+  const jwks = {
+    maxAgeMs: integer('JWKS_MAX_AGE_SECONDS', 600, 1, 86_400) * 1000,
+    cooldownMs: integer('JWKS_COOLDOWN_SECONDS', 30, 0, 3600) * 1000,
+  };
+  const clockSkewMs = integer('CLOCK_SKEW_SECONDS', 60, 0, 300) * 1000;
+
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
     nodeEnv,
@@ -187,5 +211,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     decisionLog,
     smtpUrl,
     mailFrom: read('MAIL_FROM') ?? 'Portcullis <portcullis@localhost>',
+    outboundAllowedHosts,
+    outboundTimeoutMs,
+    jwks,
+    clockSkewMs,
   });
 }

@@ -2,6 +2,7 @@ import { ApiKey } from '../keys/api-key.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
 import { AccessRules1795893488571 } from './migrations/1795893488571-AccessRules.js';
+import { Providers1795894629552 } from './migrations/1795894629552-Providers.js';
 import { AuditEvents1795873574661 } from './migrations/1795873574661-AuditEvents.js';
 import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
@@ -11,6 +12,7 @@ import { IntrospectionClient } from '../introspection/introspection-client.entit
 import { Membership } from '../directory/membership.entity.js';
 import { AccessRule } from '../policies/access-rule.entity.js';
 import { PathRule } from '../policies/path-rule.entity.js';
+import { Provider } from '../providers/provider.entity.js';
 import { Settings } from '../settings/settings.entity.js';
 import { User } from '../directory/user.entity.js';
 
@@ -25,6 +27,7 @@ export const ENTITIES = [
   AuditEvent,
   PathRule,
   AccessRule,
+  Provider,
 ];
 
 /** Every migration, oldest first. Add new ones at the end. */
@@ -35,4 +38,5 @@ export const MIGRATIONS = [
   MaxActiveKeysPerUser1795873161737,
   AuditEvents1795873574661,
   AccessRules1795893488571,
+  Providers1795894629552,
 ];

@@ -80,7 +80,9 @@ export class DecisionPipeline {
         return deny(verification.reason, verifier, challenge);
       case 'identified':
         caller = { kind: 'identified', identity: verification.identity };
-        this.usage.record(verification.identity.credential.id);
+        if (verification.identity.credential.kind === 'api_key') {
+          this.usage.record(verification.identity.credential.id);
+        }
         break;
       case 'anonymous':
       case 'upstream_auth':

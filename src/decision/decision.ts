@@ -12,6 +12,9 @@ export type DenialReason =
   | 'wrong_key_type'
   | 'username_mismatch'
   | 'user_disabled'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'unknown_user'
   | 'ip_denied'
   | 'group_denied'
   | 'read_only'
@@ -57,6 +60,9 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 503> = {
   wrong_key_type: 401,
   username_mismatch: 401,
   user_disabled: 403,
+  invalid_token: 401,
+  expired_token: 401,
+  unknown_user: 401,
   ip_denied: 403,
   group_denied: 403,
   read_only: 403,

@@ -1,9 +1,10 @@
 /** The credential a request was identified by. */
 export interface CredentialRef {
-  kind: 'api_key';
-  /** Database id of the key. */
+  kind: 'api_key' | 'provider_token';
+  /** Database id of the key, or of the provider that issued the token. */
   id: string;
-  /** Public key id, as shown in lists and logs. */
+  /** Public id, as shown in lists, logs and X-Auth-Credential: the key id, or `tok_` and a
+   * fingerprint of the token (never the token). */
   keyId: string;
   type: 'bearer' | 'basic';
   /** Client addresses and ranges the credential may be used from; empty allows any. */

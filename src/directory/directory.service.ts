@@ -123,6 +123,7 @@ export class DirectoryService {
     const result = await this.dataSource.getRepository(User).delete({ id });
     if (!result.affected) throw new NotFoundException(`No user with id ${id}`);
     await this.invalidate.keyIds(keyIds);
+    await this.invalidate.announceUsers([id]);
   }
 
   async createGroup(input: CreateGroupDto): Promise<GroupDto> {

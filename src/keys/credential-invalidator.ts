@@ -37,7 +37,17 @@ export class CredentialInvalidator implements OnModuleInit, OnApplicationShutdow
   }
 
   async users(userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
     await this.keyIds(await this.keys.keyIdsOfUsers(userIds));
+    await this.announceUsers(userIds);
+  }
+
+  /**
+   * Identities resolved from provider tokens are held per user, not per key. (Not retried when
+   * the bus is down: those entries live for the in-process TTL at most.)
+   */
+  async announceUsers(userIds: readonly string[]): Promise<void> {
+    await this.changes.publish({ kind: 'users', userIds: [...userIds] });
   }
 
   async keyIds(keyIds: readonly string[]): Promise<void> {

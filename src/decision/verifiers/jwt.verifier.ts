@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
+import { AppConfig } from '../../config/app-config.js';
+import { KeyHasher } from '../../crypto/key-hasher.js';
+import { ProviderIdentity } from '../../providers/provider-identity.js';
+import { ProviderRegistry } from '../../providers/provider-registry.js';
+import type { Credential } from '../credential.js';
+import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+
+/** Asymmetric algorithms only: never `none`, never HMAC (a public key must not become a secret). */
+const ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+];
+/** RFC 9068 §2.2: the claims a JWT access token must carry (strict providers). */
+const RFC9068_CLAIMS = ['exp', 'iat', 'sub', 'client_id', 'jti'];
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Access tokens that are JWTs from a configured provider: found by `iss`, checked locally against
+ * the provider's signing keys (algorithm allowlist, `iss` exact, `aud` when configured, `exp`
+ * required, `nbf`/`iat` honoured within the clock skew, `typ: at+jwt` for strict providers), then
+ * mapped to a local user. A JWT of an unknown issuer is not this verifier's: the next one is asked.
+ */
+@Injectable()
+export class JwtVerifier implements CredentialVerifier {
+  readonly name = 'jwt';
+
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly identities: ProviderIdentity,
+    private readonly hasher: KeyHasher,
+    private readonly config: AppConfig,
+  ) {}
+
+  async verify(credential: Credential): Promise<Verification> {
+    if (credential.kind !== 'bearer' || !JWT_SHAPE.test(credential.token)) return NOT_MINE;
+    const issuer = unverifiedIssuer(credential.token);
+    if (issuer === undefined) return NOT_MINE;
+    const active = this.registry.forIssuer(issuer);
+    const provider = active?.provider;
+    if (!provider || !active.jwks || !['jwt', 'auto'].includes(provider.validation)) {
+      return NOT_MINE;
+    }
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(credential.token, active.jwks.getKey, {
+        issuer: provider.issuer!,
+        ...(provider.audience !== null && { audience: provider.audience }),
+        algorithms: ALGORITHMS,
+        requiredClaims: provider.strictJwt ? RFC9068_CLAIMS : ['exp'],
+        ...(provider.strictJwt && { typ: 'at+jwt' }),
+        clockTolerance: Math.round(this.config.clockSkewMs / 1000),
+      }));
+    } catch (error) {
+      if (error instanceof errors.JWTExpired)
+        return { outcome: 'refused', reason: 'expired_token' };
+      if (error instanceof errors.JOSEError) return { outcome: 'refused', reason: 'invalid_token' };
+      throw error; // the provider's keys could not be fetched: not decided, so not allowed
+    }
+    return this.identities.resolve(provider, {
+      claims: payload as Record<string, unknown>,
+      fingerprint: `tok_${this.hasher.hash(credential.token).slice(0, 12)}`,
+      expiresAt: (payload.exp ?? 0) * 1000,
+      issuedAt: payload.iat === undefined ? null : payload.iat * 1000,
+    });
+  }
+}
+
+/** The `iss` of a JWT, unverified (only to find whose keys to verify it with). */
+function unverifiedIssuer(token: string): string | undefined {
+  try {
+    decodeProtectedHeader(token);
+    const { iss } = decodeJwt(token);
+    return typeof iss === 'string' ? iss : undefined;
+  } catch {
+    return undefined;
+  }
+}
