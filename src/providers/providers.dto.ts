@@ -24,7 +24,7 @@ import {
 } from './provider-presets.js';
 import type { GroupsMode, MatchBy } from './provider.entity.js';
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/;
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ()._-]{0,63}$/;
 /** A JSON path into claims: names joined by dots (`email`, `realm_access.roles`). */
 export const ATTRIBUTE_PATH = /^[A-Za-z0-9_:$@-]+(\.[A-Za-z0-9_:$@-]+)*$/;
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$/;
@@ -86,7 +86,7 @@ const url = (description: string) =>
 export class CreateProviderDto {
   @ApiProperty({ example: 'Corporate Okta' })
   @IsString()
-  @Matches(NAME, { message: 'must be 1-64 letters, digits, spaces, dots, _ or -' })
+  @Matches(NAME, { message: 'must be 1-64 letters, digits, spaces, dots, brackets, _ or -' })
   name: string;
 
   @ApiProperty({ enum: PROVIDER_PRESETS })
