@@ -49,9 +49,20 @@ import { PathRulesController } from './policies/path-rules.controller.js';
 import { PolicyRulesService } from './policies/policy-rules.service.js';
 import { OutboundHttp } from './providers/outbound-http.js';
 import { JwtVerifier } from './decision/verifiers/jwt.verifier.js';
+import { IntrospectionVerifier } from './decision/verifiers/introspection.verifier.js';
+import { UserinfoVerifier } from './decision/verifiers/userinfo.verifier.js';
+import { OpaqueTokenChecker } from './providers/opaque-token-checker.js';
+import { ProviderClient } from './providers/provider-client.js';
+import { ProviderTokenCache } from './providers/provider-token-cache.js';
 import { ProviderIdentity } from './providers/provider-identity.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
 import { ProviderUserResolver } from './providers/provider-user-resolver.js';
+import {
+  ProviderCallbackController,
+  ProviderTestController,
+} from './providers/provider-test-flow.controller.js';
+import { ProviderTestFlow } from './providers/provider-test-flow.js';
+import { ProviderTokens } from './providers/provider-tokens.js';
 import { ProvidersController } from './providers/providers.controller.js';
 import { ProvidersService } from './providers/providers.service.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -77,6 +88,8 @@ export class AppModule {
         PathRulesController,
         AccessRulesController,
         ProvidersController,
+        ProviderTestController,
+        ProviderCallbackController,
         DecisionsController,
         IntrospectionController,
         IntrospectionClientsController,
@@ -111,6 +124,11 @@ export class AppModule {
         ProviderRegistry,
         ProviderUserResolver,
         ProviderIdentity,
+        ProviderClient,
+        ProviderTokenCache,
+        OpaqueTokenChecker,
+        ProviderTestFlow,
+        ProviderTokens,
         DirectoryService,
         ApiKeyRepository,
         KeysService,
@@ -129,6 +147,8 @@ export class AppModule {
         ApiKeyBasicVerifier,
         PasswordBasicVerifier,
         JwtVerifier,
+        IntrospectionVerifier,
+        UserinfoVerifier,
         AnonymousVerifier,
         {
           provide: CREDENTIAL_VERIFIERS,
@@ -138,6 +158,8 @@ export class AppModule {
             ApiKeyBasicVerifier,
             PasswordBasicVerifier,
             JwtVerifier,
+            IntrospectionVerifier,
+            UserinfoVerifier,
             AnonymousVerifier,
           ],
         },

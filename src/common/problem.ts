@@ -25,6 +25,7 @@ export const PROBLEM_TYPES = {
   keyLimit: 'urn:portcullis:problem:too-many-active-keys',
   selfServiceOff: 'urn:portcullis:problem:self-service-keys-disabled',
   conflict: 'urn:portcullis:problem:conflict',
+  providerFlow: 'urn:portcullis:problem:provider-test-flow',
 } as const;
 
 /** An HTTP error that renders as problem JSON with a specific type and extension members. */

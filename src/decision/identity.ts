@@ -23,4 +23,6 @@ export interface Identity {
   expiresAt: number | null;
   /** When the credential was issued (epoch ms), for introspection's `iat`. */
   issuedAt: number;
+  /** For a provider token: what the provider said of it, for introspection. */
+  token?: { issuer: string | null; subject?: string; scope?: string; clientId?: string };
 }

@@ -52,6 +52,12 @@ export class ProviderIdentity {
       },
       expiresAt: facts.expiresAt,
       issuedAt: facts.issuedAt ?? Date.now(),
+      token: {
+        issuer: provider.issuer,
+        subject: stringClaim(facts.claims, 'sub'),
+        scope: stringClaim(facts.claims, 'scope'),
+        clientId: stringClaim(facts.claims, 'client_id') ?? stringClaim(facts.claims, 'azp'),
+      },
     };
     return { outcome: 'identified', identity };
   }

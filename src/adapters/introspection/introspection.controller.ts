@@ -10,6 +10,8 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config.js';
 import { extractCredential } from '../../decision/credential.js';
+import type { Identity } from '../../decision/identity.js';
+import { ProviderTokens } from '../../providers/provider-tokens.js';
 import { IntrospectionClientsService } from '../../introspection/introspection-clients.service.js';
 import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
@@ -31,8 +33,10 @@ export class IntrospectionResponseDto {
   exp?: number;
   @ApiPropertyOptional({ description: 'Issue time, seconds since the epoch' })
   iat?: number;
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'Portcullis for its keys; the provider for its tokens' })
   iss?: string;
+  @ApiPropertyOptional({ description: 'Provider tokens: their scope' })
+  scope?: string;
 }
 
 const INACTIVE = '{"active":false}';
@@ -52,6 +56,7 @@ export class IntrospectionController {
     private readonly config: AppConfig,
     private readonly clients: IntrospectionClientsService,
     private readonly keys: ApiKeyAuthenticator,
+    private readonly providerTokens: ProviderTokens,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
   }
@@ -98,17 +103,38 @@ export class IntrospectionController {
         );
       return;
     }
-    const record =
-      tokens[0]!.length <= 512 && looksLikeKey(tokens[0]!)
-        ? await this.keys.record(tokens[0]!)
-        : undefined;
+    const token = tokens[0]!;
+    let answer: string;
+    if (looksLikeKey(token)) {
+      const record = token.length <= 512 ? await this.keys.record(token) : undefined;
+      answer =
+        record && isUsable(record, Date.now()) ? JSON.stringify(this.describe(record)) : INACTIVE;
+    } else {
+      let identity: Identity | undefined;
+      try {
+        identity = await this.providerTokens.identify(token);
+      } catch {
+        // The provider could not be asked: not known to be inactive, so no answer at all.
+        void reply
+          .code(503)
+          .header('content-type', 'application/json')
+          .header('cache-control', 'no-store')
+          .header('retry-after', '5')
+          .send(
+            JSON.stringify({
+              error: 'temporarily_unavailable',
+              error_description: 'The token’s provider could not be reached',
+            }),
+          );
+        return;
+      }
+      answer = identity ? JSON.stringify(describeProviderToken(identity)) : INACTIVE;
+    }
     void reply
       .code(200)
       .header('content-type', 'application/json')
       .header('cache-control', 'no-store')
-      .send(
-        record && isUsable(record, Date.now()) ? JSON.stringify(this.describe(record)) : INACTIVE,
-      );
+      .send(answer);
   }
 
   private describe(record: KeyRecord): IntrospectionResponseDto {
@@ -149,6 +175,22 @@ export class IntrospectionController {
     );
     return check.identity.groups.some((g) => allowed.has(g.toLowerCase()));
   }
+}
+
+/** A provider token as RFC 7662 describes it: the provider's subject, our username. */
+function describeProviderToken(identity: Identity): IntrospectionResponseDto {
+  const token = identity.token;
+  return {
+    active: true,
+    sub: token?.subject ?? identity.userId,
+    username: identity.username,
+    token_type: 'Bearer',
+    ...(token?.clientId !== undefined && { client_id: token.clientId }),
+    ...(token?.scope !== undefined && { scope: token.scope }),
+    ...(identity.expiresAt !== null && { exp: Math.floor(identity.expiresAt / 1000) }),
+    iat: Math.floor(identity.issuedAt / 1000),
+    ...(token?.issuer ? { iss: token.issuer } : {}),
+  };
 }
 
 function isUsable(record: KeyRecord, now: number): boolean {

@@ -81,9 +81,9 @@ export class DecisionQueryDto {
 }
 
 export class DecisionCredentialDto {
-  @ApiProperty({ enum: ['api_key'] })
+  @ApiProperty({ enum: ['api_key', 'provider_token'] })
   kind: string;
-  @ApiProperty()
+  @ApiProperty({ description: 'The key id, or tok_ and a fingerprint of a provider token' })
   keyId: string;
   @ApiProperty({ enum: ['bearer', 'basic'] })
   type: string;

@@ -1,0 +1,20 @@
+import { Injectable } from '@nestjs/common';
+import { OpaqueTokenChecker } from '../../providers/opaque-token-checker.js';
+import type { Credential } from '../credential.js';
+import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+
+/**
+ * Bearer tokens checked by RFC 7662 introspection at the provider (providers that validate that way),
+ * then mapped to a local user. A token no such provider knows is not this verifier's.
+ */
+@Injectable()
+export class IntrospectionVerifier implements CredentialVerifier {
+  readonly name = 'introspection';
+
+  constructor(private readonly tokens: OpaqueTokenChecker) {}
+
+  verify(credential: Credential): Promise<Verification> {
+    if (credential.kind !== 'bearer') return Promise.resolve(NOT_MINE);
+    return this.tokens.check('introspection', credential.token);
+  }
+}

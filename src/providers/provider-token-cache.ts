@@ -1,0 +1,48 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { AppConfig } from '../config/app-config.js';
+import type { TokenFacts } from './provider-identity.js';
+import { ProviderRegistry } from './provider-registry.js';
+
+/** What a provider said of an opaque token: valid (with its facts), or not valid. */
+export type CachedAnswer = { providerId: string; facts: TokenFacts } | 'inactive';
+
+const MAX_ENTRIES = 50_000;
+
+/**
+ * Answers about opaque tokens (userinfo, introspection), keyed by the HMAC of the token (never the
+ * token), so that a valid token costs one call to its provider per TTL and a flood of bad ones
+ * stays off the provider. A valid answer is kept for the in-process TTL and never past the token's
+ * expiry; a "not valid" one for the negative TTL. Any provider change forgets everything.
+ */
+@Injectable()
+export class ProviderTokenCache implements OnModuleInit {
+  private readonly entries: LRUCache<string, CachedAnswer>;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: ProviderRegistry,
+  ) {
+    this.entries = new LRUCache({ max: MAX_ENTRIES, ttl: config.cache.localTtlMs });
+  }
+
+  onModuleInit(): void {
+    this.registry.onReload(() => this.entries.clear());
+  }
+
+  get(tokenHash: string): CachedAnswer | undefined {
+    return this.entries.get(tokenHash);
+  }
+
+  remember(tokenHash: string, answer: CachedAnswer, now = Date.now()): void {
+    if (answer === 'inactive') {
+      if (this.config.cache.negativeTtlMs > 0) {
+        this.entries.set(tokenHash, answer, { ttl: this.config.cache.negativeTtlMs });
+      }
+      return;
+    }
+    const untilExpiry = answer.facts.expiresAt === null ? Infinity : answer.facts.expiresAt - now;
+    const ttl = Math.min(this.config.cache.localTtlMs, untilExpiry);
+    if (ttl > 0) this.entries.set(tokenHash, answer, { ttl });
+  }
+}
