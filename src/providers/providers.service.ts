@@ -117,7 +117,13 @@ export class ProvidersService {
           (input.issuer !== undefined && input.issuer !== current.issuer)));
     const changed: Provider = { ...current, presetParameters: parameters };
     if (rediscover || input.parameters !== undefined) {
-      const endpoints = await this.endpointsFor(current.preset, parameters, input, rediscover);
+      const endpoints = await this.endpointsFor(
+        current.preset,
+        parameters,
+        input,
+        rediscover,
+        current,
+      );
       Object.assign(changed, endpoints.values);
       if (endpoints.discovery) {
         changed.discovery = endpoints.discovery;
@@ -197,6 +203,7 @@ export class ProvidersService {
     parameters: PresetParameters,
     input: UpdateProviderDto,
     withDiscovery: boolean,
+    current?: Provider,
   ): Promise<{
     values: Omit<ProviderEndpoints, 'discoveryUrl'>;
     discovery: Record<string, unknown> | null;
@@ -212,7 +219,8 @@ export class ProvidersService {
       );
     }
     const fromPreset = presetEndpoints(preset, parameters);
-    const issuer = input.issuer !== undefined ? input.issuer : fromPreset.issuer;
+    const issuer =
+      input.issuer !== undefined ? input.issuer : (fromPreset.issuer ?? current?.issuer ?? null);
     const discoveryUrl =
       fromPreset.discoveryUrl ??
       (issuer ? `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration` : null);
@@ -228,7 +236,8 @@ export class ProvidersService {
         ({ endpoints: discovered, document: discovery } = await discover(
           this.outbound,
           discoveryUrl,
-          input.issuer ?? null,
+          // A custom provider's discovery is read from its issuer, which it must then name.
+          preset === 'custom' ? issuer : (input.issuer ?? null),
         ));
       } catch (error) {
         throw invalid(`Discovery failed: ${(error as Error).message}`, [
@@ -242,7 +251,10 @@ export class ProvidersService {
     const values = {} as Omit<ProviderEndpoints, 'discoveryUrl'>;
     for (const field of ENDPOINT_FIELDS) {
       const given = input[field];
-      values[field] = given !== undefined ? given : (discovered[field] ?? fromPreset[field]);
+      values[field] =
+        given !== undefined
+          ? given
+          : (discovered[field] ?? fromPreset[field] ?? current?.[field] ?? null);
     }
     this.assertFetchable(values);
     return { values, discovery };
