@@ -108,6 +108,12 @@ describe('Identity providers with a real OpenID provider', () => {
     it.each([
       ['expired', async () => forged({ exp: now() - 3600 }), 'expired_token'],
       ['not yet valid', async () => forged({ nbf: now() + 3600 }), 'invalid_token'],
+      ['issued in the future', async () => forged({ iat: now() + 3600 }), 'invalid_token'],
+      [
+        'of another issuer, signed by this one',
+        async () => forged({ iss: `${idp.issuer}/other` }),
+        'unknown_credential',
+      ],
       [
         'of another audience',
         async () => forged({ aud: 'https://other.example' }),

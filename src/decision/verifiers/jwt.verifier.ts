@@ -66,6 +66,10 @@ export class JwtVerifier implements CredentialVerifier {
       if (error instanceof errors.JOSEError) return { outcome: 'refused', reason: 'invalid_token' };
       throw error; // the provider's keys could not be fetched: not decided, so not allowed
     }
+    // jose checks exp and nbf; a token issued in the future is as suspect as one not yet valid.
+    if (payload.iat !== undefined && payload.iat * 1000 > Date.now() + this.config.clockSkewMs) {
+      return { outcome: 'refused', reason: 'invalid_token' };
+    }
     return this.identities.resolve(provider, {
       claims: payload as Record<string, unknown>,
       fingerprint: `tok_${this.hasher.hash(credential.token).slice(0, 12)}`,
