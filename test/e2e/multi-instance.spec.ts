@@ -6,6 +6,7 @@ import {
   type TestDatabase,
 } from '../support/databases.js';
 import { call, client } from '../support/http.js';
+import { TestOidcProvider } from '../support/oidc-provider.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
@@ -36,7 +37,10 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const env = { REDIS_KEY_PREFIX: `test:shared:${randomBytes(4).toString('hex')}:` };
+    const env = {
+      REDIS_KEY_PREFIX: `test:shared:${randomBytes(4).toString('hex')}:`,
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    };
     a = await startTestApp({ database, env });
     b = await startTestApp({ database, env });
     const admin = client(a.url, a.adminKey);
@@ -150,6 +154,30 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
     expect(await onB('/orders', 'GET')).toBe(200);
     await admin.delete(`/v1/admin/access-rules/${readOnly.body.id}`);
     await within(1000, async () => (await onB('/orders', 'POST')) === 200);
+  });
+
+  it('refuses on B, within 1 s, the tokens of a provider disabled on A', async () => {
+    const idp = await TestOidcProvider.start({ accounts: { 'shared-user': {} } });
+    const admin = client(a.url, a.adminKey);
+    try {
+      const provider = await admin.post('/v1/admin/providers', {
+        body: {
+          name: 'shared idp',
+          preset: 'custom',
+          issuer: idp.issuer,
+          clientId: 'portcullis',
+          validation: 'jwt',
+          usernameAttribute: 'sub',
+        },
+      });
+      expect(provider.status).toBe(201);
+      const token = await idp.jwtAccessToken('shared-user');
+      await within(1000, async () => (await nginxCall(b, token)).status === 200);
+      await admin.patch(`/v1/admin/providers/${provider.body.id}`, { body: { enabled: false } });
+      await within(1000, async () => (await nginxCall(b, token)).status === 401);
+    } finally {
+      await idp.stop();
+    }
   });
 
   it('serves B from the shared Redis tier a key that A looked up', async () => {
