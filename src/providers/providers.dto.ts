@@ -201,8 +201,9 @@ export class CreateProviderDto {
   audience?: string | null;
 
   @ApiPropertyOptional({
-    default: false,
-    description: 'Require `typ: at+jwt` and the RFC 9068 claims (exp, iat, sub, client_id, jti)',
+    description:
+      'Require `typ: at+jwt` and the RFC 9068 claims (exp, iat, sub, client_id, jti); default: ' +
+      'on for custom providers, off for presets (vendors often omit some)',
   })
   @IsOptional()
   @IsBoolean()

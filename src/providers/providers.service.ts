@@ -88,7 +88,8 @@ export class ProvidersService {
       scope: input.scope ?? defaults.scope,
       validation: input.validation ?? defaults.validation,
       audience: input.audience ?? null,
-      strictJwt: input.strictJwt ?? false,
+      // Vendors' tokens vary (many omit RFC 9068 claims); a custom provider is held to the RFC.
+      strictJwt: input.strictJwt ?? input.preset === 'custom',
       usernameAttribute: input.usernameAttribute ?? defaults.usernameAttribute,
       matchBy: input.matchBy ?? defaults.matchBy,
       groupsAttribute: input.groupsAttribute ?? null,
