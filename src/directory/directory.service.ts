@@ -51,6 +51,8 @@ export class DirectoryService {
       }
       return user.id;
     });
+    // Provider tokens for this name may have been remembered as "no such user".
+    await this.invalidate.announceUsers([id]);
     return this.getUser(id);
   }
 

@@ -30,6 +30,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+$/;
 @Injectable()
 export class ProviderUserResolver implements OnModuleInit {
   private readonly cache: LRUCache<string, LocalUser | 'none'>;
+  private readonly negativeTtlMs: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -38,6 +39,7 @@ export class ProviderUserResolver implements OnModuleInit {
     config: AppConfig,
   ) {
     this.cache = new LRUCache({ max: MAX_ENTRIES, ttl: config.cache.localTtlMs });
+    this.negativeTtlMs = Math.max(1, config.cache.negativeTtlMs);
   }
 
   async onModuleInit(): Promise<void> {
@@ -72,7 +74,7 @@ export class ProviderUserResolver implements OnModuleInit {
       disabled: row.disabled as boolean,
       groups: row.groups as string[],
     };
-    this.cache.set(key, user ?? 'none');
+    this.cache.set(key, user ?? 'none', user ? {} : { ttl: this.negativeTtlMs });
     return user;
   }
 

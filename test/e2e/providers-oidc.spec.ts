@@ -131,6 +131,15 @@ describe('Identity providers with a real OpenID provider', () => {
       expect(reply.body).toMatchObject({ allowed: false, status: 401, reason });
     });
 
+    it('knows a user created after their token was first refused', async () => {
+      const token = await idp.jwtAccessToken('newbie');
+      expect((await decide(token)).body).toMatchObject({ reason: 'unknown_user' });
+      const id = await createUser(admin, 'newbie');
+      expect((await decide(token)).body).toMatchObject({ allowed: true, identity: { userId: id } });
+      await admin.delete(`/v1/admin/users/${id}`);
+      expect((await decide(token)).body).toMatchObject({ reason: 'unknown_user' });
+    });
+
     it('refuses a disabled user with 403', async () => {
       const reply = await decide(await idp.jwtAccessToken('carol'));
       expect(reply.body).toMatchObject({ allowed: false, status: 403, reason: 'user_disabled' });
