@@ -1,10 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { EnvoyGrpcServer } from '../../src/adapters/envoy-grpc/envoy-grpc.server.js';
-import {
-  loadAuthorizationService,
-  type CheckRequest,
-  type CheckResponse,
-} from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import type { CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
 import {
   breakChecksum,
   createGroup,
@@ -17,14 +12,8 @@ import {
   type AdminClient,
 } from '../support/decisions.js';
 import { call, client } from '../support/http.js';
+import { checkClient, type CheckClient } from '../support/grpc.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-type CheckClient = grpc.Client & {
-  Check(
-    request: CheckRequest,
-    callback: (error: grpc.ServiceError | null, response: CheckResponse) => void,
-  ): void;
-};
 
 /** One request to decide on, described the same way for every interface. */
 interface Case {
@@ -131,11 +120,7 @@ describe('Access policies', () => {
     });
     expect(settings.status).toBe(200);
 
-    const Authorization = loadAuthorizationService();
-    authz = new Authorization(
-      `127.0.0.1:${service.app.get(EnvoyGrpcServer).port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as CheckClient;
+    authz = checkClient(service);
   });
   afterAll(async () => {
     authz?.close();

@@ -1,19 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import { EnvoyGrpcServer } from '../../src/adapters/envoy-grpc/envoy-grpc.server.js';
-import {
-  loadAuthorizationService,
-  type CheckRequest,
-  type CheckResponse,
-} from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import type { CheckRequest, CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
 import { client } from '../support/http.js';
+import { checkClient, type CheckClient } from '../support/grpc.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-type CheckClient = grpc.Client & {
-  Check(
-    request: CheckRequest,
-    callback: (error: grpc.ServiceError | null, response: CheckResponse) => void,
-  ): void;
-};
 
 function checkRequest(
   headers: Record<string, string>,
@@ -45,12 +35,7 @@ describe('Envoy ext_authz over gRPC', () => {
 
   beforeAll(async () => {
     service = await startTestApp({ env: { GRPC_PORT: '0' } });
-    const port = service.app.get(EnvoyGrpcServer).port;
-    const Authorization = loadAuthorizationService();
-    authz = new Authorization(
-      `127.0.0.1:${port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as CheckClient;
+    authz = checkClient(service);
     const admin = client(service.url, service.adminKey);
     const user = await admin.post('/v1/admin/users', { body: { username: 'grace' } });
     userId = user.body.id;
@@ -143,11 +128,7 @@ describe('Envoy ext_authz over gRPC', () => {
 
   it('answers UNAVAILABLE with a 503 when it cannot decide (database gone, key not cached)', async () => {
     const lonely = await startTestApp({ env: { GRPC_PORT: '0' } });
-    const Authorization = loadAuthorizationService();
-    const c = new Authorization(
-      `127.0.0.1:${lonely.app.get(EnvoyGrpcServer).port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as CheckClient;
+    const c = checkClient(lonely);
     await lonely.runtime.dataSource.destroy();
     const response = await new Promise<CheckResponse>((resolve, reject) =>
       c.Check(checkRequest({ authorization: `Bearer ${lonely.adminKey}` }), (e, r) =>

@@ -1,10 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
-import { EnvoyGrpcServer } from '../../src/adapters/envoy-grpc/envoy-grpc.server.js';
-import {
-  loadAuthorizationService,
-  type CheckRequest,
-  type CheckResponse,
-} from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import type { CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
 import {
   basicAuth,
   createKey,
@@ -14,14 +8,8 @@ import {
   type CreatedKey,
 } from '../support/decisions.js';
 import { call, client } from '../support/http.js';
+import { checkClient, type CheckClient } from '../support/grpc.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-type CheckClient = grpc.Client & {
-  Check(
-    request: CheckRequest,
-    callback: (error: grpc.ServiceError | null, response: CheckResponse) => void,
-  ): void;
-};
 
 // The global switches of the settings record, through every interface: the service's on/off
 // switch and the refusal of Basic passwords that are not Portcullis keys.
@@ -48,11 +36,7 @@ describe('Global switches', () => {
     admin = client(service.url, service.adminKey);
     await createUser(admin, 'olga');
     key = await createKey(admin, { username: 'olga' });
-    const Authorization = loadAuthorizationService();
-    authz = new Authorization(
-      `127.0.0.1:${service.app.get(EnvoyGrpcServer).port}`,
-      grpc.credentials.createInsecure(),
-    ) as unknown as CheckClient;
+    authz = checkClient(service);
   });
   afterAll(async () => {
     authz?.close();
