@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
@@ -49,6 +50,42 @@ class HostPatternConstraint implements ValidatorConstraintInterface {
   }
 }
 
+/** An optional host scope: a host or host pattern, or null for every host. */
+const HostScope = () =>
+  applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      nullable: true,
+      example: 'api.example.com',
+      description: HOST_SYNTAX,
+    }),
+    ValidateIf((_, value) => value !== null),
+    IsOptional(),
+    IsString(),
+    MaxLength(255),
+    Validate(HostPatternConstraint),
+  );
+
+/** An optional free-text description, or null. */
+const Description = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 }),
+    ValidateIf((_, value) => value !== null),
+    IsOptional(),
+    IsString(),
+    MaxLength(500),
+  );
+
+/** An optional list of existing group names. */
+const GroupNames = (example: string, description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], example: [example], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(100),
+    Matches(GROUP_NAME_PATTERN, { each: true, message: 'must contain only group names' }),
+  );
+
 export class CreatePathRuleDto {
   @ApiProperty({
     enum: PATH_ACCESS,
@@ -77,19 +114,10 @@ export class CreatePathRuleDto {
   @Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' })
   methods?: string[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'api.example.com' })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Validate(HostPatternConstraint)
+  @HostScope()
   host?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @Description()
   description?: string | null;
 }
 
@@ -120,17 +148,7 @@ export class PathRulePageDto extends PageMetaDto {
 }
 
 export class CreateAccessRuleDto {
-  @ApiPropertyOptional({
-    type: String,
-    nullable: true,
-    example: 'api.example.com',
-    description: HOST_SYNTAX,
-  })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
-  @IsString()
-  @MaxLength(255)
-  @Validate(HostPatternConstraint)
+  @HostScope()
   host?: string | null;
 
   @ApiPropertyOptional({
@@ -144,44 +162,19 @@ export class CreateAccessRuleDto {
   @Validate(IpOrCidrConstraint, { each: true })
   allowedIps?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['api-users'],
-    description: 'Only members of one of these groups; empty: every authenticated user',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @Matches(GROUP_NAME_PATTERN, { each: true, message: 'must contain only group names' })
+  @GroupNames('api-users', 'Only members of one of these groups; empty: every authenticated user')
   allowedGroups?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['auditors'],
-    description: 'Members may only use GET, HEAD and OPTIONS (unless in a full-access group)',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @Matches(GROUP_NAME_PATTERN, { each: true, message: 'must contain only group names' })
+  @GroupNames(
+    'auditors',
+    'Members may only use GET, HEAD and OPTIONS (unless in a full-access group)',
+  )
   readOnlyGroups?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['operators'],
-    description: 'Members keep full access even when also in one of the read-only groups',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @Matches(GROUP_NAME_PATTERN, { each: true, message: 'must contain only group names' })
+  @GroupNames('operators', 'Members keep full access even when also in one of the read-only groups')
   fullAccessGroups?: string[];
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 500 })
-  @ValidateIf((_, value) => value !== null)
-  @IsOptional()
-  @IsString()
-  @MaxLength(500)
+  @Description()
   description?: string | null;
 }
 
