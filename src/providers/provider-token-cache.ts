@@ -4,15 +4,15 @@ import { AppConfig } from '../config/app-config.js';
 import type { TokenFacts } from './provider-identity.js';
 import { ProviderRegistry } from './provider-registry.js';
 
-/** What a provider said of an opaque token: valid (with its facts), or not valid. */
+/** What was found of a token: valid (with its facts, from a JWT or a provider), or not valid. */
 export type CachedAnswer = { providerId: string; facts: TokenFacts } | 'inactive';
 
 const MAX_ENTRIES = 50_000;
 
 /**
- * Answers about opaque tokens (userinfo, introspection), keyed by the HMAC of the token (never the
- * token), so that a valid token costs one call to its provider per TTL and a flood of bad ones
- * stays off the provider. A valid answer is kept for the in-process TTL and never past the token's
+ * Answers about provider tokens, keyed by the HMAC of the token (never the token): an opaque token
+ * costs one call to its provider per TTL, a flood of bad ones stays off the provider, and a JWT's
+ * signature is checked once. A valid answer is kept for the in-process TTL and never past the token's
  * expiry; a "not valid" one for the negative TTL. Any provider change forgets everything.
  */
 @Injectable()

@@ -41,7 +41,11 @@ describe('Identity providers with a real OpenID provider', () => {
       },
     });
     service = await startTestApp({
-      env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', JWKS_COOLDOWN_SECONDS: '0' },
+      env: {
+        OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+        JWKS_COOLDOWN_SECONDS: '0',
+        CLOCK_SKEW_SECONDS: '0',
+      },
     });
     admin = client(service.url, service.adminKey);
     await createGroup(admin, 'developers');
@@ -160,14 +164,22 @@ describe('Identity providers with a real OpenID provider', () => {
     });
 
     it('keeps accepting JWTs from the cached keys while the provider is down', async () => {
-      const token = await idp.jwtAccessToken('alice');
-      expect((await decide(token)).body.allowed).toBe(true);
+      expect((await decide(await idp.jwtAccessToken('alice'))).body.allowed).toBe(true);
       await idp.stop();
       try {
-        expect((await decide(token)).body).toMatchObject({ allowed: true });
+        // A token never seen before, signed with a key already fetched.
+        const fresh = await idp.jwtAccessToken('alice');
+        expect((await decide(fresh)).body).toMatchObject({ allowed: true });
       } finally {
         await idp.restart();
       }
+    });
+
+    it('stops accepting a remembered JWT when it expires', async () => {
+      const token = await idp.jwtAccessToken('alice', { lifetimeSeconds: 2 });
+      expect((await decide(token)).body.allowed).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      expect((await decide(token)).body).toMatchObject({ allowed: false, reason: 'expired_token' });
     });
 
     it('takes groups from the token when told to, adding or replacing', async () => {

@@ -4,6 +4,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { KeyHasher } from '../../crypto/key-hasher.js';
 import { ProviderIdentity } from '../../providers/provider-identity.js';
 import { ProviderRegistry } from '../../providers/provider-registry.js';
+import { ProviderTokenCache } from '../../providers/provider-token-cache.js';
 import type { Credential } from '../credential.js';
 import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
 
@@ -39,6 +40,7 @@ export class JwtVerifier implements CredentialVerifier {
     private readonly identities: ProviderIdentity,
     private readonly hasher: KeyHasher,
     private readonly config: AppConfig,
+    private readonly verified: ProviderTokenCache,
   ) {}
 
   async verify(credential: Credential): Promise<Verification> {
@@ -49,6 +51,12 @@ export class JwtVerifier implements CredentialVerifier {
     const provider = active?.provider;
     if (!provider || !active.jwks || !['jwt', 'auto'].includes(provider.validation)) {
       return NOT_MINE;
+    }
+    // A token checked before is not checked again until it expires (or any provider changes).
+    const tokenHash = this.hasher.hash(credential.token);
+    const cached = this.verified.get(`jwt:${tokenHash}`);
+    if (cached !== undefined && cached !== 'inactive' && cached.providerId === provider.id) {
+      return this.identities.resolve(provider, cached.facts);
     }
     let payload: JWTPayload;
     try {
@@ -70,12 +78,14 @@ export class JwtVerifier implements CredentialVerifier {
     if (payload.iat !== undefined && payload.iat * 1000 > Date.now() + this.config.clockSkewMs) {
       return { outcome: 'refused', reason: 'invalid_token' };
     }
-    return this.identities.resolve(provider, {
+    const facts = {
       claims: payload as Record<string, unknown>,
-      fingerprint: `tok_${this.hasher.hash(credential.token).slice(0, 12)}`,
+      fingerprint: `tok_${tokenHash.slice(0, 12)}`,
       expiresAt: (payload.exp ?? 0) * 1000,
       issuedAt: payload.iat === undefined ? null : payload.iat * 1000,
-    });
+    };
+    this.verified.remember(`jwt:${tokenHash}`, { providerId: provider.id, facts });
+    return this.identities.resolve(provider, facts);
   }
 }
 
