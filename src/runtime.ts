@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import type { AppConfig } from './config/app-config.js';
 import { InProcessBus, InProcessStore } from './cache/in-process-store.js';
-import { RedisBus, RedisStore } from './cache/redis-store.js';
+import { RedisBus, RedisStore, type RedisTarget } from './cache/redis-store.js';
 import type { MessageBus, SharedStore } from './cache/shared-store.js';
 import { KeyHasher } from './crypto/key-hasher.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -66,14 +66,13 @@ export async function openRuntime(
     throw error;
   }
 
-  const store: SharedStore =
-    withCache && config.redisUrl
-      ? new RedisStore(config.redisUrl, config.redisKeyPrefix, logger)
-      : new InProcessStore();
-  const bus: MessageBus =
-    withCache && config.redisUrl
-      ? new RedisBus(config.redisUrl, config.redisKeyPrefix, logger)
-      : new InProcessBus();
+  const redis = withCache ? redisTarget(config) : undefined;
+  const store: SharedStore = redis
+    ? new RedisStore(redis, config.redisKeyPrefix, logger)
+    : new InProcessStore();
+  const bus: MessageBus = redis
+    ? new RedisBus(redis, config.redisKeyPrefix, logger)
+    : new InProcessBus();
 
   return {
     config,
@@ -91,4 +90,10 @@ export async function openRuntime(
       await flushLogger(logger);
     },
   };
+}
+
+function redisTarget(config: AppConfig): RedisTarget | undefined {
+  if (config.redisUrl !== undefined) return { url: config.redisUrl };
+  if (config.redisSentinel !== undefined) return { sentinel: config.redisSentinel };
+  return undefined;
 }

@@ -1,16 +1,33 @@
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { RedisSentinelConfig } from '../config/app-config.js';
 import type { Logger } from '../logging/logger.js';
 import { MessageBus, SharedStore } from './shared-store.js';
 
+/** Where Redis is: a fixed URL, or the master that Sentinel names (followed across failovers). */
+export type RedisTarget = { url: string } | { sentinel: RedisSentinelConfig };
+
 /** Connection options shared by the command and subscriber connections. */
-function connect(url: string, logger: Logger, role: string): Redis {
-  const redis = new Redis(url, {
+function connect(target: RedisTarget, logger: Logger, role: string): Redis {
+  const options: RedisOptions = {
     // Fail commands fast while Redis is away instead of queueing them: callers fall back or fail closed.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-  });
+  };
+  const redis =
+    'url' in target
+      ? new Redis(target.url, options)
+      : new Redis({
+          ...options,
+          sentinels: target.sentinel.sentinels,
+          name: target.sentinel.name,
+          password: target.sentinel.password,
+          sentinelPassword: target.sentinel.sentinelPassword,
+          sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+          // Moves to the new master as soon as Sentinel announces a failover.
+          failoverDetector: true,
+        });
   let reported = false;
   redis.on('error', (error: Error) => {
     if (!reported) logger.warn({ role, err: error.message }, 'Redis connection error');
@@ -28,12 +45,12 @@ export class RedisStore extends SharedStore {
   private readonly redis: Redis;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly prefix: string,
     logger: Logger,
   ) {
     super();
-    this.redis = connect(url, logger, 'store');
+    this.redis = connect(target, logger, 'store');
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
@@ -73,13 +90,13 @@ export class RedisBus extends MessageBus {
   private subscribed = false;
 
   constructor(
-    url: string,
+    target: RedisTarget,
     private readonly prefix: string,
     logger: Logger,
   ) {
     super();
-    this.publisher = connect(url, logger, 'publisher');
-    this.subscriber = connect(url, logger, 'subscriber');
+    this.publisher = connect(target, logger, 'publisher');
+    this.subscriber = connect(target, logger, 'subscriber');
     // A subscriber connection may not queue commands while reconnecting, but ioredis re-subscribes
     // by itself after a reconnect, so delivery resumes without a restart.
     this.subscriber.options.enableOfflineQueue = true;

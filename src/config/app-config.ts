@@ -9,8 +9,10 @@ export class AppConfig {
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
   readonly dataDir: string;
-  /** Redis connection string; undefined means the in-process store and bus. */
+  /** Redis connection string; undefined (and no sentinels) means the in-process store and bus. */
   readonly redisUrl: string | undefined;
+  /** Redis found through Sentinel instead of a fixed address (exclusive with redisUrl). */
+  readonly redisSentinel: RedisSentinelConfig | undefined;
   readonly redisKeyPrefix: string;
   /** Server secret (pepper for key hashes); undefined means "generate and persist under dataDir". */
   readonly secret: string | undefined;
@@ -58,6 +60,15 @@ export interface CacheConfig {
   sharedTtlMs: number;
   /** How long "no such credential" is remembered, so floods of bad keys stay off the database. */
   negativeTtlMs: number;
+}
+
+export interface RedisSentinelConfig {
+  sentinels: { host: string; port: number }[];
+  /** The monitored master's name (`sentinel monitor <name> ...`). */
+  name: string;
+  /** AUTH password of the master and replicas, and of the sentinels themselves. */
+  password: string | undefined;
+  sentinelPassword: string | undefined;
 }
 
 export const DECISION_LOG_MODES = ['all', 'denials', 'none'] as const;
@@ -121,6 +132,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const databasePoolSize = integer('DATABASE_POOL_SIZE', 10, 1, 1000);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'portcullis:';
+  const redisSentinel = sentinelConfig(read, problems);
+  if (redisSentinel !== undefined && redisUrl !== undefined) {
+    problems.push('REDIS_URL and REDIS_SENTINELS: set one or the other');
+  }
 
   const secret = read('PORTCULLIS_SECRET');
   if (secret !== undefined && secret.length < MIN_SECRET_LENGTH) {
@@ -192,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databasePoolSize,
     dataDir: read('DATA_DIR') ?? './data',
     redisUrl,
+    redisSentinel,
     redisKeyPrefix,
     secret,
     adminGroup,
@@ -216,4 +232,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwks,
     clockSkewMs,
   });
+}
+
+/** REDIS_SENTINELS (`host:port,host:port`) with REDIS_SENTINEL_NAME, or undefined when unset. */
+function sentinelConfig(
+  read: (name: string) => string | undefined,
+  problems: string[],
+): RedisSentinelConfig | undefined {
+  const list = read('REDIS_SENTINELS');
+  const name = read('REDIS_SENTINEL_NAME');
+  if (list === undefined) {
+    if (name !== undefined) problems.push('REDIS_SENTINEL_NAME: needs REDIS_SENTINELS');
+    return undefined;
+  }
+  const sentinels: RedisSentinelConfig['sentinels'] = [];
+  for (const entry of list.split(',').map((item) => item.trim())) {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (match === null || port < 1 || port > 65535) {
+      problems.push(`REDIS_SENTINELS: "${entry}" is not host:port`);
+      continue;
+    }
+    sentinels.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  if (name === undefined) problems.push('REDIS_SENTINEL_NAME: required with REDIS_SENTINELS');
+  return {
+    sentinels,
+    name: name ?? '',
+    password: read('REDIS_PASSWORD'),
+    sentinelPassword: read('REDIS_SENTINEL_PASSWORD'),
+  };
 }

@@ -180,6 +180,71 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<number
     }
   });
 
+  it('keeps both instances right under load while a key is revoked and a path opened on A', async () => {
+    const admin = client(a.url, a.adminKey);
+    const steady = await newKey();
+    const doomed = await newKey();
+    const path = `/opened-under-load-${randomBytes(3).toString('hex')}`;
+    interface Sample {
+      instance: 'a' | 'b';
+      kind: 'steady' | 'doomed' | 'anonymous';
+      startedAt: number;
+      status: number;
+    }
+    const samples: Sample[] = [];
+    let revokedAt = Infinity;
+    let openedAt = Infinity;
+    let running = true;
+
+    const worker = async (instance: TestApp, name: 'a' | 'b') => {
+      while (running) {
+        for (const kind of ['steady', 'doomed', 'anonymous'] as const) {
+          const startedAt = Date.now();
+          const reply = await call(instance.url, 'GET', '/v1/authz/nginx', {
+            ...(kind === 'anonymous' ? {} : { auth: kind === 'steady' ? steady.key : doomed.key }),
+            headers: { 'x-original-uri': path, 'x-original-method': 'GET' },
+          });
+          samples.push({ instance: name, kind, startedAt, status: reply.status });
+        }
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, i) =>
+      i % 2 === 0 ? worker(a, 'a') : worker(b, 'b'),
+    );
+
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await admin.post(`/v1/admin/keys/${doomed.id}/revoke`)).status).toBe(200);
+    revokedAt = Date.now();
+    const rule = await admin.post('/v1/admin/path-rules', {
+      body: { access: 'public', pattern: path },
+    });
+    expect(rule.status).toBe(201);
+    openedAt = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    running = false;
+    await Promise.all(workers);
+
+    const count = (filter: (sample: Sample) => boolean) => samples.filter(filter).length;
+    for (const name of ['a', 'b'] as const) {
+      // Both instances carried the load, before and after the changes.
+      expect(count((s) => s.instance === name && s.startedAt < revokedAt)).toBeGreaterThan(20);
+      expect(count((s) => s.instance === name && s.startedAt > openedAt + 1000)).toBeGreaterThan(
+        20,
+      );
+    }
+    // Nothing failed, and the untouched key was never refused.
+    expect(samples.filter((s) => s.status >= 500)).toEqual([]);
+    expect(samples.filter((s) => s.kind === 'steady' && s.status !== 200)).toEqual([]);
+    // Before the changes: the doomed key works and the path is closed to anonymous callers.
+    const before = samples.filter((s) => s.startedAt < revokedAt - 50);
+    expect(before.filter((s) => s.kind === 'doomed' && s.status !== 200)).toEqual([]);
+    expect(before.filter((s) => s.kind === 'anonymous' && s.status !== 401)).toEqual([]);
+    // From one second after each change, every answer on both instances reflects it.
+    const settled = (at: number) => samples.filter((s) => s.startedAt > at + 1000);
+    expect(settled(revokedAt).filter((s) => s.kind === 'doomed' && s.status !== 401)).toEqual([]);
+    expect(settled(openedAt).filter((s) => s.kind === 'anonymous' && s.status !== 200)).toEqual([]);
+  });
+
   it('serves B from the shared Redis tier a key that A looked up', async () => {
     const key = await newKey();
     expect((await nginxCall(a, key.key)).status).toBe(200);

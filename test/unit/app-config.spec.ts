@@ -21,6 +21,7 @@ describe(loadConfig.name, () => {
       host: '127.0.0.1',
       databaseUrl: undefined,
       redisUrl: undefined,
+      redisSentinel: undefined,
       secret: undefined,
       adminGroup: 'portcullis-admins',
       logLevel: 'info',
@@ -67,6 +68,41 @@ describe(loadConfig.name, () => {
       sharedTtlMs: 0,
       negativeTtlMs: 7000,
     });
+  });
+
+  it('finds Redis through Sentinel', () => {
+    const config = loadConfig({
+      REDIS_SENTINELS: 'sentinel-a:26379, 10.0.0.7:26380,[::1]:26381',
+      REDIS_SENTINEL_NAME: 'portcullis',
+      REDIS_PASSWORD: 'pw',
+    });
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.redisSentinel).toEqual({
+      sentinels: [
+        { host: 'sentinel-a', port: 26379 },
+        { host: '10.0.0.7', port: 26380 },
+        { host: '::1', port: 26381 },
+      ],
+      name: 'portcullis',
+      password: 'pw',
+      sentinelPassword: undefined,
+    });
+  });
+
+  it('refuses half or conflicting Sentinel settings', () => {
+    expect(problemsOf({ REDIS_SENTINELS: 'a:1' })).toEqual([
+      'REDIS_SENTINEL_NAME: required with REDIS_SENTINELS',
+    ]);
+    expect(problemsOf({ REDIS_SENTINEL_NAME: 'm' })).toEqual([
+      'REDIS_SENTINEL_NAME: needs REDIS_SENTINELS',
+    ]);
+    expect(problemsOf({ REDIS_SENTINELS: 'a, b:99999', REDIS_SENTINEL_NAME: 'm' })).toEqual([
+      'REDIS_SENTINELS: "a" is not host:port',
+      'REDIS_SENTINELS: "b:99999" is not host:port',
+    ]);
+    expect(
+      problemsOf({ REDIS_URL: 'redis://x', REDIS_SENTINELS: 'a:1', REDIS_SENTINEL_NAME: 'm' }),
+    ).toEqual(['REDIS_URL and REDIS_SENTINELS: set one or the other']);
   });
 
   it('disables gRPC with GRPC_PORT=off', () => {
