@@ -14,6 +14,11 @@ export interface LoadOptions {
   seconds: number;
   connections: number;
   expectStatus: number;
+  /**
+   * A file of bearer keys, one per line: each request takes the next one (wrapping around), so
+   * a run sends many distinct keys. Without it, every request carries `headers` alone.
+   */
+  keysFile?: string;
 }
 
 /** True when wrk is installed (`npm run bench` installs it with apt-get when it can). */
@@ -25,8 +30,10 @@ export function ensureWrk(): boolean {
   return install.status === 0;
 }
 
-// wrk reports latency percentiles with --latency; a Lua hook counts statuses other than expected.
-const STATUS_SCRIPT = (expected: number) => `
+// wrk reports latency percentiles with --latency; a Lua hook counts statuses other than expected,
+// and, given a keys file, a request hook sends its keys in turn.
+const STATUS_SCRIPT = (expected: number, keysFile?: string) => `
+${keysFile === undefined ? '' : KEYS_SCRIPT(keysFile)}
 local unexpected = 0
 response = function(status, headers, body)
   if status ~= ${expected} then unexpected = unexpected + 1 end
@@ -36,10 +43,20 @@ done = function(summary, latency, requests)
 end
 `;
 
+const KEYS_SCRIPT = (keysFile: string) => `
+local keys = {}
+for line in io.lines("${keysFile}") do keys[#keys + 1] = line end
+local next_key = 0
+request = function()
+  next_key = next_key % #keys + 1
+  return wrk.format(nil, nil, { Authorization = "Bearer " .. keys[next_key] })
+end
+`;
+
 /** Runs wrk (one thread: the other core belongs to the server) and parses its report. */
 export async function runLoad(options: LoadOptions, scriptPath: string): Promise<LoadResult> {
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(scriptPath, STATUS_SCRIPT(options.expectStatus));
+  writeFileSync(scriptPath, STATUS_SCRIPT(options.expectStatus, options.keysFile));
   const args = [
     '-t1',
     `-c${options.connections}`,

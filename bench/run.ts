@@ -1,61 +1,71 @@
-// npm run bench: Portcullis's decision endpoints beside the floor (a bare node:http server), on
-// this machine, with every figure also given as a ratio to the floor measured in the same run.
-// Loopback only; bounded in time (BENCH_SECONDS per counted run, 3 runs, 2 s warm-up each).
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+// npm run bench: Portcullis beside its baselines on this machine: the bare node:http floor, nginx
+// with no auth, a bare gRPC server, and Apache mod_oauth2 as a peer. Every throughput figure is also
+// a ratio to its baseline measured in the same minute (runs alternate). Loopback only; bounded in
+// time (BENCH_SECONDS per counted run, BENCH_RUNS runs, 2 s warm-up each).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
+import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { generateKey } from '../src/keys/key-format.js';
-import { ensureWrk, runLoad, type LoadResult } from './load.js';
+import { RESOURCE, TestOidcProvider } from '../test/support/oidc-provider.js';
+import {
+  adminApi,
+  createKey,
+  measure,
+  peakRssMb,
+  startFloor,
+  startPortcullis,
+  stop,
+  work,
+  type ScenarioResult,
+  type Target,
+} from './harness.js';
+import { ensureWrk } from './load.js';
+import { writeReport } from './report.js';
+import { ensureApache, startApache } from './scenarios/apache.js';
+import { closeGrpcClients, GRPC_OK, grpcLoad, startGrpcFloor } from './scenarios/grpc-load.js';
+import { nginxAvailable, startNginx, startPlainNginx } from './scenarios/nginx.js';
+import { revocationScenario, type RevocationResult } from './scenarios/revocation.js';
+import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = 3;
-const WARMUP_SECONDS = 2;
-const CONNECTIONS = 50;
 const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+const SCALE_KEYS = Number(process.env.BENCH_SCALE_KEYS ?? 1_000_000);
+const DISTINCT_KEYS = Number(process.env.BENCH_DISTINCT_KEYS ?? SCALE_KEYS);
+const REVOCATION_TRIALS = Number(process.env.BENCH_REVOCATION_TRIALS ?? 100);
 
-interface Measured {
-  runs: LoadResult[];
-  /** The floor, measured right before each counted run: the machine is shared and noisy. */
-  floorRuns: LoadResult[];
-  peakRssMb?: number;
+/** A database of this run's own (dropped at the end), so runs never disturb each other. */
+const BENCH_DATABASE = `portcullis_bench_${randomBytes(4).toString('hex')}`;
+
+export interface Backends {
+  databaseUrl?: string;
+  redisUrl?: string;
 }
-
-interface Scenario {
-  name: string;
-  result: Measured;
-}
-
-let floorUrl = '';
 
 async function main(): Promise<void> {
+  const started = Date.now();
   if (!ensureWrk()) throw new Error('wrk is needed: apt-get install -y wrk');
   const backends = await chooseBackends();
   console.log(
     `Backends: database ${backends.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, cache ${backends.redisUrl ? 'Redis' : 'in-process'}`,
   );
   const secret = randomBytes(32).toString('base64url');
-  const admin = generateKey().plaintext;
-  const scenarios: Scenario[] = [];
+  const adminKey = generateKey().plaintext;
+  const results: ScenarioResult[] = [];
+  const add = (name: string, baseline: string, result: ScenarioResult['result']) =>
+    results.push({ name, baseline, result });
 
   const floor = await startFloor();
-  floorUrl = `http://127.0.0.1:${floor.port}/`;
-  scenarios.push({ name: 'floor: bare node:http', result: await measure(floorUrl, {}, 200) });
-
-  const base = {
+  const floorTarget: Target = { url: floor.url, status: 200 };
+  const base: Record<string, string> = {
     PORTCULLIS_SECRET: secret,
     PORTCULLIS_BOOTSTRAP_ADMIN: 'bench-admin',
-    PORTCULLIS_BOOTSTRAP_ADMIN_KEY: admin,
-    GRPC_PORT: 'off',
+    PORTCULLIS_BOOTSTRAP_ADMIN_KEY: adminKey,
+    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
     ...(backends.databaseUrl
       ? { DATABASE_URL: backends.databaseUrl }
-      : { DATA_DIR: join(work, 'data') }),
+      : { DATA_DIR: `${work}/data` }),
     ...(backends.redisUrl
       ? {
           REDIS_URL: backends.redisUrl,
@@ -64,68 +74,198 @@ async function main(): Promise<void> {
       : {}),
   };
 
-  // Keys are made once, by the first instance; later instances share the database.
-  let portcullis = await startPortcullis(base);
-  const valid = await createKey(portcullis.url, admin);
+  // One instance for the in-process-hit scenarios; keys and the provider live in the database.
+  const portcullis = await startPortcullis({ ...base, GRPC_PORT: 'auto' });
+  const valid = (await createKey(portcullis.url, adminKey)).key;
   const unknown = generateKey().plaintext;
   const malformed = valid.slice(0, -1) + (valid.endsWith('a') ? 'b' : 'a');
-  const nginx = `${portcullis.url}/v1/authz/nginx`;
+  const nginxEndpoint = `${portcullis.url}/v1/authz/nginx`;
   const original = { 'X-Original-URI': '/orders/42?expand=items', 'X-Original-Method': 'GET' };
-  const bearer = (key: string) => ({ ...original, Authorization: `Bearer ${key}` });
+  const bearer = (credential: string) => ({ ...original, Authorization: `Bearer ${credential}` });
+  const decision = (credential: string, status: number): Target => ({
+    url: nginxEndpoint,
+    headers: bearer(credential),
+    status,
+  });
 
-  scenarios.push({
-    name: 'nginx endpoint, valid key, in-process cache hit',
-    result: await measure(nginx, bearer(valid), 200),
-  });
-  scenarios.push({
-    name: 'nginx endpoint, unknown key (negative cache)',
-    result: await measure(nginx, bearer(unknown), 401),
-  });
-  scenarios.push({
-    name: 'nginx endpoint, malformed key (checksum)',
-    result: await measure(nginx, bearer(malformed), 401),
-  });
-  const rss = peakRssMb(portcullis.child);
-  scenarios.slice(-3).forEach((s) => (s.result.peakRssMb = rss));
-  await stop(portcullis.child);
+  console.log('Decision endpoint');
+  add(
+    'nginx endpoint, valid key, in-process cache hit',
+    'floor',
+    await measure(decision(valid, 200), floorTarget),
+  );
+  add(
+    'nginx endpoint, unknown key (negative cache)',
+    'floor',
+    await measure(decision(unknown, 401), floorTarget),
+  );
+  add(
+    'nginx endpoint, malformed key (checksum)',
+    'floor',
+    await measure(decision(malformed, 401), floorTarget),
+  );
 
-  if (backends.redisUrl) {
-    portcullis = await startPortcullis({ ...base, LOCAL_CACHE_MAX_ENTRIES: '0' });
-    scenarios.push({
-      name: 'nginx endpoint, valid key, in-process tier off (Redis hit)',
-      result: await measure(`${portcullis.url}/v1/authz/nginx`, bearer(valid), 200),
-    });
-    scenarios.at(-1)!.result.peakRssMb = peakRssMb(portcullis.child);
-    await stop(portcullis.child);
+  console.log('Provider tokens');
+  const idp = await TestOidcProvider.start({ accounts: { 'bench-user': {} } });
+  await adminApi(portcullis.url, adminKey)('POST', '/v1/admin/providers', {
+    name: 'bench idp',
+    preset: 'custom',
+    issuer: idp.issuer,
+    clientId: 'portcullis',
+    clientSecret: 'portcullis-secret',
+    validation: 'auto',
+    audience: RESOURCE,
+    usernameAttribute: 'sub',
+  });
+  const jwt = await idp.jwtAccessToken('bench-user', { lifetimeSeconds: 3600 });
+  const opaque = await idp.opaqueAccessToken('bench-user', { lifetimeSeconds: 3600 });
+  add(
+    'nginx endpoint, provider JWT (cached JWKS)',
+    'floor',
+    await measure(decision(jwt, 200), floorTarget),
+  );
+  add(
+    'nginx endpoint, opaque token (introspection, cached)',
+    'floor',
+    await measure(decision(opaque, 200), floorTarget),
+  );
+
+  console.log('gRPC ext_authz');
+  const grpcFloor = await startGrpcFloor();
+  add(
+    'Envoy gRPC Check, valid key, in-process cache hit',
+    'bare grpc-js server',
+    await measure(
+      {
+        url: `grpc://127.0.0.1:${portcullis.grpcPort}`,
+        headers: { authorization: `Bearer ${valid}` },
+        status: GRPC_OK,
+      },
+      { url: grpcFloor.url, status: GRPC_OK },
+      grpcLoad,
+    ),
+  );
+  grpcFloor.stop();
+  closeGrpcClients();
+
+  if (nginxAvailable()) {
+    console.log('End to end through nginx');
+    const guarded = await startNginx(portcullis.port, floor.port);
+    const plain = await startPlainNginx(floor.port);
+    const guardedUrl = `http://127.0.0.1:${guarded.port}/orders/42`;
+    add(
+      'nginx + Portcullis (auth_request) + upstream, valid key',
+      'nginx + upstream, no auth',
+      await measure(
+        { url: guardedUrl, headers: { Authorization: `Bearer ${valid}` }, status: 200 },
+        { url: plain.url, status: 200 },
+      ),
+    );
+    if (ensureApache()) {
+      const publicJwk = publicPart(idp.currentSigningKey().privateJwk);
+      const apache = await startApache(publicJwk, floor.port);
+      add(
+        'nginx + Portcullis + upstream, provider JWT',
+        'Apache mod_oauth2 + upstream, same JWT',
+        await measure(
+          { url: guardedUrl, headers: { Authorization: `Bearer ${jwt}` }, status: 200 },
+          { url: apache.url, headers: { Authorization: `Bearer ${jwt}` }, status: 200 },
+        ),
+      );
+      await apache.stop();
+    } else {
+      console.log('Apache mod_oauth2 could not be installed: peer scenario skipped');
+    }
+    await Promise.all([guarded.stop(), plain.stop()]);
+  } else {
+    console.log('nginx with auth_request is not installed: end-to-end scenarios skipped');
   }
+  const rss = peakRssMb(portcullis.child.pid);
+  results.forEach((r) => (r.result.peakRssMb = rss));
+  await stop(portcullis.child);
+  await idp.stop();
 
-  portcullis = await startPortcullis({
+  console.log('Cache tiers off');
+  if (backends.redisUrl) {
+    const redisOnly = await startPortcullis({
+      ...base,
+      GRPC_PORT: 'off',
+      LOCAL_CACHE_MAX_ENTRIES: '0',
+    });
+    add(
+      'nginx endpoint, valid key, in-process tier off (Redis hit)',
+      'floor',
+      await measure(
+        { ...decision(valid, 200), url: `${redisOnly.url}/v1/authz/nginx` },
+        floorTarget,
+      ),
+    );
+    results.at(-1)!.result.peakRssMb = peakRssMb(redisOnly.child.pid);
+    await stop(redisOnly.child);
+  }
+  const uncached = await startPortcullis({
     ...base,
+    GRPC_PORT: 'off',
     LOCAL_CACHE_MAX_ENTRIES: '0',
     SHARED_CACHE_TTL_SECONDS: '0',
   });
-  scenarios.push({
-    name: `nginx endpoint, valid key, no cache (${backends.databaseUrl ? 'PostgreSQL' : 'PGlite'} lookup)`,
-    result: await measure(`${portcullis.url}/v1/authz/nginx`, bearer(valid), 200),
-  });
-  scenarios.at(-1)!.result.peakRssMb = peakRssMb(portcullis.child);
-  await stop(portcullis.child);
+  add(
+    `nginx endpoint, valid key, no cache (${backends.databaseUrl ? 'PostgreSQL' : 'PGlite'} lookup)`,
+    'floor',
+    await measure({ ...decision(valid, 200), url: `${uncached.url}/v1/authz/nginx` }, floorTarget),
+  );
+  results.at(-1)!.result.peakRssMb = peakRssMb(uncached.child.pid);
+  await stop(uncached.child);
+
+  let revocation: RevocationResult | undefined;
+  let scale: ScaleResult | undefined;
+  if (backends.databaseUrl && backends.redisUrl) {
+    console.log('Revocation across two instances');
+    revocation = await revocationScenario({
+      base: { ...base, GRPC_PORT: 'off' },
+      adminKey,
+      trials: REVOCATION_TRIALS,
+    });
+  }
+  if (backends.databaseUrl) {
+    scale = await scaleScenario({
+      base: { ...base, GRPC_PORT: 'off' },
+      databaseUrl: backends.databaseUrl,
+      secret,
+      adminKey,
+      largeCount: SCALE_KEYS,
+      distinctKeys: DISTINCT_KEYS,
+    });
+  }
 
   floor.child.kill();
-  report(scenarios, backends);
+  if (backends.databaseUrl) await dropBenchDatabase();
+  writeReport({ results, revocation, scale, backends, seconds: (Date.now() - started) / 1000 });
   rmSync(work, { recursive: true, force: true });
 }
 
-async function chooseBackends(): Promise<{ databaseUrl?: string; redisUrl?: string }> {
-  const found: { databaseUrl?: string; redisUrl?: string } = {};
+/** The public half of an RSA JWK. */
+function publicPart(jwk: Record<string, unknown>): Record<string, unknown> {
+  const { kty, n, e, kid, alg, use } = jwk;
+  return { kty, n, e, kid, alg, use };
+}
+
+async function dropBenchDatabase(): Promise<void> {
+  const admin = new pg.Client({ connectionString: DATABASE_URL });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+  await admin.end();
+}
+
+async function chooseBackends(): Promise<Backends> {
+  const found: Backends = {};
   try {
     const admin = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
     await admin.connect();
-    await admin.query('DROP DATABASE IF EXISTS portcullis_bench WITH (FORCE)');
-    await admin.query('CREATE DATABASE portcullis_bench');
+    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
     await admin.end();
     const url = new URL(DATABASE_URL);
-    url.pathname = '/portcullis_bench';
+    url.pathname = `/${BENCH_DATABASE}`;
     found.databaseUrl = url.toString();
   } catch (error) {
     console.log(
@@ -147,160 +287,6 @@ async function chooseBackends(): Promise<{ databaseUrl?: string; redisUrl?: stri
   }
   redis.disconnect();
   return found;
-}
-
-/** Warm-up, then RUNS counted runs, each right after a run of the floor (a ratio per pair). */
-async function measure(
-  url: string,
-  headers: Record<string, string>,
-  expectStatus: number,
-): Promise<Measured> {
-  const script = join(work, 'status.lua');
-  const load = (target: string, h: Record<string, string>, status: number, seconds: number) =>
-    runLoad(
-      { url: target, headers: h, seconds, connections: CONNECTIONS, expectStatus: status },
-      script,
-    );
-  await load(url, headers, expectStatus, WARMUP_SECONDS);
-  const runs: LoadResult[] = [];
-  const floorRuns: LoadResult[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    floorRuns.push(await load(floorUrl, {}, 200, SECONDS));
-    runs.push(await load(url, headers, expectStatus, SECONDS));
-  }
-  const ratio = median(runs.map((r, i) => r.requestsPerSecond / floorRuns[i]!.requestsPerSecond));
-  console.log(
-    `  ${url.replace(/^http:\/\/127\.0\.0\.1:\d+/, '')} expecting ${expectStatus}: ratio to floor ${ratio.toFixed(2)}`,
-  );
-  return { runs, floorRuns };
-}
-
-async function startFloor(): Promise<{ child: ChildProcess; port: number }> {
-  const port = await freePort();
-  const child = fork(join(import.meta.dirname, 'floor-server.js'), [String(port)], {
-    stdio: 'ignore',
-  });
-  await new Promise((resolve) => child.once('message', resolve));
-  return { child, port };
-}
-
-async function startPortcullis(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  mkdirSync(join(work, 'data'), { recursive: true });
-  const child = spawn(process.execPath, ['dist/main.js'], {
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error('Portcullis did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url };
-}
-
-async function createKey(url: string, admin: string): Promise<string> {
-  const headers = { authorization: `Bearer ${admin}`, 'content-type': 'application/json' };
-  await fetch(`${url}/v1/admin/users`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({ username: 'bench-user' }),
-  });
-  const key = await fetch(`${url}/v1/admin/keys`, {
-    method: 'POST',
-    headers,
-    body: JSON.stringify({
-      username: 'bench-user',
-      name: 'bench',
-      type: 'bearer',
-      expiresIn: 'never',
-    }),
-  });
-  const body = (await key.json()) as { key?: string };
-  if (!body.key) throw new Error(`Could not create a key: ${JSON.stringify(body)}`);
-  return body.key;
-}
-
-function peakRssMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round(kb / 1024);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function report(
-  scenarios: Scenario[],
-  backends: { databaseUrl?: string; redisUrl?: string },
-): void {
-  const rows = scenarios.map(({ name, result }) => {
-    const rps = result.runs.map((r) => r.requestsPerSecond);
-    const med = median(rps);
-    const ratio = median(
-      result.runs.map((r, i) => r.requestsPerSecond / result.floorRuns[i]!.requestsPerSecond),
-    );
-    const p50 = median(result.runs.map((r) => r.p50Ms));
-    const p99 = median(result.runs.map((r) => r.p99Ms));
-    const unexpected = result.runs.reduce((n, r) => n + r.unexpected, 0);
-    return `| ${name} | ${Math.round(med)} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) | ${ratio.toFixed(2)} | ${p50.toFixed(2)} | ${p99.toFixed(2)} | ${unexpected} | ${result.peakRssMb ?? '–'} |`;
-  });
-  const table = [
-    '| scenario | req/s median (min–max) | ratio to floor (median of paired runs) | p50 ms | p99 ms | unexpected responses | peak RSS MB |',
-    '|---|---|---|---|---|---|---|',
-    ...rows,
-  ].join('\n');
-  const context =
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
-    `Node ${process.version}; wrk, 1 thread, ${CONNECTIONS} connections, ${RUNS} runs of ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up; ` +
-    `database ${backends.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, cache ${backends.redisUrl ? 'Redis' : 'in-process'}; ` +
-    'Portcullis with NODE_ENV=production and every decision logged (DECISION_LOG=all).';
-  console.log(`\n${context}\n\n${table}\n`);
-  const doc = join(process.cwd(), 'docs', 'benchmarks.md');
-  const current = (() => {
-    try {
-      return readFileSync(doc, 'utf8');
-    } catch {
-      return '';
-    }
-  })();
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  const block = `${start}\n${context}\n\n${table}\n${end}`;
-  const updated =
-    current.includes(start) && current.includes(end)
-      ? current.replace(new RegExp(`${start}[\\s\\S]*${end}`), block)
-      : `# Benchmarks\n\n${block}\n`;
-  mkdirSync(join(process.cwd(), 'docs'), { recursive: true });
-  writeFileSync(doc, updated);
-  console.log(`Wrote ${doc}`);
 }
 
 await main();

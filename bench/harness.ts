@@ -1,0 +1,209 @@
+// What every benchmark scenario shares: loopback servers started as child processes, paired runs
+// against a baseline measured in the same minute, and the bookkeeping of results.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLoad, type LoadResult } from './load.js';
+
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+export const WARMUP_SECONDS = 2;
+export const CONNECTIONS = 50;
+export const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+
+/** Counted runs of one scenario, each right after a run of its baseline. */
+export interface Measured {
+  runs: LoadResult[];
+  baselineRuns: LoadResult[];
+  peakRssMb?: number;
+}
+
+export interface ScenarioResult {
+  /** Row label in the table. */
+  name: string;
+  /** What the ratio is taken against, e.g. "floor" or "Apache mod_oauth2". */
+  baseline: string;
+  result: Measured;
+}
+
+/** One request shape for a load run: where, with which headers, expecting which status. */
+export interface Target {
+  url: string;
+  headers?: Record<string, string>;
+  status: number;
+  /** Bearer keys to send in turn, one per line (see load.ts). */
+  keysFile?: string;
+}
+
+/** A load generator: wrk for HTTP; the gRPC scenario brings its own. */
+export type Load = (target: Target, seconds: number) => Promise<LoadResult>;
+
+export const wrkLoad: Load = (target, seconds) =>
+  runLoad(
+    {
+      url: target.url,
+      headers: target.headers ?? {},
+      seconds,
+      connections: CONNECTIONS,
+      expectStatus: target.status,
+      keysFile: target.keysFile,
+    },
+    join(work, 'status.lua'),
+  );
+
+/** Warm-up, then RUNS counted runs, each right after a run of the baseline (a ratio per pair). */
+export async function measure(
+  target: Target,
+  baseline: Target,
+  load: Load = wrkLoad,
+): Promise<Measured> {
+  await load(target, WARMUP_SECONDS);
+  const runs: LoadResult[] = [];
+  const baselineRuns: LoadResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    baselineRuns.push(await load(baseline, SECONDS));
+    runs.push(await load(target, SECONDS));
+  }
+  console.log(
+    `  ${target.url.replace(/^\w+:\/\/127\.0\.0\.1:\d+/, '')} expecting ${target.status}: ` +
+      `ratio ${ratioOf({ runs, baselineRuns }).toFixed(2)}`,
+  );
+  return { runs, baselineRuns };
+}
+
+export function ratioOf(result: Measured): number {
+  return median(
+    result.runs.map((r, i) => r.requestsPerSecond / result.baselineRuns[i]!.requestsPerSecond),
+  );
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** The value below which `share` of the values lie (nearest rank). */
+export function percentile(values: number[], share: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!;
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The floor, and the upstream of the end-to-end scenarios: a bare node:http server saying 200. */
+export async function startFloor(): Promise<{ child: ChildProcess; port: number; url: string }> {
+  const port = await freePort();
+  const child = fork(join(import.meta.dirname, 'floor-server.js'), [String(port)], {
+    stdio: 'ignore',
+  });
+  await new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`the floor server exited (${code})`)));
+  });
+  return { child, port, url: `http://127.0.0.1:${port}/` };
+}
+
+export interface RunningPortcullis {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  grpcPort: number | undefined;
+}
+
+/** Starts `dist/main.js` as production would, and waits until /readyz answers. */
+export async function startPortcullis(env: Record<string, string>): Promise<RunningPortcullis> {
+  const port = await freePort();
+  const grpcPort = env.GRPC_PORT === 'auto' ? await freePort() : undefined;
+  mkdirSync(join(work, 'data'), { recursive: true });
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: {
+      ...process.env,
+      ...env,
+      ...(grpcPort !== undefined && { GRPC_PORT: String(grpcPort) }),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error('Portcullis did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, port, url, grpcPort };
+}
+
+/** An admin API client for a benchmark instance. */
+export function adminApi(url: string, adminKey: string) {
+  return async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<T> => {
+    const response = await fetch(url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  };
+}
+
+/** Creates the user (once) and a never-expiring bearer key for them; returns the key. */
+export async function createKey(
+  url: string,
+  adminKey: string,
+  username = 'bench-user',
+): Promise<{ id: string; key: string }> {
+  const api = adminApi(url, adminKey);
+  await api('POST', '/v1/admin/users', { username }).catch(() => undefined);
+  return api<{ id: string; key: string }>('POST', '/v1/admin/keys', {
+    username,
+    name: `bench-${Math.random().toString(36).slice(2, 8)}`,
+    type: 'bearer',
+    expiresIn: 'never',
+  });
+}
+
+/** Peak resident memory (VmHWM) of a running process, in MB. */
+export function peakRssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+/** Current resident memory (VmRSS) of a running process, in MB. */
+export function rssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+  return Math.round(kb / 1024);
+}
+
+export async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}

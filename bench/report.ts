@@ -1,0 +1,214 @@
+// The benchmark's results as tables (written between markers in docs/benchmarks.md) and a bar
+// chart of the ratios (docs/bench/ratios.svg).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import {
+  CONNECTIONS,
+  median,
+  percentile,
+  ratioOf,
+  RUNS,
+  SECONDS,
+  WARMUP_SECONDS,
+  type ScenarioResult,
+} from './harness.js';
+import type { RevocationResult } from './scenarios/revocation.js';
+import type { ScaleResult } from './scenarios/scale.js';
+
+interface Report {
+  results: ScenarioResult[];
+  revocation: RevocationResult | undefined;
+  scale: ScaleResult | undefined;
+  backends: { databaseUrl?: string; redisUrl?: string };
+  seconds: number;
+}
+
+const ms = (value: number) => value.toFixed(2);
+
+function throughputTable(results: ScenarioResult[]): string {
+  const rows = results.map(({ name, baseline, result }) => {
+    const rps = result.runs.map((r) => r.requestsPerSecond);
+    const baselineRps = median(result.baselineRuns.map((r) => r.requestsPerSecond));
+    const unexpected = [...result.runs, ...result.baselineRuns].reduce(
+      (n, r) => n + r.unexpected,
+      0,
+    );
+    return (
+      `| ${name} | ${baseline} | ${Math.round(median(rps))} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) ` +
+      `| ${Math.round(baselineRps)} | **${ratioOf(result).toFixed(2)}** | ${ms(median(result.runs.map((r) => r.p50Ms)))} ` +
+      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${unexpected} | ${result.peakRssMb ?? '–'} |`
+    );
+  });
+  return [
+    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | unexpected responses | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function find(results: ScenarioResult[], prefix: string): ScenarioResult | undefined {
+  return results.find((r) => r.name.startsWith(prefix));
+}
+
+function targets(report: Report): string {
+  const lines: string[] = [];
+  const check = (label: string, value: string, met: boolean) =>
+    lines.push(`| ${label} | ${value} | ${met ? 'met' : '**not met**'} |`);
+  const cached = find(report.results, 'nginx endpoint, valid key, in-process');
+  if (cached) {
+    const p99 = median(cached.result.runs.map((r) => r.p99Ms));
+    check(
+      'cached decision ≥ 0.60 of the floor, p99 < 5 ms',
+      `${ratioOf(cached.result).toFixed(2)}, p99 ${ms(p99)} ms`,
+      ratioOf(cached.result) >= 0.6 && p99 < 5,
+    );
+  }
+  const e2e = find(report.results, 'nginx + Portcullis (auth_request)');
+  if (e2e)
+    check(
+      'Portcullis in front costs at most half of nginx alone (≥ 0.50)',
+      ratioOf(e2e.result).toFixed(2),
+      ratioOf(e2e.result) >= 0.5,
+    );
+  const peer = find(report.results, 'nginx + Portcullis + upstream, provider JWT');
+  if (peer)
+    check(
+      'at least as fast as Apache mod_oauth2 on the same JWT (≥ 1.0)',
+      ratioOf(peer.result).toFixed(2),
+      ratioOf(peer.result) >= 1,
+    );
+  if (report.revocation) {
+    const p99 = percentile(report.revocation.lagsMs, 0.99);
+    check(
+      'revocation reaches the other instance, p99 < 1 s (aim 100 ms)',
+      `${ms(p99)} ms`,
+      p99 < 1000,
+    );
+  }
+  if (report.scale) {
+    const growth = coldGrowth(report.scale);
+    check(
+      `cold lookup at ${report.scale.largeCount.toLocaleString('en')} keys within 1.5× of 1,000`,
+      `${growth.toFixed(2)}×`,
+      growth <= 1.5,
+    );
+    check(
+      'RSS under 300 MB after the distinct keys',
+      `${report.scale.rssAfterDistinctMb} MB`,
+      report.scale.rssAfterDistinctMb < 300,
+    );
+  }
+  return ['| target | measured | |', '|---|---|---|', ...lines].join('\n');
+}
+
+/** p50 latency of cold lookups with many keys over that with 1,000 keys. */
+function coldGrowth(scale: ScaleResult): number {
+  return (
+    median(scale.large.runs.map((r) => r.p50Ms)) / median(scale.small.runs.map((r) => r.p50Ms))
+  );
+}
+
+function extraTables(report: Report): string {
+  const parts: string[] = [];
+  if (report.revocation) {
+    const lags = report.revocation.lagsMs;
+    parts.push(
+      `Revocation across two instances sharing PostgreSQL and Redis, ${report.revocation.trials} trials (from sending the revocation to instance A until instance B's first refusal): ` +
+        `p50 ${ms(percentile(lags, 0.5))} ms, p99 ${ms(percentile(lags, 0.99))} ms, max ${ms(Math.max(...lags))} ms.`,
+    );
+  }
+  if (report.scale) {
+    const s = report.scale;
+    const row = (label: string, m: ScaleResult['small']) =>
+      `| ${label} | ${Math.round(median(m.runs.map((r) => r.requestsPerSecond)))} | ${ms(median(m.runs.map((r) => r.p50Ms)))} | ${ms(median(m.runs.map((r) => r.p99Ms)))} |`;
+    parts.push(
+      [
+        'Cold lookups (both cache tiers off; each request a PostgreSQL lookup of a random key from a sample of 2,000):',
+        '',
+        '| keys in PostgreSQL | req/s | p50 ms | p99 ms |',
+        '|---|---|---|---|',
+        row('1,000', s.small),
+        row(s.largeCount.toLocaleString('en'), s.large),
+        '',
+        `Memory: ${s.distinctKeys.toLocaleString('en')} distinct valid keys through one process (in-process tier bounded at ${s.localMaxEntries.toLocaleString('en')} entries, shared tier off): ` +
+          `RSS ${s.rssAfterWarmUpMb} MB after warm-up, ${s.rssAfterDistinctMb} MB after.`,
+      ].join('\n'),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+/** A horizontal bar chart of the ratios, with the 1.0 line. */
+function chart(results: ScenarioResult[]): string {
+  const rowHeight = 26;
+  const labelWidth = 470;
+  const barWidth = 360;
+  const max = Math.max(1.2, ...results.map((r) => ratioOf(r.result)));
+  const height = results.length * rowHeight + 40;
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+  const bars = results
+    .map((r, i) => {
+      const ratio = ratioOf(r.result);
+      const y = 20 + i * rowHeight;
+      const width = (ratio / max) * barWidth;
+      return (
+        `<text x="${labelWidth - 8}" y="${y + 16}" text-anchor="end">${escape(r.name)} / ${escape(r.baseline)}</text>` +
+        `<rect x="${labelWidth}" y="${y + 4}" width="${width.toFixed(1)}" height="${rowHeight - 8}" fill="#3b6ea5"/>` +
+        `<text x="${(labelWidth + width + 6).toFixed(1)}" y="${y + 16}">${ratio.toFixed(2)}</text>`
+      );
+    })
+    .join('\n');
+  const one = labelWidth + barWidth / max;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelWidth + barWidth + 60}" height="${height}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+${bars}
+<line x1="${one.toFixed(1)}" y1="10" x2="${one.toFixed(1)}" y2="${height - 10}" stroke="#999" stroke-dasharray="4 3"/>
+<text x="${one.toFixed(1)}" y="${height - 2}" text-anchor="middle" fill="#666">1.0 = baseline</text>
+</svg>
+`;
+}
+
+export function writeReport(report: Report): void {
+  const { backends } = report;
+  const context =
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), ` +
+    `Node ${process.version}; wrk, 1 thread, ${CONNECTIONS} connections (gRPC: ${CONNECTIONS} calls in flight on one channel), ` +
+    `${RUNS} runs of ${SECONDS} s after a ${WARMUP_SECONDS} s warm-up, each right after a run of its baseline; ` +
+    `database ${backends.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, cache ${backends.redisUrl ? 'Redis' : 'in-process'}; ` +
+    `Portcullis with NODE_ENV=production and every decision logged (DECISION_LOG=all). The whole run took ${Math.round(report.seconds)} s.`;
+  const body = [
+    context,
+    '',
+    throughputTable(report.results),
+    '',
+    '![Ratios to baselines](bench/ratios.svg)',
+    '',
+    extraTables(report),
+    '',
+    'Targets:',
+    '',
+    targets(report),
+  ].join('\n');
+  console.log(`\n${body}\n`);
+  const docs = join(process.cwd(), 'docs');
+  mkdirSync(join(docs, 'bench'), { recursive: true });
+  writeFileSync(join(docs, 'bench', 'ratios.svg'), chart(report.results));
+  const doc = join(docs, 'benchmarks.md');
+  let current = '';
+  try {
+    current = readFileSync(doc, 'utf8');
+  } catch {
+    /* first run */
+  }
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  const block = `${start}\n${body}\n${end}`;
+  writeFileSync(
+    doc,
+    current.includes(start) && current.includes(end)
+      ? current.replace(new RegExp(`${start}[\\s\\S]*${end}`), block)
+      : `# Benchmarks\n\n${block}\n`,
+  );
+  console.log(`Wrote ${doc} and docs/bench/ratios.svg`);
+}
