@@ -34,6 +34,9 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SCALE_KEYS = Number(process.env.BENCH_SCALE_KEYS ?? 1_000_000);
 const DISTINCT_KEYS = Number(process.env.BENCH_DISTINCT_KEYS ?? SCALE_KEYS);
 const REVOCATION_TRIALS = Number(process.env.BENCH_REVOCATION_TRIALS ?? 100);
+/** BENCH_ONLY=scale,revocation runs only those groups (decision, providers, grpc, nginx, tiers, ...). */
+const ONLY = process.env.BENCH_ONLY?.split(',');
+const wants = (group: string) => ONLY === undefined || ONLY.includes(group);
 
 /** A database of this run's own (dropped at the end), so runs never disturb each other. */
 const BENCH_DATABASE = `portcullis_bench_${randomBytes(4).toString('hex')}`;
@@ -88,24 +91,7 @@ async function main(): Promise<void> {
     status,
   });
 
-  console.log('Decision endpoint');
-  add(
-    'nginx endpoint, valid key, in-process cache hit',
-    'floor',
-    await measure(decision(valid, 200), floorTarget),
-  );
-  add(
-    'nginx endpoint, unknown key (negative cache)',
-    'floor',
-    await measure(decision(unknown, 401), floorTarget),
-  );
-  add(
-    'nginx endpoint, malformed key (checksum)',
-    'floor',
-    await measure(decision(malformed, 401), floorTarget),
-  );
-
-  console.log('Provider tokens');
+  // A real OpenID provider on loopback, whose tokens map to bench-user.
   const idp = await TestOidcProvider.start({ accounts: { 'bench-user': {} } });
   await adminApi(portcullis.url, adminKey)('POST', '/v1/admin/providers', {
     name: 'bench idp',
@@ -119,36 +105,58 @@ async function main(): Promise<void> {
   });
   const jwt = await idp.jwtAccessToken('bench-user', { lifetimeSeconds: 3600 });
   const opaque = await idp.opaqueAccessToken('bench-user', { lifetimeSeconds: 3600 });
-  add(
-    'nginx endpoint, provider JWT (cached JWKS)',
-    'floor',
-    await measure(decision(jwt, 200), floorTarget),
-  );
-  add(
-    'nginx endpoint, opaque token (introspection, cached)',
-    'floor',
-    await measure(decision(opaque, 200), floorTarget),
-  );
 
-  console.log('gRPC ext_authz');
-  const grpcFloor = await startGrpcFloor();
-  add(
-    'Envoy gRPC Check, valid key, in-process cache hit',
-    'bare grpc-js server',
-    await measure(
-      {
-        url: `grpc://127.0.0.1:${portcullis.grpcPort}`,
-        headers: { authorization: `Bearer ${valid}` },
-        status: GRPC_OK,
-      },
-      { url: grpcFloor.url, status: GRPC_OK },
-      grpcLoad,
-    ),
-  );
-  grpcFloor.stop();
-  closeGrpcClients();
-
-  if (nginxAvailable()) {
+  if (wants('decision')) {
+    console.log('Decision endpoint');
+    add(
+      'nginx endpoint, valid key, in-process cache hit',
+      'floor',
+      await measure(decision(valid, 200), floorTarget),
+    );
+    add(
+      'nginx endpoint, unknown key (negative cache)',
+      'floor',
+      await measure(decision(unknown, 401), floorTarget),
+    );
+    add(
+      'nginx endpoint, malformed key (checksum)',
+      'floor',
+      await measure(decision(malformed, 401), floorTarget),
+    );
+  }
+  if (wants('providers')) {
+    console.log('Provider tokens');
+    add(
+      'nginx endpoint, provider JWT (cached JWKS)',
+      'floor',
+      await measure(decision(jwt, 200), floorTarget),
+    );
+    add(
+      'nginx endpoint, opaque token (introspection, cached)',
+      'floor',
+      await measure(decision(opaque, 200), floorTarget),
+    );
+  }
+  if (wants('grpc')) {
+    console.log('gRPC ext_authz');
+    const grpcFloor = await startGrpcFloor();
+    add(
+      'Envoy gRPC Check, valid key, in-process cache hit',
+      'bare grpc-js server',
+      await measure(
+        {
+          url: `grpc://127.0.0.1:${portcullis.grpcPort}`,
+          headers: { authorization: `Bearer ${valid}` },
+          status: GRPC_OK,
+        },
+        { url: grpcFloor.url, status: GRPC_OK },
+        grpcLoad,
+      ),
+    );
+    grpcFloor.stop();
+    closeGrpcClients();
+  }
+  if (wants('nginx') && nginxAvailable()) {
     console.log('End to end through nginx');
     const guarded = await startNginx(portcullis.port, floor.port);
     const plain = await startPlainNginx(floor.port);
@@ -177,7 +185,7 @@ async function main(): Promise<void> {
       console.log('Apache mod_oauth2 could not be installed: peer scenario skipped');
     }
     await Promise.all([guarded.stop(), plain.stop()]);
-  } else {
+  } else if (wants('nginx')) {
     console.log('nginx with auth_request is not installed: end-to-end scenarios skipped');
   }
   const rss = peakRssMb(portcullis.child.pid);
@@ -185,41 +193,45 @@ async function main(): Promise<void> {
   await stop(portcullis.child);
   await idp.stop();
 
-  console.log('Cache tiers off');
-  if (backends.redisUrl) {
-    const redisOnly = await startPortcullis({
+  if (wants('tiers')) {
+    console.log('Cache tiers off');
+    if (backends.redisUrl) {
+      const redisOnly = await startPortcullis({
+        ...base,
+        GRPC_PORT: 'off',
+        LOCAL_CACHE_MAX_ENTRIES: '0',
+      });
+      add(
+        'nginx endpoint, valid key, in-process tier off (Redis hit)',
+        'floor',
+        await measure(
+          { ...decision(valid, 200), url: `${redisOnly.url}/v1/authz/nginx` },
+          floorTarget,
+        ),
+      );
+      results.at(-1)!.result.peakRssMb = peakRssMb(redisOnly.child.pid);
+      await stop(redisOnly.child);
+    }
+    const uncached = await startPortcullis({
       ...base,
       GRPC_PORT: 'off',
       LOCAL_CACHE_MAX_ENTRIES: '0',
+      SHARED_CACHE_TTL_SECONDS: '0',
     });
     add(
-      'nginx endpoint, valid key, in-process tier off (Redis hit)',
+      `nginx endpoint, valid key, no cache (${backends.databaseUrl ? 'PostgreSQL' : 'PGlite'} lookup)`,
       'floor',
       await measure(
-        { ...decision(valid, 200), url: `${redisOnly.url}/v1/authz/nginx` },
+        { ...decision(valid, 200), url: `${uncached.url}/v1/authz/nginx` },
         floorTarget,
       ),
     );
-    results.at(-1)!.result.peakRssMb = peakRssMb(redisOnly.child.pid);
-    await stop(redisOnly.child);
+    results.at(-1)!.result.peakRssMb = peakRssMb(uncached.child.pid);
+    await stop(uncached.child);
   }
-  const uncached = await startPortcullis({
-    ...base,
-    GRPC_PORT: 'off',
-    LOCAL_CACHE_MAX_ENTRIES: '0',
-    SHARED_CACHE_TTL_SECONDS: '0',
-  });
-  add(
-    `nginx endpoint, valid key, no cache (${backends.databaseUrl ? 'PostgreSQL' : 'PGlite'} lookup)`,
-    'floor',
-    await measure({ ...decision(valid, 200), url: `${uncached.url}/v1/authz/nginx` }, floorTarget),
-  );
-  results.at(-1)!.result.peakRssMb = peakRssMb(uncached.child.pid);
-  await stop(uncached.child);
-
   let revocation: RevocationResult | undefined;
   let scale: ScaleResult | undefined;
-  if (backends.databaseUrl && backends.redisUrl) {
+  if (wants('revocation') && backends.databaseUrl && backends.redisUrl) {
     console.log('Revocation across two instances');
     revocation = await revocationScenario({
       base: { ...base, GRPC_PORT: 'off' },
@@ -227,7 +239,7 @@ async function main(): Promise<void> {
       trials: REVOCATION_TRIALS,
     });
   }
-  if (backends.databaseUrl) {
+  if (wants('scale') && backends.databaseUrl && backends.redisUrl) {
     scale = await scaleScenario({
       base: { ...base, GRPC_PORT: 'off' },
       databaseUrl: backends.databaseUrl,
@@ -240,6 +252,7 @@ async function main(): Promise<void> {
 
   floor.child.kill();
   if (backends.databaseUrl) await dropBenchDatabase();
+  if (backends.redisUrl) await dropBenchKeys(base.REDIS_KEY_PREFIX!);
   writeReport({ results, revocation, scale, backends, seconds: (Date.now() - started) / 1000 });
   rmSync(work, { recursive: true, force: true });
 }
@@ -255,6 +268,18 @@ async function dropBenchDatabase(): Promise<void> {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
   await admin.end();
+}
+
+/** Removes what this run cached in the (shared) Redis. */
+async function dropBenchKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  redis.disconnect();
 }
 
 async function chooseBackends(): Promise<Backends> {
