@@ -6,6 +6,7 @@ import { BootstrapRefusedError, createFirstAdmin, hasAdmin } from './bootstrap/f
 import { ApiProblemError } from './admin-client/admin-api.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { ApplyStepError, MissingSecretsError } from './config-file/config-apply.js';
+import { PlanError } from './config-file/config-plan.js';
 import { ConfigFileError } from './config-file/config-reader.js';
 import { seedFromConfigFile } from './config-file/config-seed.js';
 import { createLogger } from './logging/logger.js';
@@ -101,6 +102,7 @@ async function seedFromConfiguration(
     const known =
       error instanceof ConfigFileError ||
       error instanceof MissingSecretsError ||
+      error instanceof PlanError ||
       error instanceof ApplyStepError ||
       error instanceof ApiProblemError;
     if (!known) throw error;

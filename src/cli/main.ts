@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { ApiProblemError, UnreachableError } from '../admin-client/admin-api.js';
 import { MissingSecretsError } from '../config-file/config-apply.js';
+import { PlanError } from '../config-file/config-plan.js';
 import { ConfigFileError } from '../config-file/config-reader.js';
 import { generateKey } from '../keys/key-format.js';
 import { CONNECTION_HELP, UsageError, type CommandGroup, type Subcommand } from './cli-context.js';
@@ -113,7 +114,13 @@ function exitCodeFor(error: unknown): number {
     return EXIT.usage;
   }
   console.error(describeError(error));
-  if (error instanceof ConfigFileError || error instanceof MissingSecretsError) return EXIT.usage;
+  if (
+    error instanceof ConfigFileError ||
+    error instanceof PlanError ||
+    error instanceof MissingSecretsError
+  ) {
+    return EXIT.usage;
+  }
   if (error instanceof NotFound) return EXIT.refused;
   if (error instanceof ApiProblemError) {
     return error.problem.status < 500 ? EXIT.refused : EXIT.failed;

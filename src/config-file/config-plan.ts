@@ -73,12 +73,52 @@ function phase(change: PlannedChange): number {
   return PHASES[`${change.action} ${change.kind}${replaced}`] ?? 5;
 }
 
+/** The file cannot be applied to this service as it is: nothing is changed. */
+export class PlanError extends Error {
+  override name = 'PlanError';
+  constructor(readonly problems: string[]) {
+    super(`The file cannot be applied:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+const GROUP_LISTS = ['allowedGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
+
+/**
+ * Access rules may name only groups that will exist: the file's, or, where the file has no groups
+ * section, the service's; plus the groups the caller belongs to, which apply never removes. The
+ * service would refuse any other half-way through.
+ */
+function checkGroupReferences(doc: ConfigDocument, state: ServiceState): void {
+  const existing = new Set(state.groups.map((g) => nameKey(g.name)));
+  const available =
+    doc.groups === undefined
+      ? existing
+      : new Set([
+          ...doc.groups.map((g) => nameKey(g.name)),
+          ...state.callerGroups.map(nameKey).filter((name) => existing.has(name)),
+        ]);
+  const problems: string[] = [];
+  doc.accessRules?.forEach((rule, index) => {
+    for (const list of GROUP_LISTS) {
+      rule[list]?.forEach((name, position) => {
+        if (!available.has(nameKey(name))) {
+          problems.push(
+            `/accessRules/${index}/${list}/${position}: no group "${name}" in the file${doc.groups === undefined ? ' or the service' : ''}`,
+          );
+        }
+      });
+    }
+  });
+  if (problems.length > 0) throw new PlanError(problems);
+}
+
 /** What `apply` would do to make the service match the file: empty when they match. */
 export function computePlan(
   doc: ConfigDocument,
   state: ServiceState,
   options: PlanOptions = {},
 ): Plan {
+  checkGroupReferences(doc, state);
   const plan: Plan = { changes: [], notes: [] };
   if (doc.settings !== undefined) planSettings(doc.settings, state, plan);
   if (doc.groups !== undefined) planGroups(doc.groups, state, plan);

@@ -1,12 +1,7 @@
 import type { ConfigDocument } from './config-document.js';
 import { nameKey, pathRuleKey, pathRuleLabel } from './config-keys.js';
 
-const GROUP_LISTS = ['allowedGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
-
-/**
- * What the schema cannot say: two entries with one natural key, and access rules naming a group
- * that the file's own groups section leaves out (the service would refuse it, half-way).
- */
+/** What the schema cannot say: two entries with one natural key. */
 export function crossReferenceProblems(
   doc: ConfigDocument,
 ): { pointer: string; message: string }[] {
@@ -43,20 +38,5 @@ export function crossReferenceProblems(
     (p) => `provider "${p.name}"`,
   );
 
-  if (doc.groups !== undefined) {
-    const declared = new Set(doc.groups.map((g) => nameKey(g.name)));
-    doc.accessRules?.forEach((rule, index) => {
-      for (const list of GROUP_LISTS) {
-        rule[list]?.forEach((name, position) => {
-          if (!declared.has(nameKey(name))) {
-            problems.push({
-              pointer: `/accessRules/${index}/${list}/${position}`,
-              message: `/accessRules/${index}/${list}/${position}: group "${name}" is not in the groups section`,
-            });
-          }
-        });
-      }
-    });
-  }
   return problems;
 }
