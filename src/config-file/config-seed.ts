@@ -60,10 +60,46 @@ export async function seedFromConfigFile(
   app: NestFastifyApplication,
   runtime: Runtime,
 ): Promise<'seeded' | 'ignored'> {
-  const { configFile, bootstrapAdmin, adminGroup } = runtime.config;
+  const { configFile, bootstrapAdmin } = runtime.config;
   if (configFile === undefined || bootstrapAdmin === undefined) return 'ignored';
   const doc = readConfigFile(configFile);
   const api = new InjectedAdminApi(app, bootstrapAdmin.key);
+  return whileSeedLocked(runtime, () => seed(doc, api, runtime));
+}
+
+/** Any fixed number, the same on every instance: the advisory lock that lets one of them seed. */
+const SEED_LOCK_ID = 7_201_555;
+
+/**
+ * Instances that start together on one empty PostgreSQL database take turns, so that one seeds
+ * and the others find it configured. The embedded database has one process (and one connection,
+ * which the lock would hold while the seed's own requests wait for it): no lock there, nor with a
+ * one-connection pool.
+ */
+async function whileSeedLocked<T>(runtime: Runtime, work: () => Promise<T>): Promise<T> {
+  if (runtime.config.databaseUrl === undefined || runtime.config.databasePoolSize < 2) {
+    return work();
+  }
+  const runner = runtime.dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [SEED_LOCK_ID]);
+    try {
+      return await work();
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [SEED_LOCK_ID]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+async function seed(
+  doc: ReturnType<typeof readConfigFile>,
+  api: AdminApi,
+  runtime: Runtime,
+): Promise<'seeded' | 'ignored'> {
+  const { configFile, adminGroup } = runtime.config;
   const state = await readServiceState(api);
   if (!isUnconfigured(state, adminGroup)) {
     runtime.logger.info(

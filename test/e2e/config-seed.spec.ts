@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { call } from '../support/http.js';
+import { TEST_SECRET } from '../support/test-app.js';
 import {
   newInstall,
   ServiceExitedError,
@@ -23,12 +25,20 @@ accessRules:
   - allowedGroups: [developers, portcullis-admins]
 `;
 
-/** The first start of a compose or Kubernetes deployment: bootstrap admin and configuration. */
+const databases: TestDatabase[] = [];
+
+/**
+ * The first start of a compose or Kubernetes deployment: bootstrap admin and configuration, on
+ * a fresh PostgreSQL database when the suite runs on one, else the embedded database.
+ */
 async function seededInstall(file: string): Promise<{ install: Install; key: string }> {
   const key = (await runCli(['generate-key'])).stdout.trim();
+  const database = await createTestDatabase();
+  databases.push(database);
   const install = newInstall({
     PORTCULLIS_BOOTSTRAP_ADMIN: 'root',
     PORTCULLIS_BOOTSTRAP_ADMIN_KEY: key,
+    ...(database.url && { DATABASE_URL: database.url, PORTCULLIS_SECRET: TEST_SECRET }),
   });
   const path = join(install.dataDir, 'portcullis.yaml');
   writeFileSync(path, file);
@@ -38,7 +48,10 @@ async function seededInstall(file: string): Promise<{ install: Install; key: str
 
 describe('PORTCULLIS_CONFIG', () => {
   const installs: Install[] = [];
-  afterAll(() => installs.forEach((install) => install.remove()));
+  afterAll(async () => {
+    installs.forEach((install) => install.remove());
+    await Promise.all(databases.map((database) => database.drop()));
+  });
 
   it(
     'seeds an empty database through the admin API, audited, and is ignored once it is configured',
