@@ -94,6 +94,16 @@ async function main(argv: string[]): Promise<number> {
     }
     return single.run(rest);
   }
+  const databaseHelp: Record<string, string> = {
+    'generate-key':
+      'Usage: portcullis generate-key\n\nPrints a new, well-formed key, for PORTCULLIS_BOOTSTRAP_ADMIN_KEY.',
+    migrate:
+      'Usage: portcullis migrate\n\nApplies pending migrations to DATABASE_URL, or to the embedded database under DATA_DIR.',
+  };
+  if (databaseHelp[command] !== undefined && wantsHelp(rest)) {
+    console.log(databaseHelp[command]);
+    return EXIT.ok;
+  }
   switch (command) {
     case 'bootstrap-admin':
       return (await import('./commands/database.js')).bootstrapAdmin(rest);

@@ -42,6 +42,8 @@ describe('The portcullis CLI, against a running service', () => {
         ['export', '--help'],
         ['apply', '--help'],
         ['bootstrap-admin', '--help'],
+        ['generate-key', '--help'],
+        ['migrate', '--help'],
       ];
       for (const args of commands) {
         const result = await runCli(args);
@@ -203,6 +205,25 @@ describe('The portcullis CLI, against a running service', () => {
       expect(allowed.code).toBe(0);
       expect(allowed.stdout).toMatch(/^allowed \(200\) /);
       expect(allowed.stdout).toContain('as dave');
+
+      const basic = JSON.parse(
+        (
+          await cli([
+            'keys',
+            'create',
+            '--user',
+            'dave',
+            '--name',
+            'basic',
+            '--type',
+            'basic',
+            '--json',
+          ])
+        ).stdout,
+      ) as { key: string };
+      const asBasic = await cli(['decide', 'GET', '/orders', '--basic', `dave:${basic.key}`]);
+      expect(asBasic.code).toBe(0);
+      expect(asBasic.stdout).toContain('as dave');
 
       const revoked = await cli(['keys', 'revoke', key!.slice(4, 12)]);
       expect(revoked.code).toBe(0);

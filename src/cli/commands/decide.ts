@@ -1,5 +1,5 @@
 import { ApiProblemError } from '../../admin-client/admin-api.js';
-import { connect, parse, positionals, type Subcommand } from '../cli-context.js';
+import { connect, parse, positionals, UsageError, type Subcommand } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 
@@ -23,16 +23,21 @@ function unavailable(error: unknown): DecisionRecord | undefined {
 export const decideCommand: Subcommand & { name: string } = {
   name: 'decide',
   usage:
-    'decide <method> <path> [--ip <client address>] [--host <host>] [--credential <key or token>]\n' +
-    '       [--header "Name: value"]...',
+    'decide <method> <path> [--ip <client address>] [--host <host>]\n' +
+    '       [--credential <key or token> | --basic <username:key>] [--header "Name: value"]...\n\n' +
+    'Exits 0 when allowed, 4 when denied (401 or 403), 1 when it cannot be decided (503).',
   summary: 'Ask for a decision on a request, with its reason',
   async run(args) {
     const { values, positionals: given } = parse(args, {
       ip: { type: 'string' },
       host: { type: 'string' },
       credential: { type: 'string' },
+      basic: { type: 'string' },
       header: { type: 'string', multiple: true },
     });
+    if (values.basic !== undefined && values.credential !== undefined) {
+      throw new UsageError('Give --credential or --basic, not both');
+    }
     const [method, path] = positionals(given, ['method', 'path']);
     const headers = Object.fromEntries(
       (values.header ?? []).map((h) => {
@@ -40,6 +45,9 @@ export const decideCommand: Subcommand & { name: string } = {
         return colon < 0 ? [h.trim(), ''] : [h.slice(0, colon).trim(), h.slice(colon + 1).trim()];
       }),
     );
+    if (values.basic !== undefined) {
+      headers.authorization = `Basic ${Buffer.from(values.basic).toString('base64')}`;
+    }
     let decision: DecisionRecord;
     try {
       decision = await connect(values).request<DecisionRecord>('POST', '/v1/decisions', {
@@ -48,7 +56,7 @@ export const decideCommand: Subcommand & { name: string } = {
         ip: values.ip,
         host: values.host,
         credential: values.credential,
-        headers: values.header === undefined ? undefined : headers,
+        headers: Object.keys(headers).length === 0 ? undefined : headers,
       });
     } catch (error) {
       const answer = unavailable(error);
