@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { interpretAnswer, type AdminApi } from '../admin-client/admin-api.js';
+import { ApiProblemError, interpretAnswer, type AdminApi } from '../admin-client/admin-api.js';
 import type { Runtime } from '../runtime.js';
 import { applyPlan, describeChange } from './config-apply.js';
 import { computePlan } from './config-plan.js';
@@ -53,8 +53,8 @@ export function isUnconfigured(state: ServiceState, adminGroup: string): boolean
 
 /**
  * PORTCULLIS_CONFIG: applies the file to an empty database, as the bootstrap admin, through the
- * admin API; on a configured one the file is only checked, and ignored (use `portcullis apply`).
- * A bad file, a missing secret or a refused change stops the start.
+ * admin API; on a configured one the file is ignored (use `portcullis apply`). On an empty one,
+ * a bad file, a missing secret or a refused change stops the start.
  */
 export async function seedFromConfigFile(
   app: NestFastifyApplication,
@@ -62,9 +62,8 @@ export async function seedFromConfigFile(
 ): Promise<'seeded' | 'ignored'> {
   const { configFile, bootstrapAdmin } = runtime.config;
   if (configFile === undefined || bootstrapAdmin === undefined) return 'ignored';
-  const doc = readConfigFile(configFile);
   const api = new InjectedAdminApi(app, bootstrapAdmin.key);
-  return whileSeedLocked(runtime, () => seed(doc, api, runtime));
+  return whileSeedLocked(runtime, () => seed(configFile, api, runtime));
 }
 
 /** Any fixed number, the same on every instance: the advisory lock that lets one of them seed. */
@@ -94,20 +93,30 @@ async function whileSeedLocked<T>(runtime: Runtime, work: () => Promise<T>): Pro
   }
 }
 
+/**
+ * The file is read only for an empty database: a configured service keeps starting whatever
+ * becomes of the file (it is then changed with `portcullis apply`, which checks the file itself).
+ */
 async function seed(
-  doc: ReturnType<typeof readConfigFile>,
+  configFile: string,
   api: AdminApi,
   runtime: Runtime,
 ): Promise<'seeded' | 'ignored'> {
-  const { configFile, adminGroup } = runtime.config;
-  const state = await readServiceState(api);
-  if (!isUnconfigured(state, adminGroup)) {
+  const state = await readServiceState(api).catch((error: unknown) => {
+    // The bootstrap key was revoked, as its description advises: this is no first start.
+    if (error instanceof ApiProblemError && [401, 403].includes(error.problem.status)) {
+      return undefined;
+    }
+    throw error;
+  });
+  if (state === undefined || !isUnconfigured(state, runtime.config.adminGroup)) {
     runtime.logger.info(
       { file: configFile },
       'PORTCULLIS_CONFIG is ignored: the database is already configured (use portcullis apply)',
     );
     return 'ignored';
   }
+  const doc = readConfigFile(configFile);
   const plan = computePlan(doc, state);
   await applyPlan(api, plan, process.env, (change) =>
     runtime.logger.info({ change: describeChange(change)[0] }, 'Seeded from PORTCULLIS_CONFIG'),

@@ -87,18 +87,34 @@ describe('PORTCULLIS_CONFIG', () => {
         await first.stop();
       }
 
-      // A later start with another file: the database is configured, so the file is ignored.
+      // Later starts with another file: the database is configured, so the file is ignored,
+      // even an invalid one, and even once the bootstrap key has been revoked.
       writeFileSync(install.env.PORTCULLIS_CONFIG, `${SEED}  - allowedIps: [192.0.2.1]\n`);
       const second = await startServiceProcess(install);
       try {
         const rules = await call(second.url, 'GET', '/v1/admin/access-rules', { auth: key });
         expect(rules.body.total).toBe(1);
+        const keys = await call(second.url, 'GET', '/v1/admin/keys', { auth: key });
+        const revoke = await call(
+          second.url,
+          'POST',
+          `/v1/admin/keys/${keys.body.items[0].id}/revoke`,
+          {
+            auth: key,
+          },
+        );
+        expect(revoke.status).toBe(200);
       } finally {
         await second.stop();
       }
+      writeFileSync(install.env.PORTCULLIS_CONFIG, 'version: 1\ngroups: not-a-list\n');
+      const third = await startServiceProcess(install);
+      await third.stop();
       const log = readFileSync(install.logFile, 'utf8');
       expect(log).toContain('Applied PORTCULLIS_CONFIG to the empty database');
-      expect(log).toContain('PORTCULLIS_CONFIG is ignored: the database is already configured');
+      expect(
+        log.match(/PORTCULLIS_CONFIG is ignored: the database is already configured/g),
+      ).toHaveLength(2);
       expect(log).not.toContain(key);
     },
     TEST_MS,
