@@ -19,6 +19,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Read at run time by the ext_authz gRPC server (dist/adapters/envoy-grpc -> ../../../proto).
 COPY proto ./proto
+# Read at run time by the configuration file reader (PORTCULLIS_CONFIG, the CLI's apply).
+COPY schema ./schema
 # Created and chowned before VOLUME, so a fresh named volume starts out writable by node.
 RUN mkdir -p /app/data && chown node:node /app/data
 

@@ -3,7 +3,12 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { startControlSocket } from './bootstrap/control-socket.js';
 import { BootstrapRefusedError, createFirstAdmin, hasAdmin } from './bootstrap/first-admin.js';
+import { ApiProblemError } from './admin-client/admin-api.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import { ApplyStepError, MissingSecretsError } from './config-file/config-apply.js';
+import { PlanError } from './config-file/config-plan.js';
+import { ConfigFileError } from './config-file/config-reader.js';
+import { seedFromConfigFile } from './config-file/config-seed.js';
 import { createLogger } from './logging/logger.js';
 import { openRuntime, type Runtime } from './runtime.js';
 
@@ -22,6 +27,7 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, logger);
   await bootstrapFromEnvironment(runtime);
   const app = await createApp(runtime);
+  await seedFromConfiguration(app, runtime);
   const controlSocket: Server | undefined =
     config.databaseUrl === undefined ? await startControlSocket(runtime) : undefined;
 
@@ -80,6 +86,29 @@ async function bootstrapFromEnvironment(runtime: Runtime): Promise<void> {
   } catch (error) {
     if (!(error instanceof BootstrapRefusedError)) throw error;
     runtime.logger.fatal(error.message);
+    await runtime.close();
+    process.exit(1);
+  }
+}
+
+/** PORTCULLIS_CONFIG: seed an empty database; a file that cannot be applied stops the start. */
+async function seedFromConfiguration(
+  app: Awaited<ReturnType<typeof createApp>>,
+  runtime: Runtime,
+): Promise<void> {
+  try {
+    await seedFromConfigFile(app, runtime);
+  } catch (error) {
+    const known =
+      error instanceof ConfigFileError ||
+      error instanceof MissingSecretsError ||
+      error instanceof PlanError ||
+      error instanceof ApplyStepError ||
+      error instanceof ApiProblemError;
+    if (!known) throw error;
+    const cause = error instanceof ApplyStepError ? (error.cause as Error).message : undefined;
+    runtime.logger.fatal({ cause }, `PORTCULLIS_CONFIG: ${error.message}`);
+    await app.close();
     await runtime.close();
     process.exit(1);
   }

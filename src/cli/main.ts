@@ -1,133 +1,146 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { bootstrapThroughSocket } from '../bootstrap/control-socket.js';
-import {
-  BootstrapRefusedError,
-  createFirstAdmin,
-  type FirstAdmin,
-} from '../bootstrap/first-admin.js';
-import { ConfigError, loadConfig, type AppConfig } from '../config/app-config.js';
-import { DataDirLock, DataDirLockedError } from '../database/data-dir-lock.js';
+import { ApiProblemError, UnreachableError } from '../admin-client/admin-api.js';
+import { MissingSecretsError } from '../config-file/config-apply.js';
+import { PlanError } from '../config-file/config-plan.js';
+import { ConfigFileError } from '../config-file/config-reader.js';
 import { generateKey } from '../keys/key-format.js';
-import { createLogger } from '../logging/logger.js';
-import { openRuntime } from '../runtime.js';
+import { CONNECTION_HELP, UsageError, type CommandGroup, type Subcommand } from './cli-context.js';
+import { applyCommand, exportCommand } from './commands/config.js';
+import { decideCommand } from './commands/decide.js';
+import { groupsCommand } from './commands/groups.js';
+import { keysCommand } from './commands/keys.js';
+import { NotFound } from './commands/lookup.js';
+import { providersCommand } from './commands/providers.js';
+import { settingsCommand } from './commands/settings.js';
+import { usersCommand } from './commands/users.js';
+import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
+import { describeError } from './output.js';
+
+const GROUPS: CommandGroup[] = [
+  keysCommand,
+  usersCommand,
+  groupsCommand,
+  providersCommand,
+  settingsCommand,
+];
+const SINGLES = [decideCommand, exportCommand, applyCommand];
 
 const USAGE = `Usage: portcullis <command> [options]   (or: npm run cli -- <command> [options])
 
-Commands:
-  bootstrap-admin --username <name> [--email <address>]
-      Create the first admin and print their key, once. Refused when an admin exists.
-  generate-key
-      Print a new, well-formed key, for PORTCULLIS_BOOTSTRAP_ADMIN_KEY.
-  migrate
-      Apply pending database migrations (the service also does this at start).
+Through the admin API of a running Portcullis (--url/--key or PORTCULLIS_URL/PORTCULLIS_KEY):
+${[...GROUPS, ...SINGLES].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-The database is the one the service uses: DATABASE_URL, or the embedded one under DATA_DIR.
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 refused.`;
+On the database directly (DATABASE_URL, or the embedded one under DATA_DIR):
+  bootstrap-admin --username <name> [--email <address>]
+             Create the first admin and print their key, once. Refused when an admin exists.
+  generate-key
+             Print a new, well-formed key, for PORTCULLIS_BOOTSTRAP_ADMIN_KEY.
+  migrate    Apply pending database migrations (the service also does this at start).
+
+Run "portcullis <command> --help" for a command's options.
+
+${CONNECTION_HELP}
+
+${EXIT_CODES_HELP}`;
+
+const wantsHelp = (args: string[]) => args.includes('--help') || args.includes('-h');
+
+function subcommandHelp(sub: Subcommand): string {
+  return `Usage: portcullis ${sub.usage}\n\n${sub.summary}.\n\n${CONNECTION_HELP}\n\n${EXIT_CODES_HELP}`;
+}
+
+function groupHelp(group: CommandGroup): string {
+  const lines = Object.values(group.subcommands).map(
+    (sub) => `  portcullis ${sub.usage.split('\n')[0]}\n      ${sub.summary}`,
+  );
+  return `${group.summary}.\n\nUsage:\n${lines.join('\n')}\n\nRun "portcullis ${group.name} <subcommand> --help" for details.\n\n${CONNECTION_HELP}`;
+}
+
+/** What a usage error points to: the usage line of the command that was being run. */
+let shownUsage = 'Run "portcullis --help" for the commands.';
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     console.log(USAGE);
-    return command === undefined ? 2 : 0;
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const group = GROUPS.find((g) => g.name === command);
+  if (group) {
+    const [name, ...args] = rest;
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      console.log(groupHelp(group));
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    const sub = group.subcommands[name];
+    if (!sub) {
+      shownUsage = `Run "portcullis ${group.name} --help" for its subcommands.`;
+      throw new UsageError(`Unknown subcommand "${command} ${name}"`);
+    }
+    shownUsage = `Usage: portcullis ${sub.usage}\n(portcullis ${group.name} ${name} --help for more)`;
+    if (wantsHelp(args)) {
+      console.log(subcommandHelp(sub));
+      return EXIT.ok;
+    }
+    return sub.run(args);
+  }
+  const single = SINGLES.find((c) => c.name === command);
+  if (single) {
+    shownUsage = `Usage: portcullis ${single.usage}\n(portcullis ${single.name} --help for more)`;
+    if (wantsHelp(rest)) {
+      console.log(subcommandHelp(single));
+      return EXIT.ok;
+    }
+    return single.run(rest);
+  }
+  const databaseHelp: Record<string, string> = {
+    'generate-key':
+      'Usage: portcullis generate-key\n\nPrints a new, well-formed key, for PORTCULLIS_BOOTSTRAP_ADMIN_KEY.',
+    migrate:
+      'Usage: portcullis migrate\n\nApplies pending migrations to DATABASE_URL, or to the embedded database under DATA_DIR.',
+  };
+  if (databaseHelp[command] !== undefined && wantsHelp(rest)) {
+    console.log(databaseHelp[command]);
+    return EXIT.ok;
   }
   switch (command) {
     case 'bootstrap-admin':
-      return bootstrapAdmin(rest);
+      return (await import('./commands/database.js')).bootstrapAdmin(rest);
     case 'generate-key':
       console.log(generateKey().plaintext);
-      return 0;
+      return EXIT.ok;
     case 'migrate':
-      return migrate();
+      return (await import('./commands/database.js')).migrate();
     default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
-      return 2;
+      throw new UsageError(`Unknown command "${command}"`);
   }
 }
 
-async function bootstrapAdmin(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      username: { type: 'string' },
-      email: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help || values.username === undefined) {
-    console.log('Usage: portcullis bootstrap-admin --username <name> [--email <address>]');
-    return values.help ? 0 : 2;
+/** Every failure becomes a message and one of the documented exit codes. */
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n\n${shownUsage}`);
+    return EXIT.usage;
   }
-  const config = readConfig();
-  const request = { username: values.username, email: values.email };
-  try {
-    const admin = await withDatabaseOrService(config, request);
-    console.log(
-      [
-        `Created admin "${admin.username}" (member of "${config.adminGroup}").`,
-        'Their key, shown this once (it is stored only as a hash):',
-        '',
-        `  ${admin.key}`,
-        '',
-        'Use it as:  Authorization: Bearer <key>',
-      ].join('\n'),
-    );
-    return 0;
-  } catch (error) {
-    if (error instanceof BootstrapRefusedError) {
-      console.error(`Refused: ${error.message}`);
-      return 3;
-    }
-    throw error;
+  console.error(describeError(error));
+  if (
+    error instanceof ConfigFileError ||
+    error instanceof PlanError ||
+    error instanceof MissingSecretsError
+  ) {
+    return EXIT.usage;
   }
-}
-
-/** The embedded database belongs to the running service, if any: ask it; otherwise open it. */
-async function withDatabaseOrService(
-  config: AppConfig,
-  request: { username: string; email?: string },
-): Promise<FirstAdmin> {
-  if (config.databaseUrl === undefined && DataDirLock.holder(config.dataDir) !== undefined) {
-    return bootstrapThroughSocket(config.dataDir, request);
+  if (error instanceof NotFound) return EXIT.refused;
+  if (error instanceof ApiProblemError) {
+    return error.problem.status < 500 ? EXIT.refused : EXIT.failed;
   }
-  const runtime = await openRuntime(config, createLogger({ ...config, logLevel: 'warn' }), {
-    withCache: false,
-  });
-  try {
-    return await createFirstAdmin(runtime.dataSource, runtime.hasher, config.adminGroup, request);
-  } finally {
-    await runtime.close();
-  }
-}
-
-async function migrate(): Promise<number> {
-  const config = readConfig();
-  const runtime = await openRuntime(config, createLogger(config), { withCache: false });
-  await runtime.close();
-  console.log('Migrations are up to date.');
-  return 0;
-}
-
-function readConfig(): AppConfig {
-  try {
-    return loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  if (error instanceof UnreachableError) return EXIT.failed;
+  return EXIT.failed;
 }
 
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof DataDirLockedError) {
-    console.error(error.message);
-  } else {
-    console.error(`Failed: ${(error as Error).message}`);
-  }
-  process.exitCode = 1;
+  process.exitCode = exitCodeFor(error);
 }

@@ -20,6 +20,8 @@ export class AppConfig {
   readonly logLevel: LogLevel;
   readonly logFile: string | undefined;
   readonly bootstrapAdmin: { username: string; key: string } | undefined;
+  /** A declarative configuration file that seeds an empty database at start (PORTCULLIS_CONFIG). */
+  readonly configFile: string | undefined;
   /** Members may call the JSON decision API (admins may too). */
   readonly decisionClientsGroup: string;
   /** Members may call RFC 7662 introspection with their own key (admins may too). */
@@ -164,6 +166,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
+  const configFile = read('PORTCULLIS_CONFIG');
+  if (configFile !== undefined && bootstrapUsername === undefined) {
+    problems.push(
+      'PORTCULLIS_CONFIG: needs PORTCULLIS_BOOTSTRAP_ADMIN and PORTCULLIS_BOOTSTRAP_ADMIN_KEY ' +
+        '(the file is applied through the admin API, as that admin)',
+    );
+  }
+
   const grpcPortRaw = read('GRPC_PORT');
   const grpcPort = grpcPortRaw === 'off' ? undefined : integer('GRPC_PORT', 9090, 0, 65535);
   const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
@@ -217,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       bootstrapUsername !== undefined && bootstrapKey !== undefined
         ? { username: bootstrapUsername, key: bootstrapKey }
         : undefined,
+    configFile,
     decisionClientsGroup: read('DECISION_CLIENTS_GROUP') ?? 'portcullis-decision-clients',
     introspectorsGroup: read('INTROSPECTORS_GROUP') ?? 'portcullis-introspectors',
     grpcPort,

@@ -1,0 +1,120 @@
+import { listAll, type AdminApi } from '../../admin-client/admin-api.js';
+import { connect, parse, positionals, type CommandGroup } from '../cli-context.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson, printRecord, printTable } from '../output.js';
+import { findUser, isUuid, listOption, NotFound, requireOption } from './lookup.js';
+
+interface KeyRecord {
+  id: string;
+  keyId: string;
+  name: string;
+  type: string;
+  state: string;
+  username: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  allowedIps: string[];
+}
+
+const KEY_COLUMNS = [
+  { header: 'key id', value: (k: KeyRecord) => k.keyId },
+  { header: 'owner', value: (k: KeyRecord) => k.username },
+  { header: 'name', value: (k: KeyRecord) => k.name },
+  { header: 'type', value: (k: KeyRecord) => k.type },
+  { header: 'state', value: (k: KeyRecord) => k.state },
+  { header: 'expires', value: (k: KeyRecord) => k.expiresAt ?? 'never' },
+  { header: 'last used', value: (k: KeyRecord) => k.lastUsedAt },
+  { header: 'id', value: (k: KeyRecord) => k.id },
+];
+
+/** A key by its id (UUID) or its public key id (the 8 characters after `pcl_`). */
+async function findKey(api: AdminApi, idOrKeyId: string): Promise<KeyRecord> {
+  if (isUuid(idOrKeyId)) return api.request<KeyRecord>('GET', `/v1/admin/keys/${idOrKeyId}`);
+  const keys = await listAll<KeyRecord>(api, '/v1/admin/keys');
+  const key = keys.find((k) => k.keyId === idOrKeyId);
+  if (!key) throw new NotFound(`No key with key id "${idOrKeyId}"`);
+  return key;
+}
+
+export const keysCommand: CommandGroup = {
+  name: 'keys',
+  summary: 'API keys: list, create (shown once), revoke',
+  subcommands: {
+    list: {
+      usage: 'keys list [--user <username>] [--state active|expired|revoked]',
+      summary: 'List keys (never the keys themselves: their public key ids)',
+      async run(args) {
+        const { values } = parse(args, { user: { type: 'string' }, state: { type: 'string' } });
+        const api = connect(values);
+        const query: Record<string, string> = {};
+        if (values.user !== undefined) query.userId = (await findUser(api, values.user)).id;
+        if (values.state !== undefined) query.state = values.state;
+        const keys = await listAll<KeyRecord>(api, '/v1/admin/keys', query);
+        if (values.json) printJson(keys);
+        else printTable(keys, KEY_COLUMNS);
+        return EXIT.ok;
+      },
+    },
+    create: {
+      usage:
+        'keys create --user <username> --name <name> [--type bearer|basic] [--expires "90 days"|never]\n' +
+        '            [--description <text>] [--ip <address or range>]... [--email]',
+      summary: 'Create a key and print it, once (it is stored only as a hash)',
+      async run(args) {
+        const { values } = parse(args, {
+          user: { type: 'string' },
+          name: { type: 'string' },
+          type: { type: 'string', default: 'bearer' },
+          expires: { type: 'string', default: 'never' },
+          description: { type: 'string' },
+          ip: { type: 'string', multiple: true },
+          email: { type: 'boolean' },
+        });
+        const api = connect(values);
+        const created = await api.request<KeyRecord & { key: string; emailed: boolean }>(
+          'POST',
+          '/v1/admin/keys',
+          {
+            username: requireOption(values.user, '--user'),
+            name: requireOption(values.name, '--name'),
+            type: values.type,
+            expiresIn: values.expires,
+            description: values.description,
+            allowedIps: listOption(values.ip),
+            emailToOwner: values.email,
+          },
+        );
+        if (values.json) {
+          printJson(created);
+          return EXIT.ok;
+        }
+        console.log(
+          `Created ${created.type} key ${created.keyId} "${created.name}" for ${created.username}, ` +
+            `expiring ${created.expiresAt ?? 'never'}${created.emailed ? ' (e-mailed to the owner)' : ''}.`,
+        );
+        console.log('The key, shown this once (it is stored only as a hash):\n');
+        console.log(`  ${created.key}\n`);
+        console.log(
+          created.type === 'basic'
+            ? `Use it as HTTP Basic: ${created.username}:<key>`
+            : 'Use it as: Authorization: Bearer <key>',
+        );
+        return EXIT.ok;
+      },
+    },
+    revoke: {
+      usage: 'keys revoke <key id or id>',
+      summary: 'Revoke a key; every instance refuses it from then on',
+      async run(args) {
+        const { values, positionals: given } = parse(args, {});
+        const [which] = positionals(given, ['key id']);
+        const api = connect(values);
+        const key = await findKey(api, which);
+        const revoked = await api.request<KeyRecord>('POST', `/v1/admin/keys/${key.id}/revoke`);
+        if (values.json) printJson(revoked);
+        else printRecord({ revoked: revoked.keyId, owner: revoked.username, state: revoked.state });
+        return EXIT.ok;
+      },
+    },
+  },
+};
