@@ -50,12 +50,23 @@ export class PrivateRedis {
     await waitForPort(this.port);
   }
 
+  /** Freezes the server (SIGSTOP): connections stay open, nothing answers, as in a partition. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Lets a frozen server run again, with everything it held. */
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Kills the server (SIGKILL: no goodbye to its clients) and waits until it is gone. */
   async kill(): Promise<void> {
     const child = this.process;
     if (!child) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
+    child.kill('SIGCONT');
     await exited;
     this.process = undefined;
   }
