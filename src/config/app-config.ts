@@ -8,6 +8,11 @@ export class AppConfig {
   /** PostgreSQL connection string; undefined means the embedded database under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /**
+   * Longest a PostgreSQL query may go unanswered before its connection is dropped; also the
+   * longest wait for a connection.
+   */
+  readonly databaseQueryTimeoutMs: number;
   readonly dataDir: string;
   /** Redis connection string; undefined means the in-process store and bus. */
   readonly redisUrl: string | undefined;
@@ -119,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = integer('PORT', 8080, 0, 65535);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const databasePoolSize = integer('DATABASE_POOL_SIZE', 10, 1, 1000);
+  const databaseQueryTimeoutMs = integer('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'portcullis:';
 
@@ -190,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     databaseUrl,
     databasePoolSize,
+    databaseQueryTimeoutMs,
     dataDir: read('DATA_DIR') ?? './data',
     redisUrl,
     redisKeyPrefix,

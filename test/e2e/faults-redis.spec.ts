@@ -101,20 +101,20 @@ async function outageUnderLoad(
   );
   try {
     await run.runFor(400);
-    run.phase = 'breaking';
+    await run.enter('breaking');
     await outage();
-    run.phase = 'during';
+    await run.enter('during');
     await run.runFor(200);
     // A revocation while Redis is away, made on A, must hold on B at once.
     expect((await admin.post(`/v1/admin/keys/${revokedDuring.id}/revoke`)).status).toBe(200);
     revokedDuringAt = Date.now();
     await run.runFor(400);
-    run.phase = 'recovering';
+    await run.enter('recovering');
     await recover();
     await eventually(10_000, async () => (await readiness(a)) === 200);
     await eventually(10_000, async () => (await readiness(b)) === 200);
     await eventually(10_000, async () => a.runtime.bus.live && b.runtime.bus.live);
-    run.phase = 'after';
+    await run.enter('after');
     await run.runFor(400);
   } finally {
     await run.stop();

@@ -40,6 +40,7 @@ export class LoadRun {
   readonly details: Record<string, Record<string, Record<string, number>>> = {};
   readonly wrongAllows: string[] = [];
   private running = true;
+  private readonly inFlight = new Map<string, number>();
   private readonly workers: Promise<void>[] = [];
   private next = 0;
 
@@ -48,6 +49,16 @@ export class LoadRun {
     concurrency: number,
   ) {
     for (let i = 0; i < concurrency; i++) this.workers.push(this.work());
+  }
+
+  /**
+   * Starts a new phase once every request started in an earlier one has come back, so that no
+   * request straddles what the test does between phases.
+   */
+  async enter(phase: string): Promise<void> {
+    const earlier = this.phase;
+    this.phase = phase;
+    while ((this.inFlight.get(earlier) ?? 0) > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
   /** Requests counted in this phase so far. */
@@ -109,7 +120,9 @@ export class LoadRun {
       }
       const scenario = eligible[this.next++ % eligible.length]!;
       const mustDeny = scenario.mustDeny();
+      this.inFlight.set(phase, (this.inFlight.get(phase) ?? 0) + 1);
       const answer = await this.send(scenario);
+      this.inFlight.set(phase, this.inFlight.get(phase)! - 1);
       const counts = ((this.tally[phase] ??= {})[scenario.name] ??= {
         allowed: 0,
         denied: 0,
