@@ -30,6 +30,7 @@ import { DirectoryService } from './directory/directory.service.js';
 import { GroupsController } from './directory/groups.controller.js';
 import { UsersController } from './directory/users.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { ShutdownState } from './health/shutdown-state.js';
 import { IntrospectionClientsController } from './introspection/introspection-clients.controller.js';
 import { IntrospectionClientsService } from './introspection/introspection-clients.service.js';
 import { ApiKeyRepository } from './keys/api-key.repository.js';
@@ -118,6 +119,7 @@ export class AppModule {
           useFactory: () => new ProblemDetailsFilter(runtime.logger, runtime.config.realm),
         },
         ChangeFeed,
+        ShutdownState,
         SettingsService,
         PolicyRulesService,
         ProvidersService,

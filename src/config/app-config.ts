@@ -48,6 +48,8 @@ export class AppConfig {
   readonly jwks: { maxAgeMs: number; cooldownMs: number };
   /** Leeway for JWT time claims (exp, nbf, iat). */
   readonly clockSkewMs: number;
+  /** On SIGTERM, how long readiness fails while requests are still served, before stopping. */
+  readonly shutdownDrainMs: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cooldownMs: integer('JWKS_COOLDOWN_SECONDS', 30, 0, 3600) * 1000,
   };
   const clockSkewMs = integer('CLOCK_SKEW_SECONDS', 60, 0, 300) * 1000;
+  const shutdownDrainMs = integer('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300) * 1000;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
@@ -222,5 +225,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundTimeoutMs,
     jwks,
     clockSkewMs,
+    shutdownDrainMs,
   });
 }
