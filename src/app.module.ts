@@ -54,6 +54,7 @@ import { IntrospectionVerifier } from './decision/verifiers/introspection.verifi
 import { UserinfoVerifier } from './decision/verifiers/userinfo.verifier.js';
 import { OpaqueTokenChecker } from './providers/opaque-token-checker.js';
 import { ProviderClient } from './providers/provider-client.js';
+import { ProviderCircuits } from './providers/provider-circuits.js';
 import { ProviderTokenCache } from './providers/provider-token-cache.js';
 import { ProviderIdentity } from './providers/provider-identity.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
@@ -127,6 +128,7 @@ export class AppModule {
         ProviderUserResolver,
         ProviderIdentity,
         ProviderClient,
+        ProviderCircuits,
         ProviderTokenCache,
         OpaqueTokenChecker,
         ProviderTestFlow,

@@ -48,6 +48,8 @@ export class AppConfig {
   readonly jwks: { maxAgeMs: number; cooldownMs: number };
   /** Leeway for JWT time claims (exp, nbf, iat). */
   readonly clockSkewMs: number;
+  /** Per-provider circuit breaker: consecutive failures that open it (0: never), and its cooldown. */
+  readonly providerBreaker: { failureThreshold: number; cooldownMs: number };
   /** On SIGTERM, how long readiness fails while requests are still served, before stopping. */
   readonly shutdownDrainMs: number;
 
@@ -190,6 +192,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cooldownMs: integer('JWKS_COOLDOWN_SECONDS', 30, 0, 3600) * 1000,
   };
   const clockSkewMs = integer('CLOCK_SKEW_SECONDS', 60, 0, 300) * 1000;
+  const providerBreaker = {
+    failureThreshold: integer('PROVIDER_BREAKER_FAILURES', 5, 0, 1000),
+    cooldownMs: integer('PROVIDER_BREAKER_COOLDOWN_SECONDS', 30, 1, 3600) * 1000,
+  };
   const shutdownDrainMs = integer('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300) * 1000;
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -225,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundTimeoutMs,
     jwks,
     clockSkewMs,
+    providerBreaker,
     shutdownDrainMs,
   });
 }

@@ -157,7 +157,9 @@ describe('Graceful shutdown', () => {
     first.signal('SIGTERM');
     // Readiness fails at once, while decisions are still answered (the drain).
     await eventually(2000, async () => (await fetch(`${first.url}/readyz`)).status === 503, 10);
-    const ready = await (await fetch(`${first.url}/readyz`)).json();
+    const ready = (await (await fetch(`${first.url}/readyz`)).json()) as {
+      checks: Record<string, unknown>;
+    };
     expect(ready.checks.shutdown).toEqual({ status: 'failing', detail: 'shutting down' });
     expect((await nginxCheck(first.url, { authorization: `Bearer ${key.key}` })).status).toBe(200);
     // Then no new connection is accepted; the one in flight is still answered.
