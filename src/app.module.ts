@@ -30,6 +30,7 @@ import { DirectoryService } from './directory/directory.service.js';
 import { GroupsController } from './directory/groups.controller.js';
 import { UsersController } from './directory/users.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { ShutdownState } from './health/shutdown-state.js';
 import { IntrospectionClientsController } from './introspection/introspection-clients.controller.js';
 import { IntrospectionClientsService } from './introspection/introspection-clients.service.js';
 import { ApiKeyRepository } from './keys/api-key.repository.js';
@@ -53,6 +54,7 @@ import { IntrospectionVerifier } from './decision/verifiers/introspection.verifi
 import { UserinfoVerifier } from './decision/verifiers/userinfo.verifier.js';
 import { OpaqueTokenChecker } from './providers/opaque-token-checker.js';
 import { ProviderClient } from './providers/provider-client.js';
+import { ProviderCircuits } from './providers/provider-circuits.js';
 import { ProviderTokenCache } from './providers/provider-token-cache.js';
 import { ProviderIdentity } from './providers/provider-identity.js';
 import { ProviderRegistry } from './providers/provider-registry.js';
@@ -118,6 +120,7 @@ export class AppModule {
           useFactory: () => new ProblemDetailsFilter(runtime.logger, runtime.config.realm),
         },
         ChangeFeed,
+        ShutdownState,
         SettingsService,
         PolicyRulesService,
         ProvidersService,
@@ -125,6 +128,7 @@ export class AppModule {
         ProviderUserResolver,
         ProviderIdentity,
         ProviderClient,
+        ProviderCircuits,
         ProviderTokenCache,
         OpaqueTokenChecker,
         ProviderTestFlow,

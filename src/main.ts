@@ -9,8 +9,12 @@ import { ApplyStepError, MissingSecretsError } from './config-file/config-apply.
 import { PlanError } from './config-file/config-plan.js';
 import { ConfigFileError } from './config-file/config-reader.js';
 import { seedFromConfigFile } from './config-file/config-seed.js';
-import { createLogger } from './logging/logger.js';
+import { ShutdownState } from './health/shutdown-state.js';
+import { createLogger, flushLogger } from './logging/logger.js';
 import { openRuntime, type Runtime } from './runtime.js';
+
+/** Longest the stop may take after the drain (requests in flight, final writes) before exiting. */
+const SHUTDOWN_DEADLINE_MS = 30_000;
 
 async function main(): Promise<void> {
   let config;
@@ -50,13 +54,33 @@ async function main(): Promise<void> {
     );
   }
 
+  // Shutting down: readiness fails first (and, on SIGTERM, for SHUTDOWN_DRAIN_SECONDS while
+  // requests are still served, so that load balancers move away); then no new connection is
+  // accepted, requests in flight finish, the shutdown hooks write what is pending (key last-used
+  // times), and the database and cache connections close. A second signal skips the drain.
   let stopping = false;
+  let skipDrain: () => void = () => undefined;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) return skipDrain();
     stopping = true;
-    logger.info({ signal }, 'Shutting down');
+    const drainMs = signal === 'SIGTERM' ? config.shutdownDrainMs : 0;
+    app.get(ShutdownState).begin();
+    logger.info({ signal, drainMs }, 'Shutting down: readiness now fails');
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, drainMs);
+      skipDrain = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    const deadline = setTimeout(() => {
+      logger.error({ afterMs: SHUTDOWN_DEADLINE_MS }, 'Shutdown did not finish; exiting anyway');
+      void flushLogger(logger).finally(() => process.exit(1));
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
     controlSocket?.close();
     await app.close();
+    logger.info('Stopped');
     await runtime.close();
     process.exit(0);
   };

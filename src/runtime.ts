@@ -10,6 +10,7 @@ import { resolveServerSecret } from './crypto/server-secret.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { EmbeddedDatabase } from './database/embedded-database.js';
 import { runMigrations } from './database/migrate.js';
+import { enforceQueryDeadline } from './database/query-deadline.js';
 import { flushLogger, type Logger } from './logging/logger.js';
 
 /**
@@ -60,6 +61,7 @@ export async function openRuntime(
         logger.info({ migrations: applied.map((m) => m.name) }, 'Applied database migrations');
       }
     }
+    if (embedded === undefined) enforceQueryDeadline(dataSource, config.databaseQueryTimeoutMs);
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.close();

@@ -16,6 +16,11 @@ export class InProcessStore extends SharedStore {
     for (const key of keys) this.entries.delete(key);
     for (const marker of markers) this.entries.set(marker, '1', { ttl: markerTtlMs });
   }
+  async dropAll(namespace: string): Promise<void> {
+    for (const key of [...this.entries.keys()]) {
+      if (key.startsWith(namespace)) this.entries.delete(key);
+    }
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {
     this.entries.clear();
@@ -36,6 +41,7 @@ export class InProcessBus extends MessageBus {
     this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
   }
   onLost(): void {}
+  onRestored(): void {}
   async close(): Promise<void> {
     this.handlers.clear();
   }

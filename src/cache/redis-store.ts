@@ -6,6 +6,16 @@ import { MessageBus, SharedStore } from './shared-store.js';
 /** Where Redis is: a fixed URL, or the master that Sentinel names (followed across failovers). */
 export type RedisTarget = { url: string } | { sentinel: RedisSentinelConfig };
 
+/**
+ * Redis answers in well under a millisecond; a command without an answer after this long means a
+ * connection that has gone silent (a partition, a frozen server), which TCP alone would not notice
+ * for minutes: the command fails (the caller falls back to the database) and the connection is
+ * dropped and dialled again.
+ */
+const COMMAND_TIMEOUT_MS = 500;
+/** How often the subscriber connection is asked for a PONG, and how long it may take. */
+const HEARTBEAT_MS = 500;
+
 /** Connection options shared by the command and subscriber connections. */
 function connect(target: RedisTarget, logger: Logger, role: string): Redis {
   const options: RedisOptions = {
@@ -13,6 +23,7 @@ function connect(target: RedisTarget, logger: Logger, role: string): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   };
   const redis =
@@ -40,6 +51,24 @@ function connect(target: RedisTarget, logger: Logger, role: string): Redis {
   return redis;
 }
 
+/** Runs a command; when it timed out, drops the silent connection so that it is dialled again. */
+async function guarded<T>(redis: Redis, command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (error) {
+    if ((error as Error).message === 'Command timed out' && redis.status === 'ready') redial(redis);
+    throw error;
+  }
+}
+
+/**
+ * Drops a silent connection at once (a polite close would wait for the other end's answer, which
+ * does not come); ioredis then dials again by its retry strategy.
+ */
+function redial(redis: Redis): void {
+  redis.stream.destroy();
+}
+
 export class RedisStore extends SharedStore {
   readonly kind = 'redis';
   private readonly redis: Redis;
@@ -54,27 +83,45 @@ export class RedisStore extends SharedStore {
   }
 
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
-    const values = await this.redis.mget(...keys.map((k) => this.prefix + k));
+    const values = await guarded(this.redis, () =>
+      this.redis.mget(...keys.map((k) => this.prefix + k)),
+    );
     return values.map((v) => v ?? undefined);
   }
   async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.eval(
-      "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end",
-      2,
-      this.prefix + key,
-      this.prefix + marker,
-      value,
-      Math.max(1, Math.ceil(ttlMs)),
+    await guarded(this.redis, () =>
+      this.redis.eval(
+        "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end",
+        2,
+        this.prefix + key,
+        this.prefix + marker,
+        value,
+        Math.max(1, Math.ceil(ttlMs)),
+      ),
     );
   }
   async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void> {
     const multi = this.redis.multi();
     if (keys.length > 0) multi.del(...keys.map((k) => this.prefix + k));
     for (const marker of markers) multi.set(this.prefix + marker, '1', 'PX', markerTtlMs);
-    await multi.exec();
+    const replies = await guarded(this.redis, () => multi.exec());
+    // exec() reports a failed command in its replies rather than rejecting.
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+  }
+  async dropAll(namespace: string): Promise<void> {
+    const pattern = `${this.prefix}${namespace}*`;
+    let cursor = '0';
+    do {
+      const [next, names] = await guarded(this.redis, () =>
+        this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000),
+      );
+      if (names.length > 0) await guarded(this.redis, () => this.redis.unlink(...names));
+      cursor = next;
+    } while (cursor !== '0');
   }
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await guarded(this.redis, () => this.redis.ping());
   }
   async close(): Promise<void> {
     this.redis.disconnect();
@@ -87,7 +134,11 @@ export class RedisBus extends MessageBus {
   private readonly subscriber: Redis;
   private readonly handlers = new Map<string, ((message: string) => void)[]>();
   private readonly lostHandlers: (() => void)[] = [];
+  private readonly restoredHandlers: (() => void)[] = [];
   private subscribed = false;
+  private wasLost = false;
+  private readonly heartbeat: NodeJS.Timeout;
+  private awaitingPong = false;
 
   constructor(
     target: RedisTarget,
@@ -103,15 +154,41 @@ export class RedisBus extends MessageBus {
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);
     });
-    this.subscriber.on('close', () => {
-      if (!this.subscribed) return;
-      this.subscribed = false;
-      for (const handler of this.lostHandlers) handler();
-    });
+    this.subscriber.on('close', () => this.lost());
     // ioredis re-subscribes before it reports 'ready' again.
     this.subscriber.on('ready', () => {
       this.subscribed = this.handlers.size > 0;
+      if (!this.subscribed || !this.wasLost) return;
+      this.wasLost = false;
+      for (const handler of this.restoredHandlers) handler();
     });
+    // A subscriber that hears nothing cannot tell a quiet channel from a silent connection; a
+    // missed PONG means the latter: drop the connection, which counts as lost (see onLost).
+    this.heartbeat = setInterval(() => this.checkSubscriber(logger), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  private checkSubscriber(logger: Logger): void {
+    if (this.subscriber.status !== 'ready' || this.awaitingPong) return;
+    this.awaitingPong = true;
+    this.subscriber.ping().then(
+      () => (this.awaitingPong = false),
+      () => {
+        this.awaitingPong = false;
+        if (this.subscriber.status !== 'ready') return;
+        logger.warn({ role: 'subscriber' }, 'Redis did not answer a heartbeat; reconnecting');
+        // Lost now: the close of a silent connection may take long to come.
+        this.lost();
+        redial(this.subscriber);
+      },
+    );
+  }
+
+  private lost(): void {
+    if (!this.subscribed) return;
+    this.subscribed = false;
+    this.wasLost = true;
+    for (const handler of this.lostHandlers) handler();
   }
 
   get live(): boolean {
@@ -122,8 +199,12 @@ export class RedisBus extends MessageBus {
     this.lostHandlers.push(handler);
   }
 
+  onRestored(handler: () => void): void {
+    this.restoredHandlers.push(handler);
+  }
+
   async publish(channel: string, message: string): Promise<void> {
-    await this.publisher.publish(this.prefix + channel, message);
+    await guarded(this.publisher, () => this.publisher.publish(this.prefix + channel, message));
   }
   async subscribe(channel: string, handler: (message: string) => void): Promise<void> {
     const full = this.prefix + channel;
@@ -133,6 +214,7 @@ export class RedisBus extends MessageBus {
     this.subscribed = true;
   }
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }

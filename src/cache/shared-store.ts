@@ -17,6 +17,8 @@ export abstract class SharedStore {
   ): Promise<void>;
   /** Deletes keys and sets their markers for markerTtlMs, atomically. */
   abstract deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void>;
+  /** Deletes every entry whose key starts with namespace. */
+  abstract dropAll(namespace: string): Promise<void>;
   /** Resolves when the store answers; rejects otherwise (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;
@@ -34,5 +36,7 @@ export abstract class MessageBus {
    */
   abstract readonly live: boolean;
   abstract onLost(handler: () => void): void;
+  /** Handlers run when messages are received again after a loss. */
+  abstract onRestored(handler: () => void): void;
   abstract close(): Promise<void>;
 }

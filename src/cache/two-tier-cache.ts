@@ -10,6 +10,8 @@ const MISS = { hit: 'miss' } as const;
 const NEGATIVE_HIT = { hit: 'negative' } as const;
 /** Longer than any database lookup may take, so a fill that raced an invalidation is refused. */
 const MARKER_TTL_MS = 15_000;
+/** How often a failed clear-out of the shared tier after an outage is tried again. */
+const CLEAR_RETRY_MS = 1000;
 
 /**
  * A read-through cache in two tiers: a bounded in-process LRU (microseconds, this instance only)
@@ -19,11 +21,16 @@ const MARKER_TTL_MS = 15_000;
  *
  * The in-process tier is only trusted while the message bus is live: an instance that cannot hear
  * invalidations drops what it holds and reads through to Redis or the database until it can.
+ * The shared tier is not trusted either from a loss until this instance has cleared it out once
+ * the bus is back: an invalidation made during the outage could not delete its entry there, and
+ * the instance that made it may be slow to retry, or gone.
  */
 export class TwoTierCache<T extends object> {
   private readonly local: LRUCache<string, T | typeof NEGATIVE> | undefined;
   private readonly shared: SharedStore | undefined;
   private readonly localMarks = new Map<string, number>();
+  private sharedTrusted = true;
+  private clearing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly namespace: string,
@@ -41,7 +48,29 @@ export class TwoTierCache<T extends object> {
         : undefined;
     // Without Redis the "shared" store is this process's own memory: a second local tier, no use.
     this.shared = store.kind === 'redis' && config.sharedTtlMs > 0 ? store : undefined;
-    bus.onLost(() => this.local?.clear());
+    bus.onLost(() => {
+      this.local?.clear();
+      this.sharedTrusted = false;
+    });
+    bus.onRestored(() => this.clearShared());
+  }
+
+  /** Empties this namespace of the shared tier, retrying until it works, then trusts it again. */
+  private clearShared(): void {
+    if (!this.shared || this.clearing) return;
+    const attempt = () => {
+      this.shared!.dropAll(this.namespace).then(
+        () => {
+          this.clearing = undefined;
+          this.sharedTrusted = true;
+        },
+        () => {
+          this.clearing = setTimeout(attempt, CLEAR_RETRY_MS);
+          this.clearing.unref();
+        },
+      );
+    };
+    this.clearing = setTimeout(attempt, 0);
   }
 
   async get(key: string): Promise<CacheRead<T>> {
@@ -60,7 +89,7 @@ export class TwoTierCache<T extends object> {
 
   /** The shared tier only, for several keys in one round trip; misses when Redis is away. */
   async getShared(keys: readonly string[]): Promise<CacheRead<T>[]> {
-    if (!this.shared) return keys.map(() => MISS);
+    if (!this.shared || !this.sharedTrusted) return keys.map(() => MISS);
     let raws: (string | undefined)[];
     try {
       raws = await this.shared.getMany(keys.map((k) => this.namespace + k));

@@ -8,6 +8,11 @@ export class AppConfig {
   /** PostgreSQL connection string; undefined means the embedded database under `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly databasePoolSize: number;
+  /**
+   * Longest a PostgreSQL query may go unanswered before its connection is dropped; also the
+   * longest wait for a connection.
+   */
+  readonly databaseQueryTimeoutMs: number;
   readonly dataDir: string;
   /** Redis connection string; undefined (and no sentinels) means the in-process store and bus. */
   readonly redisUrl: string | undefined;
@@ -47,6 +52,10 @@ export class AppConfig {
   readonly jwks: { maxAgeMs: number; cooldownMs: number };
   /** Leeway for JWT time claims (exp, nbf, iat). */
   readonly clockSkewMs: number;
+  /** Per-provider circuit breaker: consecutive failures that open it (0: never), and its cooldown. */
+  readonly providerBreaker: { failureThreshold: number; cooldownMs: number };
+  /** On SIGTERM, how long readiness fails while requests are still served, before stopping. */
+  readonly shutdownDrainMs: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -132,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const port = integer('PORT', 8080, 0, 65535);
   const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const databasePoolSize = integer('DATABASE_POOL_SIZE', 10, 1, 1000);
+  const databaseQueryTimeoutMs = integer('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000);
   const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
   const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'portcullis:';
   const redisSentinel = sentinelConfig(read, problems);
@@ -207,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cooldownMs: integer('JWKS_COOLDOWN_SECONDS', 30, 0, 3600) * 1000,
   };
   const clockSkewMs = integer('CLOCK_SKEW_SECONDS', 60, 0, 300) * 1000;
+  const providerBreaker = {
+    failureThreshold: integer('PROVIDER_BREAKER_FAILURES', 5, 0, 1000),
+    cooldownMs: integer('PROVIDER_BREAKER_COOLDOWN_SECONDS', 30, 1, 3600) * 1000,
+  };
+  const shutdownDrainMs = integer('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300) * 1000;
 
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
@@ -215,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     port,
     databaseUrl,
     databasePoolSize,
+    databaseQueryTimeoutMs,
     dataDir: read('DATA_DIR') ?? './data',
     redisUrl,
     redisSentinel,
@@ -242,6 +258,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundTimeoutMs,
     jwks,
     clockSkewMs,
+    providerBreaker,
+    shutdownDrainMs,
   });
 }
 

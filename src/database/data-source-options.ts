@@ -5,7 +5,8 @@ import { ENTITIES, MIGRATIONS } from './schema.js';
 
 /** TypeORM options for either a PostgreSQL server (DATABASE_URL) or the embedded database. */
 export function dataSourceOptions(
-  config: Pick<AppConfig, 'databaseUrl' | 'databasePoolSize'>,
+  config: Pick<AppConfig, 'databaseUrl' | 'databasePoolSize'> &
+    Partial<Pick<AppConfig, 'databaseQueryTimeoutMs'>>,
   embedded: EmbeddedDatabase | undefined,
 ): DataSourceOptions {
   const common = {
@@ -24,7 +25,8 @@ export function dataSourceOptions(
     ...common,
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
-    connectTimeoutMS: 5000,
+    // Also the longest wait for a free pooled connection.
+    connectTimeoutMS: config.databaseQueryTimeoutMs ?? 5000,
     applicationName: 'portcullis',
   };
 }

@@ -10,6 +10,7 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { SharedStore } from '../cache/shared-store.js';
 import { SettingsService } from '../settings/settings.service.js';
+import { ShutdownState } from './shutdown-state.js';
 
 export class CheckDto {
   @ApiProperty({ enum: ['ok', 'failing'] })
@@ -39,6 +40,7 @@ export class HealthController {
     private readonly dataSource: DataSource,
     private readonly store: SharedStore,
     private readonly settings: SettingsService,
+    private readonly shutdown: ShutdownState,
   ) {}
 
   @Get('healthz')
@@ -49,7 +51,9 @@ export class HealthController {
   }
 
   @Get('readyz')
-  @ApiOperation({ summary: 'Readiness: the database and the cache answer' })
+  @ApiOperation({
+    summary: 'Readiness: the database and the cache answer, and the instance is not shutting down',
+  })
   @ApiOkResponse({ type: ReadinessDto })
   @ApiServiceUnavailableResponse({ type: ReadinessDto })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<ReadinessDto> {
@@ -57,9 +61,11 @@ export class HealthController {
       check(() => this.dataSource.query('SELECT 1')),
       check(() => this.store.ping()),
     ]);
-    const status = database.status === 'ok' && cache.status === 'ok' ? 'ok' : 'failing';
+    const checks: Record<string, CheckDto> = { database, cache };
+    if (this.shutdown.stopping) checks.shutdown = { status: 'failing', detail: 'shutting down' };
+    const status = Object.values(checks).every((c) => c.status === 'ok') ? 'ok' : 'failing';
     if (status !== 'ok') void reply.status(503);
-    return { status, checks: { database, cache }, warnings: this.settings.warnings() };
+    return { status, checks, warnings: this.settings.warnings() };
   }
 }
 

@@ -31,7 +31,7 @@ export class JwksCache {
 
   constructor(
     readonly uri: string,
-    private readonly outbound: OutboundHttp,
+    private readonly outbound: Pick<OutboundHttp, 'get'>,
     private readonly options: JwksCacheOptions,
     private readonly now: () => number = Date.now,
   ) {}

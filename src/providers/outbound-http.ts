@@ -146,9 +146,12 @@ export class OutboundHttp {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () =>
-        req.destroy(new OutboundError(`${url} did not answer within ${this.options.timeoutMs} ms`)),
-      );
+      // The socket timeout catches silence; the deadline also catches an answer that trickles.
+      const timedOut = () =>
+        req.destroy(new OutboundError(`${url} did not answer within ${this.options.timeoutMs} ms`));
+      req.on('timeout', timedOut);
+      const deadline = setTimeout(timedOut, this.options.timeoutMs);
+      req.on('close', () => clearTimeout(deadline));
       req.on('error', (error) =>
         reject(
           error instanceof OutboundError ? error : new OutboundError(`${url}: ${error.message}`),

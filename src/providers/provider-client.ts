@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { jsonObject, OutboundError, OutboundHttp } from './outbound-http.js';
+import { ProviderCircuits } from './provider-circuits.js';
 import type { Provider } from './provider.entity.js';
 import { ProvidersService } from './providers.service.js';
 
@@ -9,7 +10,7 @@ export type TokenAnswer = { active: true; claims: Record<string, unknown> } | { 
 const INACTIVE: TokenAnswer = { active: false };
 
 /**
- * Calls a provider's endpoints, through the outbound rules. "Not valid" is an answer; a provider
+ * Calls a provider's endpoints, through the outbound rules (and, for decisions, its circuit breaker). "Not valid" is an answer; a provider
  * that cannot be reached or answers nonsense throws, and the caller fails closed.
  */
 @Injectable()
@@ -17,12 +18,15 @@ export class ProviderClient {
   constructor(
     private readonly outbound: OutboundHttp,
     private readonly providers: ProvidersService,
+    private readonly circuits: ProviderCircuits,
   ) {}
 
   /** OpenID Connect userinfo (or GitHub's user API): 200 with claims, 401/403 for a bad token. */
   async userinfo(provider: Provider, token: string): Promise<TokenAnswer> {
     const url = provider.userinfoEndpoint!;
-    const response = await this.outbound.get(url, { authorization: `Bearer ${token}` });
+    const response = await this.circuits
+      .for(provider.id)
+      .get(url, { authorization: `Bearer ${token}` });
     if (response.status === 401 || response.status === 403) return INACTIVE;
     if (response.status !== 200) throw new OutboundError(`${url} answered HTTP ${response.status}`);
     return { active: true, claims: jsonObject(response, url) };
@@ -31,11 +35,13 @@ export class ProviderClient {
   /** RFC 7662 introspection, as the provider's client (client_secret_basic). */
   async introspect(provider: Provider, token: string): Promise<TokenAnswer> {
     const url = provider.introspectionEndpoint!;
-    const response = await this.outbound.postForm(
-      url,
-      { token, token_type_hint: 'access_token' },
-      { authorization: this.clientAuthorization(provider) },
-    );
+    const response = await this.circuits
+      .for(provider.id)
+      .postForm(
+        url,
+        { token, token_type_hint: 'access_token' },
+        { authorization: this.clientAuthorization(provider) },
+      );
     if (response.status !== 200) throw new OutboundError(`${url} answered HTTP ${response.status}`);
     const answer = jsonObject(response, url);
     if (answer.active !== true) return INACTIVE;

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { JwksCache } from './jwks-cache.js';
-import { OutboundHttp } from './outbound-http.js';
+import { ProviderCircuits } from './provider-circuits.js';
 import { Provider } from './provider.entity.js';
 
 /** An enabled provider as the decision path uses it. */
@@ -27,7 +27,7 @@ export class ProviderRegistry implements OnModuleInit {
   constructor(
     private readonly dataSource: DataSource,
     private readonly settings: SettingsService,
-    private readonly outbound: OutboundHttp,
+    private readonly circuits: ProviderCircuits,
     private readonly config: AppConfig,
   ) {}
 
@@ -63,7 +63,7 @@ export class ProviderRegistry implements OnModuleInit {
           ? undefined
           : kept?.uri === provider.jwksUri
             ? kept
-            : new JwksCache(provider.jwksUri, this.outbound, this.config.jwks);
+            : new JwksCache(provider.jwksUri, this.circuits.for(provider.id), this.config.jwks);
       return { provider, jwks };
     });
     // Two providers for one issuer: the first in order answers for it.

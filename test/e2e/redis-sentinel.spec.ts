@@ -8,7 +8,7 @@ import {
   startReplica,
   startSentinel,
   type OwnRedis,
-} from '../support/redis-servers.js';
+} from '../support/redis-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const MASTER = 'portcullis-test';

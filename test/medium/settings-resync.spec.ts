@@ -13,6 +13,7 @@ class LosableBus extends MessageBus {
   onLost(handler: () => void): void {
     this.lost.push(handler);
   }
+  onRestored(): void {}
   lose(): void {
     this.live = false;
     for (const handler of this.lost) handler();

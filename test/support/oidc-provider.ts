@@ -44,6 +44,7 @@ export class TestOidcProvider {
   private readonly redirectUris = new Set<string>(['http://127.0.0.1/unused']);
   private keys: SigningKey[] = [];
   private delayMs = 0;
+  private failStatus = 0;
   port = 0;
 
   private constructor(private readonly accounts: Record<string, Claims>) {}
@@ -96,6 +97,11 @@ export class TestOidcProvider {
   /** Delays every answer by `ms` (0: none), to play a slow provider. */
   slowDown(ms: number): void {
     this.delayMs = ms;
+  }
+
+  /** Answers every request with this HTTP status at once (0: serve normally), as a broken IdP. */
+  failWith(status: number): void {
+    this.failStatus = status;
   }
 
   addRedirectUri(uri: string): void {
@@ -226,6 +232,10 @@ export class TestOidcProvider {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '').split('?')[0]!;
     this.counts.set(path, (this.counts.get(path) ?? 0) + 1);
+    if (this.failStatus !== 0) {
+      res.writeHead(this.failStatus, { 'content-type': 'text/plain' }).end('broken');
+      return;
+    }
     const serve = () => this.provider.callback()(req, res);
     if (this.delayMs > 0) setTimeout(serve, this.delayMs);
     else void serve();

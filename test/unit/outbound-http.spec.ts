@@ -14,6 +14,12 @@ describe(OutboundHttp.name, () => {
         res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data' }).end();
       } else if (req.url === '/big') {
         res.end('x'.repeat(5000));
+      } else if (req.url === '/drip') {
+        // A byte every 100 ms: never idle for the timeout, but never done within it either.
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const drip = setInterval(() => res.write(' '), 100);
+        res.on('close', () => clearInterval(drip));
+        setTimeout(() => res.end('{}'), 2000);
       } else if (req.url === '/slow') {
         setTimeout(() => res.end('{}'), 1000);
       } else {
@@ -100,6 +106,14 @@ describe(OutboundHttp.name, () => {
   it('gives up after the timeout', async () => {
     const error = await allowing(['127.0.0.1'])
       .get(`${base}/slow`)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutboundError);
+    expect((error as Error).message).toMatch(/did not answer within 300 ms/);
+  });
+
+  it('gives up after the timeout even while the answer trickles in', async () => {
+    const error = await allowing(['127.0.0.1'])
+      .get(`${base}/drip`)
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(OutboundError);
     expect((error as Error).message).toMatch(/did not answer within 300 ms/);

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { loadConfig, type CacheConfig } from '../../src/config/app-config.js';
 import { InProcessBus, InProcessStore } from '../../src/cache/in-process-store.js';
-import { MessageBus } from '../../src/cache/shared-store.js';
+import { MessageBus, SharedStore } from '../../src/cache/shared-store.js';
 import { TwoTierCache } from '../../src/cache/two-tier-cache.js';
 
 interface Entry {
@@ -26,16 +26,52 @@ class SwitchableBus extends MessageBus {
   readonly kind = 'in-process';
   live = true;
   private readonly lost: (() => void)[] = [];
+  private readonly restored: (() => void)[] = [];
   async publish(): Promise<void> {}
   async subscribe(): Promise<void> {}
   onLost(handler: () => void): void {
     this.lost.push(handler);
+  }
+  onRestored(handler: () => void): void {
+    this.restored.push(handler);
   }
   async close(): Promise<void> {}
   lose(): void {
     this.live = false;
     for (const handler of this.lost) handler();
   }
+  restore(): void {
+    this.live = true;
+    for (const handler of this.restored) handler();
+  }
+}
+
+/** A shared store that plays Redis (the cache uses its shared tier) and can be made to fail. */
+class FakeRedisStore extends SharedStore {
+  readonly kind = 'redis';
+  readonly memory = new InProcessStore();
+  failing = false;
+  private check(): void {
+    if (this.failing) throw new Error('Redis is away');
+  }
+  async getMany(keys: readonly string[]) {
+    this.check();
+    return this.memory.getMany(keys);
+  }
+  async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number) {
+    this.check();
+    return this.memory.setUnlessMarked(key, marker, value, ttlMs);
+  }
+  async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number) {
+    this.check();
+    return this.memory.deleteAndMark(keys, markers, markerTtlMs);
+  }
+  async dropAll(namespace: string) {
+    this.check();
+    return this.memory.dropAll(namespace);
+  }
+  async ping() {}
+  async close() {}
 }
 
 describe(TwoTierCache.name, () => {
@@ -164,5 +200,27 @@ describe(TwoTierCache.name, () => {
     bus.live = true;
     // The entry held before the loss was cleared, not merely hidden.
     expect(await c.get('a')).toEqual({ hit: 'miss' });
+  });
+
+  it('distrusts the shared tier from a bus loss until it has cleared it out, retrying while Redis is away', async () => {
+    const bus = new SwitchableBus();
+    const store = new FakeRedisStore();
+    const c = new TwoTierCache<Entry>('test:', CONFIG, store, bus);
+    c.set('a', { name: 'stale' }, 10_000);
+    await sleep(0);
+    expect(await store.memory.getMany(['test:a'])).toEqual([JSON.stringify({ name: 'stale' })]);
+    bus.lose();
+    // An invalidation made now could not reach Redis: its entry there may be stale.
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    store.failing = true;
+    bus.restore();
+    await sleep(20);
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    store.failing = false;
+    await sleep(1100);
+    expect(await store.memory.getMany(['test:a'])).toEqual([undefined]);
+    c.set('a', { name: 'fresh' }, 10_000);
+    await sleep(0);
+    expect(await c.getShared(['a'])).toEqual([{ hit: 'value', value: { name: 'fresh' } }]);
   });
 });
