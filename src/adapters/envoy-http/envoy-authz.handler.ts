@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../../config/app-config.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest } from '../http-request.js';
@@ -30,9 +32,10 @@ export class EnvoyAuthzHandler {
     this.challenges = new Challenges(config.realm);
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Answers at once when the decision was made at once (a cached key), else when it is made. */
+  handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const uri = (request.url ?? '').slice(ENVOY_AUTHZ_PREFIX.length) || '/';
-    const decision = await this.pipeline.decide(
+    const decision = this.pipeline.decide(
       decisionRequest(
         request,
         'envoy-http',
@@ -44,6 +47,11 @@ export class EnvoyAuthzHandler {
         this.settings.trustedProxies(),
       ),
     );
+    if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
+    this.answer(response, decision);
+  }
+
+  private answer(response: ServerResponse, decision: Decision): void {
     const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
     if (decision.allowed) {
       const headers = style.forAllowed(decision);

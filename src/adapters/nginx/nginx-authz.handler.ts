@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../../config/app-config.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest, header } from '../http-request.js';
@@ -27,8 +29,9 @@ export class NginxAuthzHandler {
     this.challenges = new Challenges(config.realm);
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const decision = await this.pipeline.decide(
+  /** Answers at once when the decision was made at once (a cached key), else when it is made. */
+  handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
+    const decision = this.pipeline.decide(
       decisionRequest(
         request,
         'nginx',
@@ -41,6 +44,11 @@ export class NginxAuthzHandler {
         this.settings.trustedProxies(),
       ),
     );
+    if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
+    this.answer(response, decision);
+  }
+
+  private answer(response: ServerResponse, decision: Decision): void {
     if (decision.allowed) {
       const headers = IdentityHeaders.of(this.settings.current().identityHeaderStyle).forAllowed(
         decision,
