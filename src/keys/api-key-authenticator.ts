@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { KeyHashMemo } from '../crypto/key-hash-memo.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
 import type { MaybePromise } from '../decision/maybe-promise.js';
@@ -24,11 +25,16 @@ export type Principal = Identity;
  */
 @Injectable()
 export class ApiKeyAuthenticator {
+  /** Keys are presented again and again: their HMACs are remembered (by digest, never the key). */
+  private readonly hashes: KeyHashMemo;
+
   constructor(
-    private readonly hasher: KeyHasher,
+    hasher: KeyHasher,
     private readonly keys: ApiKeyRepository,
     private readonly cache: KeyRecordCache,
-  ) {}
+  ) {
+    this.hashes = new KeyHashMemo(hasher);
+  }
 
   /**
    * A key sent as `Authorization: Bearer <key>`. Answered at once when this process holds the
@@ -46,13 +52,13 @@ export class ApiKeyAuthenticator {
   /** The record of a well-formed, known key, whatever its state or type (for introspection). */
   async record(token: string): Promise<KeyRecord | undefined> {
     const keyId = parseKey(token);
-    return keyId === undefined ? undefined : this.find(keyId, this.hasher.hash(token));
+    return keyId === undefined ? undefined : this.find(keyId, this.hashes.hash(token));
   }
 
   private check(token: string, sentAs: SentAs, now: number): MaybePromise<KeyCheck> {
     const keyId = parseKey(token);
     if (keyId === undefined) return MALFORMED;
-    const hash = this.hasher.hash(token);
+    const hash = this.hashes.hash(token);
     const local = this.cache.getLocal(keyId, hash);
     if (local === 'unknown') return UNKNOWN;
     if (local !== undefined) return checkKeyRecord(local, sentAs, now);
