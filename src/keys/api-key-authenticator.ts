@@ -4,7 +4,7 @@ import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
 import type { MaybePromise } from '../decision/maybe-promise.js';
 import { ApiKeyRepository } from './api-key.repository.js';
-import { parseKey } from './key-format.js';
+import { KEY_LENGTH, keyIdOf, parseKey } from './key-format.js';
 import { KeyRecordCache } from './key-record-cache.js';
 import { checkKeyRecord, type KeyCheck, type KeyRecord } from './key-record.js';
 
@@ -14,6 +14,8 @@ type SentAs = Parameters<typeof checkKeyRecord>[1];
 const BEARER: SentAs = { type: 'bearer' };
 const MALFORMED: KeyCheck = { ok: false, reason: 'malformed_credential' };
 const UNKNOWN: KeyCheck = { ok: false, reason: 'unknown_key' };
+const isWellFormed = (token: string) => parseKey(token) !== undefined;
+
 /** The caller of an admin or self-service endpoint. */
 export type Principal = Identity;
 
@@ -51,14 +53,18 @@ export class ApiKeyAuthenticator {
 
   /** The record of a well-formed, known key, whatever its state or type (for introspection). */
   async record(token: string): Promise<KeyRecord | undefined> {
-    const keyId = parseKey(token);
-    return keyId === undefined ? undefined : this.find(keyId, this.hashes.hash(token));
+    if (token.length !== KEY_LENGTH) return undefined;
+    const hash = this.hashes.hash(token, isWellFormed);
+    return hash === undefined ? undefined : this.find(keyIdOf(token), hash);
   }
 
   private check(token: string, sentAs: SentAs, now: number): MaybePromise<KeyCheck> {
-    const keyId = parseKey(token);
-    if (keyId === undefined) return MALFORMED;
-    const hash = this.hashes.hash(token);
+    // The memo remembers only well-formed keys: a key found there needs no format check again.
+    // Anything of another length is refused before it is hashed, however long it is.
+    if (token.length !== KEY_LENGTH) return MALFORMED;
+    const hash = this.hashes.hash(token, isWellFormed);
+    if (hash === undefined) return MALFORMED;
+    const keyId = keyIdOf(token);
     const local = this.cache.getLocal(keyId, hash);
     if (local === 'unknown') return UNKNOWN;
     if (local !== undefined) return checkKeyRecord(local, sentAs, now);

@@ -30,6 +30,16 @@ describe(KeyHashMemo.name, () => {
     hash.mockRestore();
   });
 
+  it('remembers only what its caller admits, and asks only about what it does not remember', () => {
+    const memo = new KeyHashMemo(hasher);
+    const admit = jest.fn((plaintext: string) => plaintext.startsWith('pcl_'));
+    expect(memo.hash('garbage', admit)).toBeUndefined();
+    expect(memo.size).toBe(0);
+    expect(memo.hash('pcl_good', admit)).toBe(hasher.hash('pcl_good'));
+    expect(memo.hash('pcl_good', admit)).toBe(hasher.hash('pcl_good'));
+    expect(admit.mock.calls).toEqual([['garbage'], ['pcl_good']]);
+  });
+
   it('holds no key in the clear', () => {
     const memo = new KeyHashMemo(hasher);
     memo.hash('pcl_secretsecret');
