@@ -6,6 +6,7 @@ import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
 import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
+import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest } from '../http-request.js';
 
@@ -23,6 +24,19 @@ export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
 @Injectable()
 export class EnvoyAuthzHandler {
   private readonly challenges: Challenges;
+  /** Identity headers the answer does not set (all, for an anonymous request) Envoy removes. */
+  private readonly allowed = new AllowedAnswers((style, upstream) => {
+    const absent = style.absentFrom(upstream);
+    return absent.length > 0
+      ? flatHeaders(
+          upstream,
+          'x-envoy-auth-headers-to-remove',
+          absent.join(','),
+          'content-length',
+          '0',
+        )
+      : flatHeaders(upstream, 'content-length', '0');
+  });
 
   constructor(
     private readonly pipeline: DecisionPipeline,
@@ -54,11 +68,7 @@ export class EnvoyAuthzHandler {
   private answer(response: ServerResponse, decision: Decision): void {
     const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
     if (decision.allowed) {
-      const headers = style.forAllowed(decision);
-      const absent = style.absentFrom(headers);
-      if (absent.length > 0) headers['x-envoy-auth-headers-to-remove'] = absent.join(',');
-      headers['content-length'] = '0';
-      response.writeHead(200, headers);
+      response.writeHead(200, this.allowed.for(style, decision) as string[]);
       response.end();
       return;
     }

@@ -6,6 +6,7 @@ import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
 import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
+import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest, header } from '../http-request.js';
 
@@ -20,6 +21,9 @@ export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
 @Injectable()
 export class NginxAuthzHandler {
   private readonly challenges: Challenges;
+  private readonly allowed = new AllowedAnswers((_style, upstream) =>
+    flatHeaders(upstream, 'content-length', '0'),
+  );
 
   constructor(
     private readonly pipeline: DecisionPipeline,
@@ -50,11 +54,8 @@ export class NginxAuthzHandler {
 
   private answer(response: ServerResponse, decision: Decision): void {
     if (decision.allowed) {
-      const headers = IdentityHeaders.of(this.settings.current().identityHeaderStyle).forAllowed(
-        decision,
-      );
-      headers['content-length'] = '0';
-      response.writeHead(200, headers);
+      const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
+      response.writeHead(200, this.allowed.for(style, decision) as string[]);
       response.end();
       return;
     }
