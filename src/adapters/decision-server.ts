@@ -3,7 +3,8 @@ import type { Logger } from '../logging/logger.js';
 import { ENVOY_AUTHZ_PREFIX } from './envoy-http/envoy-authz.handler.js';
 import { NGINX_AUTHZ_PATH } from './nginx/nginx-authz.handler.js';
 
-type Handle = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+/** Answers synchronously when the decision was synchronous; a promise when it was not. */
+type Handle = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 
 export interface DecisionHandlers {
   nginx: Handle;
@@ -56,11 +57,24 @@ export class DecisionServer {
       response.writeHead(503, { 'retry-after': '1' }).end();
       return;
     }
-    this.handlers[kind](request, response).catch((error: Error) => {
-      this.logger.error({ err: error.message, route: kind }, 'Decision endpoint failed');
-      if (!response.headersSent) response.writeHead(kind === 'nginx' ? 403 : 503).end();
-      else response.end();
-    });
+    let answered: void | Promise<void>;
+    try {
+      answered = this.handlers[kind](request, response);
+    } catch (error) {
+      this.failed(kind, response, error);
+      return;
+    }
+    answered?.catch((error: unknown) => this.failed(kind, response, error));
+  }
+
+  /** A handler that failed, at once or later, is answered as "could not decide": never allowed. */
+  private failed(kind: keyof DecisionHandlers, response: ServerResponse, error: unknown): void {
+    this.logger.error(
+      { err: (error as Error | undefined)?.message, route: kind },
+      'Decision endpoint failed',
+    );
+    if (!response.headersSent) response.writeHead(kind === 'nginx' ? 403 : 503).end();
+    else response.end();
   }
 }
 

@@ -26,8 +26,11 @@ const DENIAL_DETAILS: Record<KeyDenialReason, string> = {
   username_mismatch: 'The username and key do not match',
 };
 
-/** Runs a key check; a check that cannot be made (database down, key not cached) is a 503. */
-async function attempt(check: () => Promise<KeyCheck>): Promise<KeyCheck> {
+/**
+ * Runs a key check (answered at once from the in-process cache, else later); a check that cannot be
+ * made (database down, key not cached), whether it throws or rejects, is a 503.
+ */
+async function attempt(check: () => KeyCheck | Promise<KeyCheck>): Promise<KeyCheck> {
   try {
     return await check();
   } catch {

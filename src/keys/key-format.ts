@@ -36,7 +36,12 @@ export function parseKey(candidate: string): string | undefined {
   if (candidate.length !== KEY_LENGTH || !KEY_PATTERN.test(candidate)) return undefined;
   const body = candidate.slice(0, KEY_LENGTH - CHECKSUM_LENGTH);
   if (checksum(body) !== candidate.slice(KEY_LENGTH - CHECKSUM_LENGTH)) return undefined;
-  return candidate.slice(KEY_PREFIX.length, KEY_PREFIX.length + KEY_ID_LENGTH);
+  return keyIdOf(candidate);
+}
+
+/** The key id of a key that `parseKey` accepted. */
+export function keyIdOf(key: string): string {
+  return key.slice(KEY_PREFIX.length, KEY_PREFIX.length + KEY_ID_LENGTH);
 }
 
 /** True when the string looks like one of our keys (the prefix), whatever its checksum. */

@@ -52,24 +52,37 @@ export function checkKeyRecord(
   if (record.expiresAt !== null && record.expiresAt <= now)
     return { ok: false, reason: 'expired_key' };
   if (record.disabled) return { ok: false, reason: 'user_disabled' };
+  let check = granted.get(record);
+  if (check === undefined) {
+    check = { ok: true, identity: identityOf(record) };
+    granted.set(record, check);
+  }
+  return check;
+}
+
+/**
+ * The granted check of each record, made once: a cached record yields the same identity object
+ * on every request, so what is derived from it (the upstream headers) can be kept with it. The
+ * state checks above still run every time. Kept as long as the record itself is.
+ */
+const granted = new WeakMap<KeyRecord, KeyCheck>();
+
+function identityOf(record: KeyRecord): Identity {
   return {
-    ok: true,
-    identity: {
-      userId: record.userId,
-      username: record.username,
-      email: record.email,
-      displayName: record.displayName,
-      groups: record.groups,
-      credential: {
-        kind: 'api_key',
-        id: record.id,
-        keyId: record.keyId,
-        type: record.type,
-        // Records cached in Redis by a version before per-key allowlists lack the field.
-        allowedIps: record.allowedIps ?? [],
-      },
-      expiresAt: record.expiresAt,
-      issuedAt: record.createdAt,
+    userId: record.userId,
+    username: record.username,
+    email: record.email,
+    displayName: record.displayName,
+    groups: record.groups,
+    credential: {
+      kind: 'api_key',
+      id: record.id,
+      keyId: record.keyId,
+      type: record.type,
+      // Records cached in Redis by a version before per-key allowlists lack the field.
+      allowedIps: record.allowedIps ?? [],
     },
+    expiresAt: record.expiresAt,
+    issuedAt: record.createdAt,
   };
 }

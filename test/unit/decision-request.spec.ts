@@ -16,6 +16,12 @@ describe(forUri.name, () => {
     expect(request.path).toBe('/a/c');
   });
 
+  it('cuts the raw path at the query string or fragment, whichever comes first', () => {
+    expect(forUri('/a#frag?x', { ...fields }).rawPath).toBe('/a');
+    expect(forUri('/a?x#frag', { ...fields }).rawPath).toBe('/a');
+    expect(forUri('/a#frag', { ...fields }).path).toBe('/a');
+  });
+
   it('gives no path for one that cannot be normalised', () => {
     expect(forUri('/%zz', { ...fields, authorization: [] }).path).toBeUndefined();
     expect(forUri('', { ...fields, authorization: [] }).rawPath).toBe('');

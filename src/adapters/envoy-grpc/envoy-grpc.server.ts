@@ -11,6 +11,7 @@ import { DecisionPipeline } from '../../decision/decision-pipeline.js';
 import { forUri } from '../../decision/decision-request.js';
 import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { isPromise, type MaybePromise } from '../../decision/maybe-promise.js';
 import { LOGGER, type Logger } from '../../logging/logger.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { Challenges } from '../challenge.js';
@@ -56,13 +57,22 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>,
         callback: grpc.sendUnaryData<CheckResponse>,
       ) => {
-        this.check(call.request).then(
-          (response) => callback(null, response),
-          (error: Error) => {
-            this.logger.error({ err: error.message }, 'ext_authz Check failed');
-            callback({ code: grpc.status.UNAVAILABLE, details: 'could not decide' });
-          },
-        );
+        const failed = (error: unknown) => {
+          this.logger.error(
+            { err: (error as Error | undefined)?.message },
+            'ext_authz Check failed',
+          );
+          callback({ code: grpc.status.UNAVAILABLE, details: 'could not decide' });
+        };
+        let response: MaybePromise<CheckResponse>;
+        try {
+          response = this.check(call.request);
+        } catch (error) {
+          failed(error);
+          return;
+        }
+        if (isPromise(response)) response.then((settled) => callback(null, settled), failed);
+        else callback(null, response);
       },
     });
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
@@ -83,11 +93,12 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   }
 
-  async check(request: CheckRequest): Promise<CheckResponse> {
+  /** Answers at once when the decision was made at once (a cached key), else when it is made. */
+  check(request: CheckRequest): MaybePromise<CheckResponse> {
     const http = request.attributes?.request?.http ?? {};
     const headers = http.headers ?? {};
     const source = request.attributes?.source?.address?.socket_address?.address ?? '';
-    const decision = await this.pipeline.decide(
+    const decision = this.pipeline.decide(
       forUri(http.path ?? '', {
         interface: 'envoy-grpc',
         method: (http.method || 'GET').toUpperCase(),
@@ -96,7 +107,9 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         authorization: headers.authorization === undefined ? [] : [headers.authorization],
       }),
     );
-    return this.toResponse(decision);
+    return isPromise(decision)
+      ? decision.then((settled) => this.toResponse(settled))
+      : this.toResponse(decision);
   }
 
   private toResponse(decision: Decision): CheckResponse {

@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../../config/app-config.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
+import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest } from '../http-request.js';
 
@@ -21,6 +24,19 @@ export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
 @Injectable()
 export class EnvoyAuthzHandler {
   private readonly challenges: Challenges;
+  /** Identity headers the answer does not set (all, for an anonymous request) Envoy removes. */
+  private readonly allowed = new AllowedAnswers((style, upstream) => {
+    const absent = style.absentFrom(upstream);
+    return absent.length > 0
+      ? flatHeaders(
+          upstream,
+          'x-envoy-auth-headers-to-remove',
+          absent.join(','),
+          'content-length',
+          '0',
+        )
+      : flatHeaders(upstream, 'content-length', '0');
+  });
 
   constructor(
     private readonly pipeline: DecisionPipeline,
@@ -30,9 +46,10 @@ export class EnvoyAuthzHandler {
     this.challenges = new Challenges(config.realm);
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Answers at once when the decision was made at once (a cached key), else when it is made. */
+  handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const uri = (request.url ?? '').slice(ENVOY_AUTHZ_PREFIX.length) || '/';
-    const decision = await this.pipeline.decide(
+    const decision = this.pipeline.decide(
       decisionRequest(
         request,
         'envoy-http',
@@ -44,13 +61,14 @@ export class EnvoyAuthzHandler {
         this.settings.trustedProxies(),
       ),
     );
+    if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
+    this.answer(response, decision);
+  }
+
+  private answer(response: ServerResponse, decision: Decision): void {
     const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
     if (decision.allowed) {
-      const headers = style.forAllowed(decision);
-      const absent = style.absentFrom(headers);
-      if (absent.length > 0) headers['x-envoy-auth-headers-to-remove'] = absent.join(',');
-      headers['content-length'] = '0';
-      response.writeHead(200, headers);
+      response.writeHead(200, this.allowed.for(style, decision) as string[]);
       response.end();
       return;
     }

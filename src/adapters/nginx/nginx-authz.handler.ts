@@ -2,8 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppConfig } from '../../config/app-config.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
+import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
+import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest, header } from '../http-request.js';
 
@@ -18,6 +21,9 @@ export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
 @Injectable()
 export class NginxAuthzHandler {
   private readonly challenges: Challenges;
+  private readonly allowed = new AllowedAnswers((_style, upstream) =>
+    flatHeaders(upstream, 'content-length', '0'),
+  );
 
   constructor(
     private readonly pipeline: DecisionPipeline,
@@ -27,8 +33,9 @@ export class NginxAuthzHandler {
     this.challenges = new Challenges(config.realm);
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const decision = await this.pipeline.decide(
+  /** Answers at once when the decision was made at once (a cached key), else when it is made. */
+  handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
+    const decision = this.pipeline.decide(
       decisionRequest(
         request,
         'nginx',
@@ -41,12 +48,14 @@ export class NginxAuthzHandler {
         this.settings.trustedProxies(),
       ),
     );
+    if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
+    this.answer(response, decision);
+  }
+
+  private answer(response: ServerResponse, decision: Decision): void {
     if (decision.allowed) {
-      const headers = IdentityHeaders.of(this.settings.current().identityHeaderStyle).forAllowed(
-        decision,
-      );
-      headers['content-length'] = '0';
-      response.writeHead(200, headers);
+      const style = IdentityHeaders.of(this.settings.current().identityHeaderStyle);
+      response.writeHead(200, this.allowed.for(style, decision) as string[]);
       response.end();
       return;
     }

@@ -7,7 +7,7 @@ import { NOT_MINE, type CredentialVerifier, type Verification } from './credenti
 export class AnonymousVerifier implements CredentialVerifier {
   readonly name = 'anonymous';
 
-  async verify(credential: Credential): Promise<Verification> {
+  verify(credential: Credential): Verification {
     return credential.kind === 'none' ? { outcome: 'anonymous' } : NOT_MINE;
   }
 }

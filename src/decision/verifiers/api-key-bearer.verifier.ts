@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
 import type { Credential } from '../credential.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+import { keyVerification } from './key-verification.js';
 
 /** Portcullis keys sent as `Authorization: Bearer pcl_...`. */
 @Injectable()
@@ -11,11 +13,8 @@ export class ApiKeyBearerVerifier implements CredentialVerifier {
 
   constructor(private readonly keys: ApiKeyAuthenticator) {}
 
-  async verify(credential: Credential): Promise<Verification> {
+  verify(credential: Credential): MaybePromise<Verification> {
     if (credential.kind !== 'bearer' || !looksLikeKey(credential.token)) return NOT_MINE;
-    const check = await this.keys.bearer(credential.token);
-    return check.ok
-      ? { outcome: 'identified', identity: check.identity }
-      : { outcome: 'refused', reason: check.reason };
+    return keyVerification(this.keys.bearer(credential.token));
   }
 }

@@ -2,6 +2,7 @@ import type { Credential } from '../credential.js';
 import type { DenialReason } from '../decision.js';
 import type { DecisionRequest } from '../decision-request.js';
 import type { Identity } from '../identity.js';
+import type { MaybePromise } from '../maybe-promise.js';
 
 /** A verifier's answer: the credential is not its kind, proves an identity, or is refused. */
 export type Verification =
@@ -22,7 +23,11 @@ export const NOT_MINE: Verification = { outcome: 'not_mine' };
 export interface CredentialVerifier {
   /** Named in decision logs. */
   readonly name: string;
-  verify(credential: Credential, request: DecisionRequest): Promise<Verification>;
+  /**
+   * Synchronous when the answer is in memory (a cached key), a promise when it needs I/O. Either
+   * way, a throw or a rejection means "could not decide".
+   */
+  verify(credential: Credential, request: DecisionRequest): MaybePromise<Verification>;
 }
 
 /** The ordered verifiers, as a DI token. */

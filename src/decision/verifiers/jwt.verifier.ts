@@ -2,10 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AppConfig } from '../../config/app-config.js';
 import { KeyHasher } from '../../crypto/key-hasher.js';
+import type { JwksCache } from '../../providers/jwks-cache.js';
 import { ProviderIdentity } from '../../providers/provider-identity.js';
 import { ProviderRegistry } from '../../providers/provider-registry.js';
 import { ProviderTokenCache } from '../../providers/provider-token-cache.js';
+import type { Provider } from '../../providers/provider.entity.js';
 import type { Credential } from '../credential.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
 
 /** Asymmetric algorithms only: never `none`, never HMAC (a public key must not become a secret). */
@@ -43,7 +46,8 @@ export class JwtVerifier implements CredentialVerifier {
     private readonly verified: ProviderTokenCache,
   ) {}
 
-  async verify(credential: Credential): Promise<Verification> {
+  /** "Not mine" is answered at once: only a JWT of a known issuer costs a promise. */
+  verify(credential: Credential): MaybePromise<Verification> {
     if (credential.kind !== 'bearer' || !JWT_SHAPE.test(credential.token)) return NOT_MINE;
     const issuer = unverifiedIssuer(credential.token);
     if (issuer === undefined) return NOT_MINE;
@@ -52,15 +56,19 @@ export class JwtVerifier implements CredentialVerifier {
     if (!provider || !active.jwks || !['jwt', 'auto'].includes(provider.validation)) {
       return NOT_MINE;
     }
+    return this.check(credential.token, provider, active.jwks);
+  }
+
+  private async check(token: string, provider: Provider, jwks: JwksCache): Promise<Verification> {
     // A token checked before is not checked again until it expires (or any provider changes).
-    const tokenHash = this.hasher.hash(credential.token);
+    const tokenHash = this.hasher.hash(token);
     const cached = this.verified.get(`jwt:${tokenHash}`);
     if (cached !== undefined && cached !== 'inactive' && cached.providerId === provider.id) {
       return this.identities.resolve(provider, cached.facts);
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(credential.token, active.jwks.getKey, {
+      ({ payload } = await jwtVerify(token, jwks.getKey, {
         issuer: provider.issuer!,
         ...(provider.audience !== null && { audience: provider.audience }),
         algorithms: ALGORITHMS,

@@ -15,7 +15,7 @@ export class PasswordBasicVerifier implements CredentialVerifier {
 
   constructor(private readonly settings: SettingsService) {}
 
-  async verify(credential: Credential): Promise<Verification> {
+  verify(credential: Credential): Verification {
     if (credential.kind !== 'basic' || looksLikeKey(credential.password)) return NOT_MINE;
     return this.settings.current().disablePasswordBasicAuth
       ? { outcome: 'refused', reason: 'password_basic_disabled' }

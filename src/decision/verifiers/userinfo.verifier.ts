@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OpaqueTokenChecker } from '../../providers/opaque-token-checker.js';
 import type { Credential } from '../credential.js';
+import type { MaybePromise } from '../maybe-promise.js';
 import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
 
 /**
@@ -13,8 +14,8 @@ export class UserinfoVerifier implements CredentialVerifier {
 
   constructor(private readonly tokens: OpaqueTokenChecker) {}
 
-  verify(credential: Credential): Promise<Verification> {
-    if (credential.kind !== 'bearer') return Promise.resolve(NOT_MINE);
+  verify(credential: Credential): MaybePromise<Verification> {
+    if (credential.kind !== 'bearer') return NOT_MINE;
     return this.tokens.check('userinfo', credential.token);
   }
 }

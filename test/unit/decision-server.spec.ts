@@ -1,0 +1,49 @@
+import { jest } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { DecisionServer, type DecisionHandlers } from '../../src/adapters/decision-server.js';
+
+/** A decision server on a loopback port whose handlers fail as told. */
+async function serve(handlers: DecisionHandlers) {
+  const logger = pino({ level: 'silent' });
+  const errors = jest.spyOn(logger, 'error');
+  const decisions = new DecisionServer(
+    (_request, response) => response.writeHead(404).end(),
+    logger,
+  );
+  decisions.attach(handlers);
+  await new Promise<void>((resolve) => decisions.server.listen(0, '127.0.0.1', resolve));
+  const { port } = decisions.server.address() as AddressInfo;
+  return {
+    errors,
+    status: async (path: string) => (await fetch(`http://127.0.0.1:${port}${path}`)).status,
+    close: () => new Promise((resolve) => decisions.server.close(resolve)),
+  };
+}
+
+describe(DecisionServer.name, () => {
+  it.each([
+    [
+      'throws at once',
+      () => {
+        throw new Error('boom');
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('boom'))],
+  ])(
+    'refuses, never allows, when a handler %s: 403 for nginx, 503 for Envoy',
+    async (_name, fail) => {
+      const server = await serve({ nginx: fail, envoy: fail });
+      try {
+        expect(await server.status('/v1/authz/nginx')).toBe(403);
+        expect(await server.status('/v1/authz/envoy/x')).toBe(503);
+        expect(server.errors).toHaveBeenCalledWith(
+          { err: 'boom', route: 'nginx' },
+          'Decision endpoint failed',
+        );
+      } finally {
+        await server.close();
+      }
+    },
+  );
+});
