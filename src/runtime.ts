@@ -12,6 +12,7 @@ import { EmbeddedDatabase } from './database/embedded-database.js';
 import { runMigrations } from './database/migrate.js';
 import { enforceQueryDeadline } from './database/query-deadline.js';
 import { flushLogger, type Logger } from './logging/logger.js';
+import { resealClientSecrets } from './providers/reseal-client-secrets.js';
 
 /**
  * The process-wide resources that live outside NestJS's container: opened once at start (by the
@@ -68,6 +69,17 @@ export async function openRuntime(
     throw error;
   }
 
+  const hasher = new KeyHasher(secret.value, config.previousSecret);
+  const secrets = new SecretBox(secret.value, config.previousSecret);
+  if (config.previousSecret !== undefined) {
+    const resealed = migrate ? await resealClientSecrets(dataSource, secrets) : 0;
+    logger.warn(
+      { resealedProviderSecrets: resealed },
+      'PORTCULLIS_PREVIOUS_SECRET is set: keys stored under it still work and are re-hashed when used; ' +
+        'remove it once the transition window is over',
+    );
+  }
+
   const redis = withCache ? redisTarget(config) : undefined;
   const store: SharedStore = redis
     ? new RedisStore(redis, config.redisKeyPrefix, logger)
@@ -79,8 +91,8 @@ export async function openRuntime(
   return {
     config,
     logger,
-    hasher: new KeyHasher(secret.value),
-    secrets: new SecretBox(secret.value),
+    hasher,
+    secrets,
     dataSource,
     store,
     bus,

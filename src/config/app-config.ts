@@ -21,6 +21,8 @@ export class AppConfig {
   readonly redisKeyPrefix: string;
   /** Server secret (pepper for key hashes); undefined means "generate and persist under dataDir". */
   readonly secret: string | undefined;
+  /** The secret being rotated away from: keys stored under it still work and are re-hashed on use. */
+  readonly previousSecret: string | undefined;
   readonly adminGroup: string;
   readonly logLevel: LogLevel;
   readonly logFile: string | undefined;
@@ -155,6 +157,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       `PORTCULLIS_SECRET: must be at least ${MIN_SECRET_LENGTH} characters (try: openssl rand -base64 48)`,
     );
   }
+  const previousSecret = read('PORTCULLIS_PREVIOUS_SECRET');
+  if (previousSecret !== undefined && previousSecret.length < MIN_SECRET_LENGTH) {
+    problems.push(`PORTCULLIS_PREVIOUS_SECRET: must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  if (previousSecret !== undefined && previousSecret === secret) {
+    problems.push('PORTCULLIS_PREVIOUS_SECRET: must differ from PORTCULLIS_SECRET');
+  }
   if (secret === undefined && (databaseUrl !== undefined || nodeEnv === 'production')) {
     problems.push(
       'PORTCULLIS_SECRET: required with DATABASE_URL or NODE_ENV=production, so that every instance ' +
@@ -236,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisSentinel,
     redisKeyPrefix,
     secret,
+    previousSecret,
     adminGroup,
     logLevel,
     logFile: read('LOG_FILE'),

@@ -60,10 +60,18 @@ export class IntrospectionClientsService {
   async verify(clientId: string, secret: string): Promise<boolean> {
     if (clientId.length > 64 || secret.length > 256) return false;
     const client = await this.dataSource.getRepository(IntrospectionClient).findOneBy({ clientId });
-    const presented = Buffer.from(this.hasher.hash(secret), 'hex');
+    const hash = this.hasher.hash(secret);
     // Compare even when the client is unknown, so timing does not tell which client ids exist.
     const stored = Buffer.from(client?.secretHash ?? '0'.repeat(64), 'hex');
-    return timingSafeEqual(presented, stored) && client !== null;
+    if (timingSafeEqual(Buffer.from(hash, 'hex'), stored)) return client !== null;
+    // While the server secret is rotated, a secret stored under the previous one is stored again.
+    const previousHash = this.hasher.previousHash(secret);
+    if (client === null || previousHash === undefined) return false;
+    if (!timingSafeEqual(Buffer.from(previousHash, 'hex'), stored)) return false;
+    await this.dataSource
+      .getRepository(IntrospectionClient)
+      .update({ id: client.id, secretHash: client.secretHash }, { secretHash: hash });
+    return true;
   }
 }
 

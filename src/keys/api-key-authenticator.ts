@@ -31,7 +31,7 @@ export class ApiKeyAuthenticator {
   private readonly hashes: KeyHashMemo;
 
   constructor(
-    hasher: KeyHasher,
+    private readonly hasher: KeyHasher,
     private readonly keys: ApiKeyRepository,
     private readonly cache: KeyRecordCache,
   ) {
@@ -55,7 +55,7 @@ export class ApiKeyAuthenticator {
   async record(token: string): Promise<KeyRecord | undefined> {
     if (token.length !== KEY_LENGTH) return undefined;
     const hash = this.hashes.hash(token, isWellFormed);
-    return hash === undefined ? undefined : this.find(keyIdOf(token), hash);
+    return hash === undefined ? undefined : this.find(keyIdOf(token), hash, token);
   }
 
   private check(token: string, sentAs: SentAs, now: number): MaybePromise<KeyCheck> {
@@ -68,28 +68,46 @@ export class ApiKeyAuthenticator {
     const local = this.cache.getLocal(keyId, hash);
     if (local === 'unknown') return UNKNOWN;
     if (local !== undefined) return checkKeyRecord(local, sentAs, now);
-    return this.findFurther(keyId, hash).then((record) =>
+    return this.findFurther(keyId, hash, token).then((record) =>
       record === undefined ? UNKNOWN : checkKeyRecord(record, sentAs, now),
     );
   }
 
-  private async find(keyId: string, hash: string): Promise<KeyRecord | undefined> {
+  private async find(keyId: string, hash: string, token: string): Promise<KeyRecord | undefined> {
     const local = this.cache.getLocal(keyId, hash);
     if (local === 'unknown') return undefined;
-    return local ?? this.findFurther(keyId, hash);
+    return local ?? this.findFurther(keyId, hash, token);
   }
 
   /** Past the in-process tier: the shared tier, then the database. */
-  private async findFurther(keyId: string, hash: string): Promise<KeyRecord | undefined> {
+  private async findFurther(
+    keyId: string,
+    hash: string,
+    token: string,
+  ): Promise<KeyRecord | undefined> {
     const cached = await this.cache.getShared(keyId, hash);
     if (cached === 'unknown') return undefined;
     if (cached !== undefined) return cached;
-    const record = await this.keys.findRecordByHash(hash);
+    const record =
+      (await this.keys.findRecordByHash(hash)) ?? (await this.storedUnderPrevious(hash, token));
     if (record === undefined || record.keyId !== keyId) {
       this.cache.setUnknown(hash);
       return undefined;
     }
     this.cache.set(record);
     return record;
+  }
+
+  /**
+   * While the server secret is rotated: a key stored under the previous secret is found by that
+   * hash and stored again under the current one, so it works once the previous secret is gone.
+   */
+  private async storedUnderPrevious(hash: string, token: string): Promise<KeyRecord | undefined> {
+    const previousHash = this.hasher.previousHash(token);
+    if (previousHash === undefined) return undefined;
+    const record = await this.keys.findRecordByHash(previousHash);
+    if (record === undefined || record.keyId !== keyIdOf(token)) return undefined;
+    await this.keys.replaceHash(record.id, previousHash, hash);
+    return { ...record, hash };
   }
 }

@@ -43,6 +43,15 @@ export class ApiKeyRepository {
   }
 
   /** The public ids of every key the given users own (for cache invalidation). */
+  /** Stores a key's hash under the current secret in place of the previous secret's (rotation). */
+  async replaceHash(id: string, previousHash: string, hash: string): Promise<void> {
+    await this.dataSource.query('UPDATE api_keys SET hash = $3 WHERE id = $1 AND hash = $2', [
+      id,
+      previousHash,
+      hash,
+    ]);
+  }
+
   async keyIdsOfUsers(userIds: readonly string[]): Promise<string[]> {
     if (userIds.length === 0) return [];
     const rows: { key_id: string }[] = await this.dataSource.query(

@@ -11,4 +11,12 @@ describe(KeyHasher.name, () => {
   it('gives different hashes under different secrets', () => {
     expect(new KeyHasher('one').hash('pcl_x')).not.toBe(new KeyHasher('two').hash('pcl_x'));
   });
+
+  it('hashes under the previous secret only while one is given', () => {
+    expect(new KeyHasher('two').previousHash('pcl_x')).toBeUndefined();
+    expect(new KeyHasher('two', 'one').previousHash('pcl_x')).toBe(
+      new KeyHasher('one').hash('pcl_x'),
+    );
+    expect(new KeyHasher('two', 'one').hash('pcl_x')).toBe(new KeyHasher('two').hash('pcl_x'));
+  });
 });

@@ -30,4 +30,17 @@ describe(SecretBox.name, () => {
       new SecretBox('another-server-secret-long-enough-5678').open(sealed, 'provider-1'),
     ).toThrow();
   });
+
+  it('opens what the previous secret sealed while rotating, and says it should be sealed again', () => {
+    const previous = 'the-previous-server-secret-long-enough-1234';
+    const current = 'the-current-server-secret-long-enough-56789';
+    const old = new SecretBox(previous).seal('client-secret-42', 'provider-1');
+    const rotating = new SecretBox(current, previous);
+    expect(rotating.open(old, 'provider-1')).toBe('client-secret-42');
+    expect(rotating.sealedUnderPrevious(old, 'provider-1')).toBe(true);
+    const resealed = rotating.seal('client-secret-42', 'provider-1');
+    expect(rotating.sealedUnderPrevious(resealed, 'provider-1')).toBe(false);
+    expect(new SecretBox(current).open(resealed, 'provider-1')).toBe('client-secret-42');
+    expect(() => new SecretBox(current).open(old, 'provider-1')).toThrow();
+  });
 });
