@@ -1,9 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { Identity } from '../decision/identity.js';
+import { isPromise, type MaybePromise } from '../decision/maybe-promise.js';
 import type { Verification } from '../decision/verifiers/credential-verifier.js';
 import { listClaim, stringClaim } from './claims.js';
 import type { Provider } from './provider.entity.js';
-import { ProviderUserResolver } from './provider-user-resolver.js';
+import { ProviderUserResolver, type LocalUser } from './provider-user-resolver.js';
+
+const UNKNOWN_USER: Verification = { outcome: 'refused', reason: 'unknown_user' };
 
 /** What was learnt of a valid token, whichever way it was checked. */
 export interface TokenFacts {
@@ -25,17 +28,39 @@ export interface TokenFacts {
 export class ProviderIdentity {
   constructor(private readonly users: ProviderUserResolver) {}
 
-  async resolve(provider: Provider, facts: TokenFacts): Promise<Verification> {
+  /** At once when the user is remembered in this process (the usual case), else a promise. */
+  resolve(provider: Provider, facts: TokenFacts): MaybePromise<Verification> {
     const name = stringClaim(facts.claims, provider.usernameAttribute);
-    if (name === undefined) return { outcome: 'refused', reason: 'unknown_user' };
-    let user = await this.users.find(provider.matchBy, name);
+    if (name === undefined) return UNKNOWN_USER;
+    const found = this.users.find(provider.matchBy, name);
+    if (!isPromise(found) && (found !== undefined || !provider.provisionUsers)) {
+      return this.verification(provider, facts, found);
+    }
+    return this.resolveLater(provider, facts, name, found);
+  }
+
+  private async resolveLater(
+    provider: Provider,
+    facts: TokenFacts,
+    name: string,
+    found: MaybePromise<LocalUser | undefined>,
+  ): Promise<Verification> {
+    let user = await found;
     if (user === undefined && provider.provisionUsers) {
       user = await this.users.provision(provider.matchBy, name, {
         email: stringClaim(facts.claims, 'email'),
         displayName: stringClaim(facts.claims, 'name'),
       });
     }
-    if (user === undefined) return { outcome: 'refused', reason: 'unknown_user' };
+    return this.verification(provider, facts, user);
+  }
+
+  private verification(
+    provider: Provider,
+    facts: TokenFacts,
+    user: LocalUser | undefined,
+  ): Verification {
+    if (user === undefined) return UNKNOWN_USER;
     if (user.disabled) return { outcome: 'refused', reason: 'user_disabled' };
     const identity: Identity = {
       userId: user.id,

@@ -1,4 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { MaybePromise } from '../decision/maybe-promise.js';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -49,11 +50,18 @@ export class ProviderUserResolver implements OnModuleInit {
     this.registry.onReload(() => this.cache.clear());
   }
 
-  /** The user named by `value`, or undefined; throws only when the database fails. */
-  async find(matchBy: MatchBy, value: string): Promise<LocalUser | undefined> {
-    const key = `${matchBy}:${value.toLowerCase()}`;
-    const cached = this.cache.get(key);
+  /**
+   * The user named by `value`, or undefined: at once when this process remembers the answer, else
+   * a promise (the database is asked). Throws (or rejects) only when the database fails.
+   */
+  find(matchBy: MatchBy, value: string): MaybePromise<LocalUser | undefined> {
+    const cached = this.cache.get(`${matchBy}:${value.toLowerCase()}`);
     if (cached !== undefined) return cached === 'none' ? undefined : cached;
+    return this.lookUp(matchBy, value);
+  }
+
+  private async lookUp(matchBy: MatchBy, value: string): Promise<LocalUser | undefined> {
+    const key = `${matchBy}:${value.toLowerCase()}`;
     const column = matchBy === 'email' ? 'email' : 'username';
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT u.id, u.username, u.email, u.display_name, u.disabled,

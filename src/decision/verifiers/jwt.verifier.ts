@@ -46,9 +46,23 @@ export class JwtVerifier implements CredentialVerifier {
     private readonly verified: ProviderTokenCache,
   ) {}
 
-  /** "Not mine" is answered at once: only a JWT of a known issuer costs a promise. */
+  /**
+   * "Not mine" is answered at once, and so is a token verified before whose user this process
+   * remembers (no decoding, no signature check); anything else costs a promise.
+   */
   verify(credential: Credential): MaybePromise<Verification> {
     if (credential.kind !== 'bearer' || !JWT_SHAPE.test(credential.token)) return NOT_MINE;
+    // A token checked before is not checked again until it expires (or any provider changes,
+    // which empties the cache of verified tokens).
+    const tokenHash = this.hasher.hash(credential.token);
+    const cached = this.verified.get(`jwt:${tokenHash}`);
+    if (cached !== undefined && cached !== 'inactive') {
+      const issuer = cached.facts.claims.iss;
+      const provider =
+        typeof issuer === 'string' ? this.registry.forIssuer(issuer)?.provider : undefined;
+      if (provider?.id === cached.providerId)
+        return this.identities.resolve(provider, cached.facts);
+    }
     const issuer = unverifiedIssuer(credential.token);
     if (issuer === undefined) return NOT_MINE;
     const active = this.registry.forIssuer(issuer);
@@ -56,16 +70,15 @@ export class JwtVerifier implements CredentialVerifier {
     if (!provider || !active.jwks || !['jwt', 'auto'].includes(provider.validation)) {
       return NOT_MINE;
     }
-    return this.check(credential.token, provider, active.jwks);
+    return this.check(credential.token, tokenHash, provider, active.jwks);
   }
 
-  private async check(token: string, provider: Provider, jwks: JwksCache): Promise<Verification> {
-    // A token checked before is not checked again until it expires (or any provider changes).
-    const tokenHash = this.hasher.hash(token);
-    const cached = this.verified.get(`jwt:${tokenHash}`);
-    if (cached !== undefined && cached !== 'inactive' && cached.providerId === provider.id) {
-      return this.identities.resolve(provider, cached.facts);
-    }
+  private async check(
+    token: string,
+    tokenHash: string,
+    provider: Provider,
+    jwks: JwksCache,
+  ): Promise<Verification> {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, jwks.getKey, {
