@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeJwt } from 'jose';
 import { KeyHasher } from '../crypto/key-hasher.js';
+import type { MaybePromise } from '../decision/maybe-promise.js';
 import { NOT_MINE, type Verification } from '../decision/verifiers/credential-verifier.js';
 import { stringClaim } from './claims.js';
 import { ProviderClient, type TokenAnswer } from './provider-client.js';
@@ -28,7 +29,8 @@ export class OpaqueTokenChecker {
     private readonly hasher: KeyHasher,
   ) {}
 
-  async check(method: OpaqueMethod, token: string): Promise<Verification> {
+  /** At once when the answer is cached and its user remembered, else a promise. */
+  check(method: OpaqueMethod, token: string): MaybePromise<Verification> {
     const candidates = this.candidates(method, token);
     if (candidates.length === 0) return NOT_MINE;
     const tokenHash = this.hasher.hash(token);
@@ -39,6 +41,16 @@ export class OpaqueTokenChecker {
       const provider = candidates.find((p) => p.id === cached.providerId);
       if (provider) return this.identities.resolve(provider, cached.facts);
     }
+    return this.askProviders(method, token, candidates, tokenHash, cacheKey);
+  }
+
+  private async askProviders(
+    method: OpaqueMethod,
+    token: string,
+    candidates: Provider[],
+    tokenHash: string,
+    cacheKey: string,
+  ): Promise<Verification> {
     for (const provider of candidates) {
       const answer = await this.ask(method, provider, token);
       if (!answer.active) continue;
