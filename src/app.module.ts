@@ -30,6 +30,8 @@ import { DirectoryService } from './directory/directory.service.js';
 import { GroupsController } from './directory/groups.controller.js';
 import { UsersController } from './directory/users.controller.js';
 import { HealthController } from './health/health.controller.js';
+import { Metrics } from './metrics/metrics.js';
+import { MetricsController } from './metrics/metrics.controller.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { IntrospectionClientsController } from './introspection/introspection-clients.controller.js';
 import { IntrospectionClientsService } from './introspection/introspection-clients.service.js';
@@ -83,6 +85,7 @@ export class AppModule {
       imports: [PassportModule],
       controllers: [
         HealthController,
+        MetricsController,
         UsersController,
         GroupsController,
         KeysController,
@@ -119,6 +122,7 @@ export class AppModule {
           provide: APP_FILTER,
           useFactory: () => new ProblemDetailsFilter(runtime.logger, runtime.config.realm),
         },
+        Metrics,
         ChangeFeed,
         ShutdownState,
         SettingsService,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LOGGER, type Logger } from '../logging/logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { MessageBus } from './shared-store.js';
 
 /** A change that may turn an allow into a deny somewhere; every instance hears of it. */
@@ -18,12 +19,14 @@ export class ChangeFeed {
   constructor(
     private readonly bus: MessageBus,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /** Never throws (the change is already stored); says whether the announcement went out. */
   async publish(change: Change): Promise<boolean> {
     try {
-      await this.bus.publish(CHANNEL, JSON.stringify(change));
+      // Stamped with the time it was announced, for the invalidation-lag metric.
+      await this.bus.publish(CHANNEL, JSON.stringify({ ...change, announcedAt: Date.now() }));
       return true;
     } catch (error) {
       this.logger.warn(
@@ -37,7 +40,11 @@ export class ChangeFeed {
   async subscribe(handler: (change: Change) => void): Promise<void> {
     await this.bus.subscribe(CHANNEL, (message) => {
       try {
-        handler(JSON.parse(message) as Change);
+        const { announcedAt, ...change } = JSON.parse(message) as Change & {
+          announcedAt?: unknown;
+        };
+        if (typeof announcedAt === 'number') this.metrics.changeHeard(Date.now() - announcedAt);
+        handler(change as Change);
       } catch (error) {
         this.logger.warn({ err: (error as Error).message }, 'Ignored a malformed change message');
       }

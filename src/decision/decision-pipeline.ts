@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { extractCredential, type Credential } from './credential.js';
 import { DecisionLog } from './decision-log.js';
 import { isPromise, type MaybePromise } from './maybe-promise.js';
@@ -30,6 +31,7 @@ export class DecisionPipeline {
     private readonly usage: KeyUsageRecorder,
     private readonly log: DecisionLog,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /**
@@ -46,7 +48,9 @@ export class DecisionPipeline {
   }
 
   private logged(request: DecisionRequest, decision: Decision, started: number): Decision {
-    this.log.record(request, decision, performance.now() - started);
+    const latencyMs = performance.now() - started;
+    this.log.record(request, decision, latencyMs);
+    this.metrics.decided(request.interface, decision, latencyMs);
     return decision;
   }
 

@@ -3,6 +3,7 @@ import { KeyHashMemo } from '../crypto/key-hash-memo.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
 import type { MaybePromise } from '../decision/maybe-promise.js';
+import { Metrics } from '../metrics/metrics.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { KEY_LENGTH, keyIdOf, parseKey } from './key-format.js';
 import { KeyRecordCache } from './key-record-cache.js';
@@ -34,6 +35,7 @@ export class ApiKeyAuthenticator {
     private readonly hasher: KeyHasher,
     private readonly keys: ApiKeyRepository,
     private readonly cache: KeyRecordCache,
+    private readonly metrics: Metrics,
   ) {
     this.hashes = new KeyHashMemo(hasher);
   }
@@ -66,8 +68,14 @@ export class ApiKeyAuthenticator {
     if (hash === undefined) return MALFORMED;
     const keyId = keyIdOf(token);
     const local = this.cache.getLocal(keyId, hash);
-    if (local === 'unknown') return UNKNOWN;
-    if (local !== undefined) return checkKeyRecord(local, sentAs, now);
+    if (local === 'unknown') {
+      this.metrics.keyLookup('local', 'miss');
+      return UNKNOWN;
+    }
+    if (local !== undefined) {
+      this.metrics.keyLookup('local', 'hit');
+      return checkKeyRecord(local, sentAs, now);
+    }
     return this.findFurther(keyId, hash, token).then((record) =>
       record === undefined ? UNKNOWN : checkKeyRecord(record, sentAs, now),
     );
@@ -86,11 +94,19 @@ export class ApiKeyAuthenticator {
     token: string,
   ): Promise<KeyRecord | undefined> {
     const cached = await this.cache.getShared(keyId, hash);
-    if (cached === 'unknown') return undefined;
-    if (cached !== undefined) return cached;
+    if (cached === 'unknown') {
+      this.metrics.keyLookup('shared', 'miss');
+      return undefined;
+    }
+    if (cached !== undefined) {
+      this.metrics.keyLookup('shared', 'hit');
+      return cached;
+    }
     const record =
       (await this.keys.findRecordByHash(hash)) ?? (await this.storedUnderPrevious(hash, token));
-    if (record === undefined || record.keyId !== keyId) {
+    const found = record !== undefined && record.keyId === keyId;
+    this.metrics.keyLookup('database', found ? 'hit' : 'miss');
+    if (!found) {
       this.cache.setUnknown(hash);
       return undefined;
     }

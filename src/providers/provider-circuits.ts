@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { OutboundHttp, type OutboundResponse } from './outbound-http.js';
 
@@ -20,17 +21,32 @@ export class ProviderCircuits {
     private readonly config: AppConfig,
     private readonly outbound: OutboundHttp,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
 
   /** The outbound calls for this provider, through its breaker. */
   for(providerId: string): ProviderCalls {
     const breaker = this.breaker(providerId);
     const failed = (response: OutboundResponse) => response.status >= 500;
-    return {
-      get: (url, headers) => breaker.run(() => this.outbound.get(url, headers), failed),
-      postForm: (url, form, headers) =>
-        breaker.run(() => this.outbound.postForm(url, form, headers), failed),
+    const measured = async (call: () => Promise<OutboundResponse>) => {
+      const started = performance.now();
+      try {
+        const response = await breaker.run(call, failed);
+        this.record(providerId, failed(response) ? 'failed' : 'answered', started);
+        return response;
+      } catch (error) {
+        this.record(providerId, 'failed', started);
+        throw error;
+      }
     };
+    return {
+      get: (url, headers) => measured(() => this.outbound.get(url, headers)),
+      postForm: (url, form, headers) => measured(() => this.outbound.postForm(url, form, headers)),
+    };
+  }
+
+  private record(providerId: string, outcome: 'answered' | 'failed', started: number): void {
+    this.metrics.providerCall(providerId, outcome, (performance.now() - started) / 1000);
   }
 
   private breaker(providerId: string): CircuitBreaker {

@@ -1,4 +1,5 @@
 import { ChangeFeed } from '../../src/cache/change-feed.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { MessageBus } from '../../src/cache/shared-store.js';
 import { SettingsService } from '../../src/settings/settings.service.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -32,7 +33,7 @@ describe(SettingsService.name, () => {
     const bus = new LosableBus();
     const settings = new SettingsService(
       service.runtime.dataSource,
-      new ChangeFeed(bus, service.runtime.logger),
+      new ChangeFeed(bus, service.runtime.logger, new Metrics()),
       bus,
       service.runtime.logger,
     );

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { pino } from 'pino';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { DecisionLog } from '../../src/decision/decision-log.js';
@@ -58,6 +59,7 @@ function pipeline(answers: Answer[], async: boolean) {
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
   const log = new DecisionLog({ decisionLog: 'all' } as AppConfig, logger);
   const usage = { record: jest.fn() };
+  const metrics = new Metrics();
   const errors = jest.spyOn(logger, 'error').mockImplementation(() => undefined);
   const verifiers = answers.map((answer, i) => verifier(`v${i}`, answer, async));
   const decider = new DecisionPipeline(
@@ -66,6 +68,7 @@ function pipeline(answers: Answer[], async: boolean) {
     usage as unknown as KeyUsageRecorder,
     log,
     logger,
+    metrics,
   );
   const logged = () => {
     log.flush();
