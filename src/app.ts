@@ -5,6 +5,7 @@ import { DecisionServer } from './adapters/decision-server.js';
 import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
 import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AppModule } from './app.module.js';
+import { requestIdFor } from './common/request-id.js';
 import { createValidationPipe } from './common/validation.js';
 import { NestLogger } from './logging/logger.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
@@ -27,7 +28,13 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     trustProxy: false,
     // Request logging happens where it is cheap and useful (decisions), not per request here.
     logger: false,
+    // Every admin API answer names its request (X-Request-Id), as do the logs of its errors.
+    genReqId: (request: IncomingMessage) => requestIdFor(request.headers['x-request-id']),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
   });
   // Form bodies (RFC 7662 introspection) as URLSearchParams, so repeated fields stay visible.
   adapter

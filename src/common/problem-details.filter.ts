@@ -85,7 +85,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return problem(fastifyError.statusCode, fastifyError.message);
     }
     this.logger.error(
-      { err: exception, method: request.method, url: request.routeOptions?.url },
+      {
+        err: exception,
+        method: request.method,
+        url: request.routeOptions?.url,
+        requestId: request.id,
+      },
       'Unhandled error',
     );
     return problem(500, 'An unexpected error occurred; it has been logged');

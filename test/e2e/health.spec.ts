@@ -16,6 +16,20 @@ describe('Health endpoints', () => {
       expect(reply.body).toEqual({ status: 'ok' });
     });
 
+    it("names every admin API answer with X-Request-Id: the caller's when sane, else a new one", async () => {
+      const fresh = await call(service.url, 'GET', '/healthz');
+      expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const echoed = await call(service.url, 'GET', '/v1/admin/users', {
+        headers: { 'x-request-id': 'edge-7f3a.42' },
+      });
+      expect(echoed.status).toBe(401);
+      expect(echoed.headers.get('x-request-id')).toBe('edge-7f3a.42');
+      const insane = await call(service.url, 'GET', '/healthz', {
+        headers: { 'x-request-id': 'x'.repeat(300) },
+      });
+      expect(insane.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
     it('answers /readyz with 200 when the database and the cache answer', async () => {
       const reply = await call(service.url, 'GET', '/readyz');
       expect(reply.status).toBe(200);
