@@ -16,6 +16,12 @@ export class InProcessStore extends SharedStore {
     for (const key of keys) this.entries.delete(key);
     for (const marker of markers) this.entries.set(marker, '1', { ttl: markerTtlMs });
   }
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.entries.set(key, value, { ttl: ttlMs });
+  }
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.entries.delete(key);
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {
     this.entries.clear();

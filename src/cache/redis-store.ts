@@ -73,6 +73,12 @@ export class RedisStore extends SharedStore {
     for (const marker of markers) multi.set(this.prefix + marker, '1', 'PX', markerTtlMs);
     await multi.exec();
   }
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+  async delete(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
+  }
   async ping(): Promise<void> {
     await this.redis.ping();
   }

@@ -17,6 +17,9 @@ export abstract class SharedStore {
   ): Promise<void>;
   /** Deletes keys and sets their markers for markerTtlMs, atomically. */
   abstract deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void>;
+  /** Sets key to value for ttlMs, unconditionally (records that are not caches: console sessions). */
+  abstract set(key: string, value: string, ttlMs: number): Promise<void>;
+  abstract delete(keys: readonly string[]): Promise<void>;
   /** Resolves when the store answers; rejects otherwise (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;

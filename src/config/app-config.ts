@@ -45,6 +45,8 @@ export class AppConfig {
   readonly jwks: { maxAgeMs: number; cooldownMs: number };
   /** Leeway for JWT time claims (exp, nbf, iat). */
   readonly clockSkewMs: number;
+  /** Web console sessions: the longest a session lasts, and how long it survives unused. */
+  readonly consoleSession: { maxAgeMs: number; idleMs: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -197,6 +199,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cooldownMs: integer('JWKS_COOLDOWN_SECONDS', 30, 0, 3600) * 1000,
   };
   const clockSkewMs = integer('CLOCK_SKEW_SECONDS', 60, 0, 300) * 1000;
+  const consoleSession = {
+    maxAgeMs: integer('CONSOLE_SESSION_MAX_AGE_SECONDS', 8 * 3600, 60, 30 * 86_400) * 1000,
+    idleMs: integer('CONSOLE_SESSION_IDLE_SECONDS', 1800, 60, 30 * 86_400) * 1000,
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
@@ -231,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     outboundTimeoutMs,
     jwks,
     clockSkewMs,
+    consoleSession,
   });
 }
 
