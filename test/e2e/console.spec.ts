@@ -6,6 +6,14 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
 
+async function keyIdOf(
+  admin: ReturnType<typeof client>,
+  name: string,
+): Promise<string | undefined> {
+  const keys = await admin.get('/v1/admin/keys?limit=500');
+  return (keys.body.items as { id: string; name: string }[]).find((k) => k.name === name)?.id;
+}
+
 // The web console in a real browser (Debian's Chromium), against the real service, through the
 // journeys an admin makes. One browser for the spec; the steps build on each other.
 (chromiumAvailable() ? describe : describe.skip)('Web console in a browser', () => {
@@ -215,6 +223,50 @@ const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
     expect(width).toBeLessThanOrEqual(390);
     await small.screenshot({ path: join(shots, 'phone.png') });
     await phone.close();
+  });
+
+  it('gives a user their own keys, and the sign-in form again when the session ends', async () => {
+    const admin = client(service.url, service.adminKey);
+    await admin.patch('/v1/admin/settings', { body: { allowSelfServiceKeys: true } });
+    const bob = await admin.post('/v1/admin/users', { body: { username: 'bob' } });
+    const bobKey = (
+      await admin.post('/v1/admin/keys', {
+        body: { userId: bob.body.id, name: 'laptop', type: 'bearer', expiresIn: '30 days' },
+      })
+    ).body.key as string;
+
+    const own = await browser.newContext();
+    try {
+      const mine = await own.newPage();
+      mine.setDefaultTimeout(10_000);
+      await mine.goto(`${service.url}/console/keys`);
+      await mine.getByLabel('Portcullis key').fill(bobKey);
+      await mine.getByRole('button', { name: 'Sign in' }).click();
+      // Not an admin: the admin pages are not offered, whatever the URL asked for.
+      await mine.getByRole('heading', { name: 'My keys', level: 1 }).waitFor();
+      const links = mine.getByRole('navigation', { name: 'Pages' }).getByRole('link');
+      await expect(links.allTextContents()).resolves.toEqual(['My keys']);
+
+      await mine.getByLabel('Name', { exact: true }).fill('ci');
+      // The maximum lifetime (1 year, set above) holds for users' own keys too.
+      await mine.getByLabel('Expires in').selectOption('never');
+      await mine.getByRole('button', { name: 'Create key' }).click();
+      await mine.getByText('must be at most 1 year').waitFor();
+      await mine.getByLabel('Expires in').selectOption('30 days');
+      await mine.getByRole('button', { name: 'Create key' }).click();
+      await expect(mine.getByLabel('The new key').inputValue()).resolves.toMatch(KEY_SHAPE);
+      await mine.getByRole('button', { name: 'I have copied it' }).click();
+      await mine.getByRole('button', { name: 'Revoke ci' }).click();
+      await mine.getByRole('row', { name: /ci.*revoked/ }).waitFor();
+      await mine.screenshot({ path: join(shots, 'my-keys.png'), fullPage: true });
+
+      // The key behind the session is revoked elsewhere: the next call finds the session over.
+      await admin.post(`/v1/admin/keys/${(await keyIdOf(admin, 'laptop'))!}/revoke`);
+      await mine.getByRole('button', { name: 'Revoke laptop' }).click();
+      await mine.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    } finally {
+      await own.close();
+    }
   });
 
   it('signs out: the session ends on the server and the cookie is gone', async () => {
