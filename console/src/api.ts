@@ -15,20 +15,25 @@ export class ApiError extends Error {
     super(detail || title);
   }
 
-  /** What is wrong with a field, by its top-level name (`#/allowedIps/2` belongs to allowedIps). */
+  /**
+   * What is wrong with a field, named by its path (`parameters/domain`); an error deeper inside it
+   * belongs to it too (`#/allowedIps/2` to allowedIps).
+   */
   forField(name: string): string | undefined {
-    const found = this.errors.filter((e) => fieldOf(e.pointer) === name).map((e) => e.detail);
+    const found = this.errors.filter((e) => within(e.pointer, name)).map((e) => e.detail);
     return found.length > 0 ? found.join('; ') : undefined;
   }
 
   /** Whether any of the errors points at one of these fields (else the form shows it at the top). */
   pointsAtAny(names: readonly string[]): boolean {
-    return this.errors.some((e) => names.includes(fieldOf(e.pointer)));
+    return this.errors.some((e) => names.some((name) => within(e.pointer, name)));
   }
 }
 
-function fieldOf(pointer: string): string {
-  return pointer.replace(/^#?\//, '').split('/')[0]?.replace(/~1/g, '/').replace(/~0/g, '~') ?? '';
+/** Whether a JSON pointer (`#/a/b`) names this field path (`a/b`) or something inside it. */
+function within(pointer: string, name: string): boolean {
+  const path = pointer.replace(/^#?\//, '');
+  return path === name || path.startsWith(`${name}/`);
 }
 
 let csrfToken: string | undefined;
@@ -190,4 +195,23 @@ export interface Decision {
   rule: string | null;
   identity: { username: string; groups: string[] } | null;
   headers: Record<string, string>;
+}
+
+export interface Provider {
+  id: string;
+  name: string;
+  preset: string;
+  issuer: string | null;
+  clientId: string;
+  hasClientSecret: boolean;
+  validation: string;
+  usernameAttribute: string;
+  enabled: boolean;
+  redirectUri: string;
+}
+
+export interface Attributes {
+  usernameAttribute: string;
+  usernameValue: string | null;
+  attributes: { path: string; value: unknown; source: string }[];
 }

@@ -3,6 +3,7 @@ import { api, setCsrfToken, whenSessionEnds, type Session } from './api';
 import { AuditPage } from './pages/audit-page';
 import { KeysPage } from './pages/keys-page';
 import { MyKeysPage } from './pages/my-keys-page';
+import { ProvidersPage } from './pages/providers-page';
 import { RestrictionsPage } from './pages/restrictions-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignIn } from './pages/sign-in';
@@ -20,6 +21,7 @@ const PAGES: PageInfo[] = [
   { path: 'keys', title: 'API keys', admin: true },
   { path: 'users', title: 'Users and groups', admin: true },
   { path: 'restrictions', title: 'Restrictions', admin: true },
+  { path: 'providers', title: 'Identity providers', admin: true },
   { path: 'settings', title: 'Settings', admin: true },
   { path: 'audit', title: 'Audit log', admin: true },
   { path: 'my-keys', title: 'My keys', admin: false },
@@ -105,6 +107,7 @@ export function App() {
         {page?.path === 'keys' && <KeysPage />}
         {page?.path === 'users' && <UsersPage />}
         {page?.path === 'restrictions' && <RestrictionsPage />}
+        {page?.path === 'providers' && <ProvidersPage />}
         {page?.path === 'settings' && <SettingsPage />}
         {page?.path === 'audit' && <AuditPage />}
         {page?.path === 'my-keys' && <MyKeysPage session={session} />}

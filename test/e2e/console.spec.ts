@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, screenshotDir } from '../support/browser.js';
 import { client, call, type Reply } from '../support/http.js';
+import { TestOidcProvider } from '../support/oidc-provider.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
@@ -24,6 +25,7 @@ async function keyIdOf(
   const problems: string[] = [];
   const shots = screenshotDir();
   let aliceKey: string;
+  let idp: TestOidcProvider;
 
   const shot = (name: string) =>
     page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -35,7 +37,10 @@ async function keyIdOf(
     });
 
   beforeAll(async () => {
-    service = await startTestApp();
+    idp = await TestOidcProvider.start({
+      accounts: { alice: { email: 'alice@example.com', preferred_username: 'alice' } },
+    });
+    service = await startTestApp({ env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
@@ -55,6 +60,7 @@ async function keyIdOf(
   afterAll(async () => {
     await browser?.close();
     await service?.close();
+    await idp?.stop();
   });
 
   it('refuses a wrong key next to the key field, then signs in with the admin key', async () => {
@@ -170,6 +176,37 @@ async function keyIdOf(
     await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
     await decision.getByText('Allowed', { exact: true }).waitFor();
     await expect(decision.textContent()).resolves.toContain('As alice (developers)');
+  });
+
+  it('adds a provider from a preset and picks the username attribute from a pasted token', async () => {
+    await nav('Identity providers');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Add provider' }) });
+    await form.getByLabel('Name', { exact: true }).fill('Test IdP');
+    await form.getByLabel('Preset').selectOption('okta');
+    await form.getByLabel('Client id').fill('portcullis');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    // The preset's missing parameter is named next to its own field.
+    const domain = form.getByLabel('Domain');
+    await form.locator('input[name="parameters/domain"][aria-invalid="true"]').waitFor();
+    const describedBy = (await domain.getAttribute('aria-describedby'))!.split(' ').pop();
+    await expect(page.locator(`[id="${describedBy}"]`).textContent()).resolves.toMatch(/\w/);
+
+    await form.getByLabel('Preset').selectOption('custom');
+    await form.getByLabel('Issuer').fill(idp.issuer);
+    await form.getByLabel('Client secret').fill('portcullis-secret');
+    await form.getByLabel('Check tokens by').selectOption('userinfo');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    await page.getByRole('cell', { name: 'Test IdP', exact: true }).waitFor();
+    await expect(page.content()).resolves.not.toContain('portcullis-secret');
+
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.getByLabel('Access token').fill(await idp.opaqueAccessToken('alice'));
+    await page.getByRole('button', { name: 'Show its attributes' }).click();
+    await page.getByRole('button', { name: 'Use email (from userinfo) as the username' }).click();
+    await page.getByText('Users are now named by email.').waitFor();
+    const providers = await client(service.url, service.adminKey).get('/v1/admin/providers');
+    expect(providers.body.items[0]).toMatchObject({ usernameAttribute: 'email' });
+    await shot('providers');
   });
 
   it('revokes the key', async () => {
