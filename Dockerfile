@@ -9,6 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The web console, built by Vite into dist/console-assets.
+COPY console ./console
 RUN npm run build
 
 FROM node:22-slim

@@ -12,6 +12,9 @@ import { DecisionsController } from './adapters/json/decisions.controller.js';
 import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AdminGuard, DecisionClientGuard, KeyAuthGuard } from './auth/admin.guard.js';
 import { BasicKeyStrategy, BearerKeyStrategy } from './auth/key-strategies.js';
+import { SessionStrategy } from './auth/session-strategy.js';
+import { ConsoleSessionController } from './console/console-session.controller.js';
+import { ConsoleSessions } from './console/console-sessions.js';
 import { ChangeFeed } from './cache/change-feed.js';
 import { MessageBus, SharedStore } from './cache/shared-store.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -101,6 +104,7 @@ export class AppModule {
         OpenApiController,
         MeController,
         AuditController,
+        ConsoleSessionController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },
@@ -146,6 +150,8 @@ export class AppModule {
         KeyUsageRecorder,
         BearerKeyStrategy,
         BasicKeyStrategy,
+        ConsoleSessions,
+        SessionStrategy,
         KeyAuthGuard,
         AdminGuard,
         DecisionClientGuard,

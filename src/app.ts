@@ -7,6 +7,7 @@ import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/request-id.js';
 import { createValidationPipe } from './common/validation.js';
+import { serveConsole } from './console/console-assets.js';
 import { NestLogger } from './logging/logger.js';
 import { buildOpenApiDocument } from './openapi/openapi-document.js';
 import { OpenApiDocumentHolder } from './openapi/openapi.controller.js';
@@ -55,6 +56,7 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     },
   );
   app.useGlobalPipes(createValidationPipe());
+  serveConsole(adapter.getInstance());
   await app.init();
   const nginx = app.get(NginxAuthzHandler);
   const envoy = app.get(EnvoyAuthzHandler);

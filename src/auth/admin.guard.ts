@@ -8,9 +8,13 @@ import { AuthGuard } from '@nestjs/passport';
 import { AppConfig } from '../config/app-config.js';
 import type { Principal } from '../keys/api-key-authenticator.js';
 
-/** Any valid Portcullis key (bearer or basic). */
+/** Any valid Portcullis key (bearer or basic), or a web console session opened with one. */
 @Injectable()
-export class KeyAuthGuard extends AuthGuard(['portcullis-bearer', 'portcullis-basic']) {
+export class KeyAuthGuard extends AuthGuard([
+  'portcullis-bearer',
+  'portcullis-basic',
+  'portcullis-session',
+]) {
   override handleRequest<T = Principal>(error: unknown, user: T | false): T {
     if (error) throw error;
     if (!user)

@@ -21,6 +21,12 @@ export class InProcessStore extends SharedStore {
       if (key.startsWith(namespace)) this.entries.delete(key);
     }
   }
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.entries.set(key, value, { ttl: ttlMs });
+  }
+  async delete(keys: readonly string[]): Promise<void> {
+    for (const key of keys) this.entries.delete(key);
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {
     this.entries.clear();

@@ -120,6 +120,12 @@ export class RedisStore extends SharedStore {
       cursor = next;
     } while (cursor !== '0');
   }
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+  async delete(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
+  }
   async ping(): Promise<void> {
     await guarded(this.redis, () => this.redis.ping());
   }

@@ -19,6 +19,9 @@ export abstract class SharedStore {
   abstract deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void>;
   /** Deletes every entry whose key starts with namespace. */
   abstract dropAll(namespace: string): Promise<void>;
+  /** Sets key to value for ttlMs, unconditionally (records that are not caches: console sessions). */
+  abstract set(key: string, value: string, ttlMs: number): Promise<void>;
+  abstract delete(keys: readonly string[]): Promise<void>;
   /** Resolves when the store answers; rejects otherwise (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;

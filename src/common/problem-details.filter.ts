@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
 import { Challenges } from '../adapters/challenge.js';
+import { readCookie, SESSION_COOKIE } from '../console/session-cookie.js';
 import type { Logger } from '../logging/logger.js';
 import { PROBLEM_TYPES, ProblemException, problem, type ProblemDocument } from './problem.js';
 
@@ -22,12 +23,14 @@ const PG_FOREIGN_KEY_VIOLATION = '23503';
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly challenge: string;
+  private readonly bearerChallenge: string;
 
   constructor(
     private readonly logger: Logger,
     realm: string,
   ) {
     this.challenge = new Challenges(realm).any;
+    this.bearerChallenge = `Bearer realm="${realm.replace(/["\\]/g, '')}"`;
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -50,7 +53,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       return;
     }
     if (body.status === 401) {
-      reply.header('www-authenticate', this.challenge);
+      // The console's requests get no Basic challenge, which would make the browser ask for a
+      // password in its own dialog when a session ends.
+      reply.header(
+        'www-authenticate',
+        fromConsole(request) ? this.bearerChallenge : this.challenge,
+      );
     }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }
@@ -95,6 +103,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     );
     return problem(500, 'An unexpected error occurred; it has been logged');
   }
+}
+
+function fromConsole(request: FastifyRequest): boolean {
+  return (
+    request.url.startsWith('/console/') ||
+    readCookie(request.headers.cookie, SESSION_COOKIE) !== undefined
+  );
 }
 
 function detailOf(exception: HttpException): string {

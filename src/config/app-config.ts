@@ -58,6 +58,8 @@ export class AppConfig {
   readonly providerBreaker: { failureThreshold: number; cooldownMs: number };
   /** On SIGTERM, how long readiness fails while requests are still served, before stopping. */
   readonly shutdownDrainMs: number;
+  /** Web console sessions: the longest a session lasts, and how long it survives unused. */
+  readonly consoleSession: { maxAgeMs: number; idleMs: number };
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -231,6 +233,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cooldownMs: integer('PROVIDER_BREAKER_COOLDOWN_SECONDS', 30, 1, 3600) * 1000,
   };
   const shutdownDrainMs = integer('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300) * 1000;
+  const consoleSession = {
+    maxAgeMs: integer('CONSOLE_SESSION_MAX_AGE_SECONDS', 8 * 3600, 60, 30 * 86_400) * 1000,
+    idleMs: integer('CONSOLE_SESSION_IDLE_SECONDS', 1800, 60, 30 * 86_400) * 1000,
+  };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
@@ -270,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     clockSkewMs,
     providerBreaker,
     shutdownDrainMs,
+    consoleSession,
   });
 }
 

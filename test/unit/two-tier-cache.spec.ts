@@ -70,6 +70,14 @@ class FakeRedisStore extends SharedStore {
     this.check();
     return this.memory.dropAll(namespace);
   }
+  async set(key: string, value: string, ttlMs: number) {
+    this.check();
+    return this.memory.set(key, value, ttlMs);
+  }
+  async delete(keys: readonly string[]) {
+    this.check();
+    return this.memory.delete(keys);
+  }
   async ping() {}
   async close() {}
 }

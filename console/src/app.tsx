@@ -1,0 +1,117 @@
+import { useEffect, useState, type MouseEvent } from 'react';
+import { api, setCsrfToken, whenSessionEnds, type Session } from './api';
+import { AuditPage } from './pages/audit-page';
+import { KeysPage } from './pages/keys-page';
+import { MyKeysPage } from './pages/my-keys-page';
+import { ProvidersPage } from './pages/providers-page';
+import { RestrictionsPage } from './pages/restrictions-page';
+import { SettingsPage } from './pages/settings-page';
+import { SignIn } from './pages/sign-in';
+import { UsersPage } from './pages/users-page';
+
+const BASE = '/console/';
+
+interface PageInfo {
+  path: string;
+  title: string;
+  admin: boolean;
+}
+
+const PAGES: PageInfo[] = [
+  { path: 'keys', title: 'API keys', admin: true },
+  { path: 'users', title: 'Users and groups', admin: true },
+  { path: 'restrictions', title: 'Restrictions', admin: true },
+  { path: 'providers', title: 'Identity providers', admin: true },
+  { path: 'settings', title: 'Settings', admin: true },
+  { path: 'audit', title: 'Audit log', admin: true },
+  { path: 'my-keys', title: 'My keys', admin: false },
+];
+
+function currentPath(): string {
+  const path = window.location.pathname;
+  return path.startsWith(BASE) ? path.slice(BASE.length).replace(/\/$/, '') : '';
+}
+
+/** The console: sign-in, then the pages the signed-in user may use, routed by the URL path. */
+export function App() {
+  const [session, setSession] = useState<Session | null | undefined>();
+  const [path, setPath] = useState(currentPath);
+
+  useEffect(() => {
+    whenSessionEnds(() => setSession(null));
+    api<Session>('GET', '/console/session').then(
+      (found) => setSession(found),
+      () => setSession(null),
+    );
+    const onPop = () => setPath(currentPath());
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+
+  setCsrfToken(session?.csrfToken);
+
+  const pages = PAGES.filter((page) => !page.admin || session?.admin === true);
+  const page = pages.find((p) => p.path === path) ?? pages[0];
+
+  useEffect(() => {
+    document.title = page && session ? `${page.title} · Portcullis` : 'Portcullis console';
+  }, [page, session]);
+
+  const navigate = (event: MouseEvent<HTMLAnchorElement>, to: string) => {
+    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    window.history.pushState(null, '', BASE + to);
+    setPath(to);
+  };
+
+  const signOut = async () => {
+    await api('DELETE', '/console/session').catch(() => undefined);
+    setSession(null);
+  };
+
+  if (session === undefined) return <p className="loading">Loading…</p>;
+  if (session === null) return <SignIn onSignedIn={setSession} />;
+
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href={BASE} onClick={(e) => navigate(e, '')}>
+          Portcullis
+        </a>
+        <nav aria-label="Pages">
+          <ul>
+            {pages.map((p) => (
+              <li key={p.path}>
+                <a
+                  href={BASE + p.path}
+                  aria-current={p === page ? 'page' : undefined}
+                  onClick={(e) => navigate(e, p.path)}
+                >
+                  {p.title}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          <span>
+            Signed in as <strong>{session.username}</strong>
+          </span>
+          <button type="button" className="secondary" onClick={() => void signOut()}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <main>
+        <h1>{page?.title}</h1>
+        {page?.path === 'keys' && <KeysPage />}
+        {page?.path === 'users' && <UsersPage />}
+        {page?.path === 'restrictions' && <RestrictionsPage />}
+        {page?.path === 'providers' && <ProvidersPage />}
+        {page?.path === 'settings' && <SettingsPage />}
+        {page?.path === 'audit' && <AuditPage />}
+        {page?.path === 'my-keys' && <MyKeysPage session={session} />}
+      </main>
+    </>
+  );
+}

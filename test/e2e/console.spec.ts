@@ -1,0 +1,325 @@
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromiumAvailable, launchChromium, screenshotDir } from '../support/browser.js';
+import { client, call, type Reply } from '../support/http.js';
+import { TestOidcProvider } from '../support/oidc-provider.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
+
+async function keyIdOf(
+  admin: ReturnType<typeof client>,
+  name: string,
+): Promise<string | undefined> {
+  const keys = await admin.get('/v1/admin/keys?limit=500');
+  return (keys.body.items as { id: string; name: string }[]).find((k) => k.name === name)?.id;
+}
+
+// The web console in a real browser (Debian's Chromium), against the real service, through the
+// journeys an admin makes. One browser for the spec; the steps build on each other.
+(chromiumAvailable() ? describe : describe.skip)('Web console in a browser', () => {
+  let service: TestApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const problems: string[] = [];
+  const shots = screenshotDir();
+  let aliceKey: string;
+  let idp: TestOidcProvider;
+
+  const shot = (name: string) =>
+    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+  const nav = (name: string) =>
+    page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name }).click();
+  const decide = (credential: string, ip: string): Promise<Reply> =>
+    client(service.url, service.adminKey).post('/v1/decisions', {
+      body: { method: 'GET', path: '/orders', ip, credential },
+    });
+
+  beforeAll(async () => {
+    idp = await TestOidcProvider.start({
+      accounts: { alice: { email: 'alice@example.com', preferred_username: 'alice' } },
+    });
+    service = await startTestApp({ env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: service.url,
+    });
+    page = await context.newPage();
+    // A missing element fails its step with the locator named, well within Jest's own timeout.
+    page.setDefaultTimeout(10_000);
+    // Any script error or Content-Security-Policy violation fails the spec at the end.
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && !/status of 40[0-9]/.test(message.text())) {
+        problems.push(`console error: ${message.text()}`);
+      }
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await service?.close();
+    await idp?.stop();
+  });
+
+  it('refuses a wrong key next to the key field, then signs in with the admin key', async () => {
+    await page.goto(`${service.url}/console/`);
+    await expect(
+      page.getByRole('heading', { name: 'Sign in to Portcullis' }).isVisible(),
+    ).resolves.toBe(true);
+    await page.getByLabel('Portcullis key').fill('not-a-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const keyField = page.getByLabel('Portcullis key');
+    await page.getByText('This is not a Portcullis key').waitFor();
+    await expect(keyField.getAttribute('aria-invalid')).resolves.toBe('true');
+    // The message is the field's description, for screen readers.
+    const describedBy = (await keyField.getAttribute('aria-describedby'))!;
+    await expect(
+      page.locator(`[id="${describedBy.split(' ').pop()}"]`).textContent(),
+    ).resolves.toContain('This is not a Portcullis key');
+    await shot('sign-in');
+
+    await keyField.fill(service.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+    await expect(page.getByText(`Signed in as ${service.adminUsername}`).isVisible()).resolves.toBe(
+      true,
+    );
+    const cookies = await context.cookies();
+    expect(cookies).toEqual([
+      expect.objectContaining({ name: 'portcullis_session', httpOnly: true, sameSite: 'Strict' }),
+    ]);
+    // The key is not kept anywhere a script could read it.
+    expect(await page.evaluate('JSON.stringify({ ...localStorage, ...sessionStorage })')).toBe(
+      '{}',
+    );
+  });
+
+  it('creates a group and a user, showing a refused field next to it', async () => {
+    await nav('Users and groups');
+    await page.getByLabel('Group name').fill('developers');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('cell', { name: 'developers', exact: true }).waitFor();
+
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create user' }) });
+    await form.getByLabel('Username').fill('not valid!');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await form.getByText('must be 1-64 characters').waitFor();
+    await expect(form.getByLabel('Username').getAttribute('aria-invalid')).resolves.toBe('true');
+
+    await form.getByLabel('Username').fill('alice');
+    await form.getByLabel('E-mail').fill('alice@example.com');
+    await form.getByLabel('Groups').fill('developers');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    await page.getByRole('cell', { name: 'alice@example.com' }).waitFor();
+    await shot('users');
+  });
+
+  it('creates a key and shows it once, with a copy button and a warning', async () => {
+    await nav('API keys');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create key' }) });
+    await form.getByLabel('Owner (username)').fill('alice');
+    await form.getByLabel('Name', { exact: true }).fill('ci-deploy');
+    await form.getByLabel('Expires in').selectOption('custom');
+    await form.getByLabel('Lifetime').fill('forever');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    await form.getByText(/must be "never" or/).waitFor();
+
+    await form.getByLabel('Expires in').selectOption('90 days');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const shown = page.getByLabel('The new key');
+    await shown.waitFor();
+    aliceKey = await shown.inputValue();
+    expect(aliceKey).toMatch(KEY_SHAPE);
+    await expect(page.getByText('it is shown only this once').isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByText('Copied to the clipboard.').waitFor();
+    await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe(aliceKey);
+    await page.getByRole('row', { name: /ci-deploy/ }).waitFor();
+    await shot('keys-new-key');
+
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await expect(page.content()).resolves.not.toContain(aliceKey);
+    await page.reload();
+    await page.getByRole('row', { name: /ci-deploy/ }).waitFor();
+    await expect(page.content()).resolves.not.toContain(aliceKey);
+    expect((await decide(aliceKey, '198.51.100.7')).body.allowed).toBe(true);
+  });
+
+  it('adds an IP restriction, and "try a request" shows the denial and its reason', async () => {
+    await nav('Restrictions');
+    const form = page.locator('form', {
+      has: page.getByRole('button', { name: 'Add access rule' }),
+    });
+    await form.getByLabel('Allowed IP ranges').fill('203.0.113.0/24, not-an-address');
+    await form.getByRole('button', { name: 'Add access rule' }).click();
+    await form.getByText(/address or CIDR|IP address/i).waitFor();
+
+    await form.getByLabel('Allowed IP ranges').fill('203.0.113.0/24');
+    await form.getByRole('button', { name: 'Add access rule' }).click();
+    await page.getByRole('cell', { name: '203.0.113.0/24' }).waitFor();
+
+    const tryForm = page.locator('form', {
+      has: page.getByRole('button', { name: 'Ask for a decision' }),
+    });
+    await tryForm.getByLabel('Path').fill('/orders');
+    await tryForm.getByLabel('Client IP').fill('198.51.100.7');
+    await tryForm.getByLabel('Credential (a key)').fill(aliceKey);
+    await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
+    const decision = page.getByTestId('decision');
+    await decision.getByText('Denied', { exact: true }).waitFor();
+    await expect(decision.textContent()).resolves.toMatch(/403.*reason ip_denied/);
+    await shot('restrictions');
+
+    await tryForm.getByLabel('Client IP').fill('203.0.113.9');
+    await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
+    await decision.getByText('Allowed', { exact: true }).waitFor();
+    await expect(decision.textContent()).resolves.toContain('As alice (developers)');
+  });
+
+  it('adds a provider from a preset and picks the username attribute from a pasted token', async () => {
+    await nav('Identity providers');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Add provider' }) });
+    await form.getByLabel('Name', { exact: true }).fill('Test IdP');
+    await form.getByLabel('Preset').selectOption('okta');
+    await form.getByLabel('Client id').fill('portcullis');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    // The preset's missing parameter is named next to its own field.
+    const domain = form.getByLabel('Domain');
+    await form.locator('input[name="parameters/domain"][aria-invalid="true"]').waitFor();
+    const describedBy = (await domain.getAttribute('aria-describedby'))!.split(' ').pop();
+    await expect(page.locator(`[id="${describedBy}"]`).textContent()).resolves.toMatch(/\w/);
+
+    await form.getByLabel('Preset').selectOption('custom');
+    await form.getByLabel('Issuer').fill(idp.issuer);
+    await form.getByLabel('Client secret').fill('portcullis-secret');
+    await form.getByLabel('Check tokens by').selectOption('userinfo');
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    await page.getByRole('cell', { name: 'Test IdP', exact: true }).waitFor();
+    await expect(page.content()).resolves.not.toContain('portcullis-secret');
+
+    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.getByLabel('Access token').fill(await idp.opaqueAccessToken('alice'));
+    await page.getByRole('button', { name: 'Show its attributes' }).click();
+    await page.getByRole('button', { name: 'Use email (from userinfo) as the username' }).click();
+    await page.getByText('Users are now named by email.').waitFor();
+    const providers = await client(service.url, service.adminKey).get('/v1/admin/providers');
+    expect(providers.body.items[0]).toMatchObject({ usernameAttribute: 'email' });
+    await shot('providers');
+  });
+
+  it('revokes the key', async () => {
+    await nav('API keys');
+    await page.getByRole('button', { name: 'Revoke ci-deploy' }).click();
+    await page.getByRole('row', { name: /ci-deploy/ }).waitFor({ state: 'detached' });
+    await page.getByLabel('State').selectOption('revoked');
+    await page.getByRole('row', { name: /ci-deploy.*revoked/ }).waitFor();
+    expect((await decide(aliceKey, '203.0.113.9')).body.reason).toBe('revoked_key');
+    await shot('keys');
+  });
+
+  it('changes a setting and shows a refused value next to its field', async () => {
+    await nav('Settings');
+    await page.getByLabel('Maximum key lifetime').fill('200 years');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('must be at most 100 years').waitFor();
+    await page.getByLabel('Maximum key lifetime').fill('1 year');
+    await page.getByLabel('Identity header style').selectOption('kong');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/Saved \(version/).waitFor();
+    const settings = await client(service.url, service.adminKey).get('/v1/admin/settings');
+    expect(settings.body).toMatchObject({ maxKeyLifetime: '1 year', identityHeaderStyle: 'kong' });
+    await shot('settings');
+  });
+
+  it('shows the audit log of what was done', async () => {
+    await nav('Audit log');
+    await page.getByRole('cell', { name: 'key.revoke' }).waitFor();
+    await page.getByRole('cell', { name: 'console.sign-in' }).first().waitFor();
+    await page.getByLabel('Action').fill('user.');
+    await page.getByRole('cell', { name: 'user.create' }).waitFor();
+    await expect(page.getByRole('cell', { name: 'key.revoke' }).count()).resolves.toBe(0);
+    await page.getByLabel('Action').fill('');
+    await shot('audit');
+  });
+
+  it('reads on a phone', async () => {
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      storageState: await context.storageState(),
+    });
+    const small = await phone.newPage();
+    await small.goto(`${service.url}/console/keys`);
+    await small.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+    // Nothing wider than the screen but the tables, which scroll in their own box.
+    const width = await small.evaluate<number>('document.documentElement.scrollWidth');
+    expect(width).toBeLessThanOrEqual(390);
+    await small.screenshot({ path: join(shots, 'phone.png') });
+    await phone.close();
+  });
+
+  it('gives a user their own keys, and the sign-in form again when the session ends', async () => {
+    const admin = client(service.url, service.adminKey);
+    await admin.patch('/v1/admin/settings', { body: { allowSelfServiceKeys: true } });
+    const bob = await admin.post('/v1/admin/users', { body: { username: 'bob' } });
+    const bobKey = (
+      await admin.post('/v1/admin/keys', {
+        body: { userId: bob.body.id, name: 'laptop', type: 'bearer', expiresIn: '30 days' },
+      })
+    ).body.key as string;
+
+    const own = await browser.newContext();
+    try {
+      const mine = await own.newPage();
+      mine.setDefaultTimeout(10_000);
+      await mine.goto(`${service.url}/console/keys`);
+      await mine.getByLabel('Portcullis key').fill(bobKey);
+      await mine.getByRole('button', { name: 'Sign in' }).click();
+      // Not an admin: the admin pages are not offered, whatever the URL asked for.
+      await mine.getByRole('heading', { name: 'My keys', level: 1 }).waitFor();
+      const links = mine.getByRole('navigation', { name: 'Pages' }).getByRole('link');
+      await expect(links.allTextContents()).resolves.toEqual(['My keys']);
+
+      await mine.getByLabel('Name', { exact: true }).fill('ci');
+      // The maximum lifetime (1 year, set above) holds for users' own keys too.
+      await mine.getByLabel('Expires in').selectOption('never');
+      await mine.getByRole('button', { name: 'Create key' }).click();
+      await mine.getByText('must be at most 1 year').waitFor();
+      await mine.getByLabel('Expires in').selectOption('30 days');
+      await mine.getByRole('button', { name: 'Create key' }).click();
+      await expect(mine.getByLabel('The new key').inputValue()).resolves.toMatch(KEY_SHAPE);
+      await mine.getByRole('button', { name: 'I have copied it' }).click();
+      await mine.getByRole('button', { name: 'Revoke ci' }).click();
+      await mine.getByRole('row', { name: /ci.*revoked/ }).waitFor();
+      await mine.screenshot({ path: join(shots, 'my-keys.png'), fullPage: true });
+
+      // The key behind the session is revoked elsewhere: the next call finds the session over.
+      await admin.post(`/v1/admin/keys/${(await keyIdOf(admin, 'laptop'))!}/revoke`);
+      await mine.getByRole('button', { name: 'Revoke laptop' }).click();
+      await mine.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('signs out: the session ends on the server and the cookie is gone', async () => {
+    const cookie = (await context.cookies())[0]!;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    expect(await context.cookies()).toEqual([]);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+    const old = await call(service.url, 'GET', '/v1/me', {
+      headers: { cookie: `${cookie.name}=${cookie.value}` },
+    });
+    expect(old.status).toBe(401);
+  });
+
+  it('ran without script errors or Content-Security-Policy violations', () => {
+    expect(problems).toEqual([]);
+  });
+});
