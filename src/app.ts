@@ -29,6 +29,25 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     logger: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
+  // A JSON body of `null` would reach the validation pipe as an empty object (Nest treats a
+  // missing body so) and pass for DTOs without required fields: refuse it as not an object.
+  const fastify = adapter.getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (request, body, done: (error: Error | null, value?: unknown) => void) =>
+      parseJson(request, body as string, (error, value) => {
+        if (error) return done(error);
+        if (value === null) {
+          return done(
+            Object.assign(new Error('The body must be a JSON object'), { statusCode: 400 }),
+          );
+        }
+        done(null, value);
+      }),
+  );
   // Form bodies (RFC 7662 introspection) as URLSearchParams, so repeated fields stay visible.
   adapter
     .getInstance()

@@ -307,4 +307,342 @@ describe('Bad input', () => {
       expect([answer.status, answer.headers['x-auth-reason']]).toEqual([401, 'missing_credential']);
     });
   });
+
+  describe('Admin API', () => {
+    type Kind = 'string' | 'strings' | 'boolean' | 'int';
+    interface Endpoint {
+      method: 'POST' | 'PATCH';
+      path: string;
+      /** A body that would be accepted, which each case then spoils in one field. */
+      valid: () => Record<string, unknown>;
+      fields: Record<string, Kind>;
+    }
+    const endpoints: Endpoint[] = [
+      {
+        method: 'POST',
+        path: '/v1/admin/users',
+        valid: () => ({ username: 'valid-user' }),
+        fields: {
+          username: 'string',
+          email: 'string',
+          displayName: 'string',
+          disabled: 'boolean',
+          groups: 'strings',
+        },
+      },
+      {
+        method: 'POST',
+        path: '/v1/admin/groups',
+        valid: () => ({ name: 'valid-group' }),
+        fields: { name: 'string', description: 'string' },
+      },
+      {
+        method: 'POST',
+        path: '/v1/admin/keys',
+        valid: () => ({ username: 'alice', name: 'k', type: 'bearer', expiresIn: 'never' }),
+        fields: {
+          username: 'string',
+          name: 'string',
+          description: 'string',
+          type: 'string',
+          expiresIn: 'string',
+          emailToOwner: 'boolean',
+          allowedIps: 'strings',
+        },
+      },
+      {
+        method: 'POST',
+        path: '/v1/admin/path-rules',
+        valid: () => ({ access: 'public', pattern: '/valid/**' }),
+        fields: {
+          access: 'string',
+          pattern: 'string',
+          methods: 'strings',
+          host: 'string',
+          description: 'string',
+        },
+      },
+      {
+        method: 'POST',
+        path: '/v1/admin/access-rules',
+        valid: () => ({ host: 'valid.example', allowedIps: ['10.0.0.0/8'] }),
+        fields: {
+          host: 'string',
+          allowedIps: 'strings',
+          allowedGroups: 'strings',
+          readOnlyGroups: 'strings',
+          fullAccessGroups: 'strings',
+          description: 'string',
+        },
+      },
+      {
+        method: 'POST',
+        path: '/v1/admin/introspection-clients',
+        valid: () => ({ name: 'valid-client' }),
+        fields: { name: 'string', clientId: 'string' },
+      },
+      {
+        method: 'POST',
+        path: '/v1/admin/providers',
+        valid: () => ({ name: 'p', preset: 'google', clientId: 'c', discover: false }),
+        fields: {
+          name: 'string',
+          preset: 'string',
+          clientId: 'string',
+          clientSecret: 'string',
+          issuer: 'string',
+          validation: 'string',
+          strictJwt: 'boolean',
+          position: 'int',
+          discover: 'boolean',
+        },
+      },
+      {
+        method: 'PATCH',
+        path: '/v1/admin/settings',
+        valid: () => ({ identityHeaderStyle: 'x-auth' }),
+        fields: {
+          enabled: 'boolean',
+          disablePasswordBasicAuth: 'boolean',
+          maxKeyLifetime: 'string',
+          maxActiveKeysPerUser: 'int',
+          trustedProxies: 'strings',
+          identityHeaderStyle: 'string',
+        },
+      },
+    ];
+
+    const SQLISH = [
+      "' OR '1'='1",
+      "x'); DROP TABLE users; --",
+      '1; SELECT pg_sleep(10)',
+      "admin'--",
+      '" OR ""="',
+      '\u0000',
+    ];
+    const sqlish = fc.constantFrom(...SQLISH);
+    const huge = fc.integer({ min: 2000, max: 60_000 }).map((n) => 'a'.repeat(n));
+    const wrongFor: Record<Kind, fc.Arbitrary<unknown>> = {
+      string: fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.array(sqlish, { minLength: 1 }),
+        fc.dictionary(fc.string(), fc.string(), { minKeys: 1 }),
+        huge,
+      ),
+      strings: fc.oneof(
+        sqlish,
+        fc.integer(),
+        fc.boolean(),
+        fc.array(fc.integer(), { minLength: 1 }),
+        fc.array(sqlish, { minLength: 1000, maxLength: 1200 }),
+        fc.array(fc.dictionary(fc.string(), fc.integer(), { minKeys: 1 }), { minLength: 1 }),
+      ),
+      boolean: fc.oneof(
+        sqlish,
+        fc.integer(),
+        fc.constantFrom('true', 'false', 'yes', 1, 0),
+        fc.array(fc.boolean()),
+      ),
+      int: fc.oneof(
+        sqlish,
+        fc.double({ noInteger: true }),
+        fc.constantFrom('5', true, -1e12, 1e300),
+      ),
+    };
+
+    async function snapshot(): Promise<string> {
+      const parts = [];
+      for (const path of [
+        '/v1/admin/users?limit=200',
+        '/v1/admin/groups?limit=200',
+        '/v1/admin/keys?limit=200',
+        '/v1/admin/path-rules?limit=200',
+        '/v1/admin/access-rules?limit=200',
+        '/v1/admin/introspection-clients',
+        '/v1/admin/providers',
+        '/v1/admin/settings',
+      ]) {
+        const reply = await admin.get(path);
+        expect([path, reply.status]).toEqual([path, 200]);
+        parts.push(reply.text.replace(/"lastUsedAt":"[^"]*"/g, ''));
+      }
+      return parts.join('\n');
+    }
+
+    /** A rejection in RFC 9457 form: 400 (or 413 past the body limit), problem JSON, no 500. */
+    function expectProblem(answer: RawAnswer, what: string, statuses = [400, 413]): void {
+      if (!statuses.includes(answer.status)) {
+        throw new Error(`${what}: answered ${answer.status} ${answer.body.slice(0, 200)}`);
+      }
+      expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
+      const problem = JSON.parse(answer.body) as Record<string, unknown>;
+      expect(problem).toMatchObject({ status: answer.status });
+      expect(typeof problem.type).toBe('string');
+      expect(typeof problem.title).toBe('string');
+    }
+
+    const send = (endpoint: Endpoint, body: string | Buffer, type = 'application/json') =>
+      rawExchange(
+        port,
+        endpoint.method,
+        endpoint.path,
+        [
+          ['Authorization', `Bearer ${service.adminKey}`],
+          ['Content-Type', type],
+        ],
+        body,
+      );
+
+    it('every DTO, one field of the wrong type, or too long, or too many, or an unknown field: 400 problem JSON, and nothing stored', async () => {
+      const before = await snapshot();
+      for (const endpoint of endpoints) {
+        const field = fc.constantFrom(...Object.keys(endpoint.fields));
+        const spoilt = fc.oneof(
+          field.chain((name) =>
+            wrongFor[endpoint.fields[name]!].map((value) => ({
+              ...endpoint.valid(),
+              [name]: value,
+            })),
+          ),
+          fc
+            .tuple(fc.string({ minLength: 1 }), fc.oneof(fc.jsonValue(), sqlish))
+            .filter(([name]) => !(name in endpoint.fields) && name !== '__proto__')
+            .map(([name, value]) => ({ ...endpoint.valid(), [name]: value })),
+        );
+        await fc.assert(
+          fc.asyncProperty(spoilt, async (body) => {
+            expectProblem(
+              await send(endpoint, JSON.stringify(body)),
+              `${endpoint.path} ${JSON.stringify(body).slice(0, 200)}`,
+            );
+          }),
+          { numRuns: 25 },
+        );
+      }
+      expect(await snapshot()).toBe(before);
+    });
+
+    it('bodies that are not a JSON object, broken JSON, a wrong content type, or too big: 400/413/415 problem JSON, nothing stored', async () => {
+      const before = await snapshot();
+      for (const endpoint of endpoints) {
+        for (const body of [
+          '[]',
+          '"x"',
+          '42',
+          'null',
+          'true',
+          '{',
+          '{"a":',
+          '\u0000',
+          '{"__proto__":{"admin":true}}',
+        ]) {
+          expectProblem(await send(endpoint, body), `${endpoint.path} ${body}`);
+        }
+        expectProblem(
+          await send(endpoint, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])),
+          `${endpoint.path} invalid UTF-8`,
+        );
+        expectProblem(
+          await send(endpoint, JSON.stringify(endpoint.valid()), 'text/plain'),
+          `${endpoint.path} text/plain`,
+          [400, 415],
+        );
+        expectProblem(
+          await send(
+            endpoint,
+            JSON.stringify({ ...endpoint.valid(), description: 'x'.repeat(300_000) }),
+          ),
+          `${endpoint.path} 300 KB`,
+          [413],
+        );
+      }
+      expect(await snapshot()).toBe(before);
+    });
+
+    it('stores SQL-looking text verbatim where text is allowed, and it stays inert', async () => {
+      for (const description of SQLISH.filter((s) => !s.includes('\u0000'))) {
+        const created = await admin.post('/v1/admin/groups', {
+          body: { name: `g-${Math.random().toString(36).slice(2, 8)}`, description },
+        });
+        expect(created.status).toBe(201);
+        expect((await admin.get(`/v1/admin/groups/${created.body.id}`)).body.description).toBe(
+          description,
+        );
+      }
+      const search = await admin.get(`/v1/admin/users?search=${encodeURIComponent("' OR '1'='1")}`);
+      expect(search.status).toBe(200);
+      expect(search.body.items).toEqual([]);
+    });
+  });
+
+  describe('Introspection', () => {
+    const introspect = (body: string | Buffer, type = 'application/x-www-form-urlencoded') =>
+      rawExchange(
+        port,
+        'POST',
+        '/oauth2/introspect',
+        [
+          ['Authorization', `Bearer ${service.adminKey}`],
+          ['Content-Type', type],
+        ],
+        body,
+      );
+
+    it.each([
+      ['no token', ''],
+      ['an empty token', 'token='],
+      ['two tokens', 'token=a&token=b'],
+      ['only a hint', 'token_type_hint=access_token'],
+      ['a misspelt field', 'tokens=abc'],
+    ])('%s: 400 invalid_request', async (_what, body) => {
+      const answer = await introspect(body);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({ error: 'invalid_request' });
+    });
+
+    it('JSON instead of a form: 400 invalid_request', async () => {
+      const answer = await introspect(JSON.stringify({ token: key.key }), 'application/json');
+      expect([answer.status, JSON.parse(answer.body).error]).toEqual([400, 'invalid_request']);
+    });
+
+    it('a form sent as text/plain or XML, or past the body limit: 400 invalid_request', async () => {
+      const plain = await introspect(`token=${key.key}`, 'text/plain');
+      expect([plain.status, JSON.parse(plain.body).error]).toEqual([400, 'invalid_request']);
+      const xml = await introspect(`<token>${key.key}</token>`, 'application/xml');
+      expect([xml.status, JSON.parse(xml.body).error]).toEqual([400, 'invalid_request']);
+      const big = await introspect(`token=${'a'.repeat(300_000)}`);
+      // Every client error of this endpoint takes the RFC 7662 (OAuth) error form.
+      expect([big.status, JSON.parse(big.body).error]).toEqual([400, 'invalid_request']);
+    });
+
+    it('any form body: an answer in RFC 7662 form, never a 500', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.tuple(
+              fc.constantFrom('token', 'token_type_hint', 'x', 'token[]', 'TOKEN'),
+              fc.oneof(fc.string(), fc.constant(key.key), sqlishForm()),
+            ),
+            { maxLength: 4 },
+          ),
+          async (pairs) => {
+            const body = pairs
+              .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+              .join('&');
+            const answer = await introspect(body);
+            expect([200, 400]).toContain(answer.status);
+            const parsed = JSON.parse(answer.body) as Record<string, unknown>;
+            if (answer.status === 200) expect(typeof parsed.active).toBe('boolean');
+            else expect(parsed.error).toBe('invalid_request');
+          },
+        ),
+        RUNS,
+      );
+    });
+  });
 });
+
+function sqlishForm(): fc.Arbitrary<string> {
+  return fc.constantFrom("' OR '1'='1", '%00', '\u0000', 'pcl_' + 'A'.repeat(600));
+}
