@@ -309,7 +309,8 @@ describe('Bad input', () => {
   });
 
   describe('Admin API', () => {
-    type Kind = 'string' | 'strings' | 'boolean' | 'int';
+    /** `token`: a string of any length is a valid question (a long credential is just refused). */
+    type Kind = 'string' | 'token' | 'strings' | 'boolean' | 'int';
     interface Endpoint {
       method: 'POST' | 'PATCH';
       path: string;
@@ -398,6 +399,18 @@ describe('Bad input', () => {
         },
       },
       {
+        method: 'POST',
+        path: '/v1/decisions',
+        valid: () => ({ credential: 'x', path: '/orders' }),
+        fields: {
+          method: 'string',
+          path: 'string',
+          host: 'string',
+          ip: 'string',
+          credential: 'string',
+        },
+      },
+      {
         method: 'PATCH',
         path: '/v1/admin/settings',
         valid: () => ({ identityHeaderStyle: 'x-auth' }),
@@ -429,6 +442,12 @@ describe('Bad input', () => {
         fc.array(sqlish, { minLength: 1 }),
         fc.dictionary(fc.string(), fc.string(), { minKeys: 1 }),
         huge,
+      ),
+      token: fc.oneof(
+        fc.integer(),
+        fc.boolean(),
+        fc.array(sqlish, { minLength: 1 }),
+        fc.dictionary(fc.string(), fc.string(), { minKeys: 1 }),
       ),
       strings: fc.oneof(
         sqlish,
