@@ -407,10 +407,10 @@ describe('Bad input', () => {
         valid: () => ({ credential: 'x', path: '/orders' }),
         fields: {
           method: 'string',
-          path: 'string',
+          path: 'token',
           host: 'string',
           ip: 'string',
-          credential: 'string',
+          credential: 'token',
         },
       },
       {
