@@ -37,6 +37,32 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
     void reply.header('x-request-id', request.id);
     done();
   });
+  // A JSON body of `null` would reach the validation pipe as an empty object (Nest treats a
+  // missing body so) and pass for DTOs without required fields: refuse it as not an object.
+  // Fields named like object internals are dropped unseen by class-transformer, so the check for
+  // unknown fields misses them: refuse those too.
+  const fastify = adapter.getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (request, body, done: (error: Error | null, value?: unknown) => void) =>
+      parseJson(request, body as string, (error, value) => {
+        if (error) return done(error);
+        if (value === null) {
+          return done(
+            Object.assign(new Error('The body must be a JSON object'), { statusCode: 400 }),
+          );
+        }
+        const reserved = reservedKeyIn(value);
+        if (reserved !== undefined) {
+          const error = new Error(`"${reserved}" is not a field name`);
+          return done(Object.assign(error, { statusCode: 400 }));
+        }
+        done(null, value);
+      }),
+  );
   // Form bodies (RFC 7662 introspection) as URLSearchParams, so repeated fields stay visible.
   adapter
     .getInstance()
@@ -67,4 +93,17 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   // Built from the initialised application on the first GET /openapi.(json|yaml), then kept.
   app.get(OpenApiDocumentHolder).provide(() => buildOpenApiDocument(app));
   return app;
+}
+
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first key, at any depth, that names an object internal, if any. */
+function reservedKeyIn(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (RESERVED_KEYS.has(key)) return key;
+    const nested = reservedKeyIn(child);
+    if (nested !== undefined) return nested;
+  }
+  return undefined;
 }

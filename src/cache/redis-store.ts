@@ -157,6 +157,9 @@ export class RedisBus extends MessageBus {
     // A subscriber connection may not queue commands while reconnecting, but ioredis re-subscribes
     // by itself after a reconnect, so delivery resumes without a restart.
     this.subscriber.options.enableOfflineQueue = true;
+    // SUBSCRIBE may be slow under load and must not be cut short; silence on this connection is
+    // caught by the heartbeat instead.
+    this.subscriber.options.commandTimeout = undefined;
     this.subscriber.on('message', (channel: string, message: string) => {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);
     });
@@ -177,16 +180,20 @@ export class RedisBus extends MessageBus {
   private checkSubscriber(logger: Logger): void {
     if (this.subscriber.status !== 'ready' || this.awaitingPong) return;
     this.awaitingPong = true;
+    const silent = setTimeout(() => {
+      this.awaitingPong = false;
+      if (this.subscriber.status !== 'ready') return;
+      logger.warn({ role: 'subscriber' }, 'Redis did not answer a heartbeat; reconnecting');
+      // Lost now: the close of a silent connection may take long to come.
+      this.lost();
+      redial(this.subscriber);
+    }, HEARTBEAT_MS);
     this.subscriber.ping().then(
-      () => (this.awaitingPong = false),
       () => {
+        clearTimeout(silent);
         this.awaitingPong = false;
-        if (this.subscriber.status !== 'ready') return;
-        logger.warn({ role: 'subscriber' }, 'Redis did not answer a heartbeat; reconnecting');
-        // Lost now: the close of a silent connection may take long to come.
-        this.lost();
-        redial(this.subscriber);
       },
+      () => undefined, // a closed connection: 'close' reports the loss
     );
   }
 

@@ -31,6 +31,8 @@ export class TwoTierCache<T extends object> {
   private readonly localMarks = new Map<string, number>();
   private sharedTrusted = true;
   private clearing: NodeJS.Timeout | undefined;
+  /** Bus losses so far: a clear-out that a newer loss overtook does not restore trust. */
+  private losses = 0;
 
   constructor(
     private readonly namespace: string,
@@ -51,6 +53,7 @@ export class TwoTierCache<T extends object> {
     bus.onLost(() => {
       this.local?.clear();
       this.sharedTrusted = false;
+      this.losses++;
     });
     bus.onRestored(() => this.clearShared());
   }
@@ -58,11 +61,13 @@ export class TwoTierCache<T extends object> {
   /** Empties this namespace of the shared tier, retrying until it works, then trusts it again. */
   private clearShared(): void {
     if (!this.shared || this.clearing) return;
+    const losses = this.losses;
     const attempt = () => {
       this.shared!.dropAll(this.namespace).then(
         () => {
           this.clearing = undefined;
-          this.sharedTrusted = true;
+          if (this.losses === losses) this.sharedTrusted = true;
+          else if (this.bus.live) this.clearShared();
         },
         () => {
           this.clearing = setTimeout(attempt, CLEAR_RETRY_MS);

@@ -153,7 +153,7 @@ const once = (url: string, key: string) => viaNginx(url, key, AbortSignal.timeou
     // Recovered: the admin API works, and a key created now resolves at once.
     const fresh = await createKey(admin, { username: 'alice' });
     expect((await once(service.url, fresh.key)).outcome).toBe('allowed');
-  });
+  }, 120_000);
 
   it('silent (connections open, nothing answers): no request hangs, and it recovers without a restart', async () => {
     // Queries and connection attempts give up after 1 s (5 s by default), to keep the test short.
@@ -163,5 +163,5 @@ const once = (url: string, key: string) => viaNginx(url, key, AbortSignal.timeou
     expectCachedDecideAndOthersUnavailable(run);
     const fresh = await createKey(admin, { username: 'alice' });
     expect((await once(service.url, fresh.key)).outcome).toBe('allowed');
-  });
+  }, 120_000);
 });

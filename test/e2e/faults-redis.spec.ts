@@ -196,7 +196,7 @@ async function cachedKeyIds(redis: PrivateRedis, app: TestApp): Promise<string[]
     console.log(`Redis killed under load:\n${run.report()}`);
     expectFailClosedAndAvailable(run);
     await expectCachingAndInvalidationResumed(cluster);
-  });
+  }, 120_000);
 
   it('frozen (connections open, no answers), then thawed with its old entries: no hang, no wrong allow', async () => {
     cluster = await startCluster();
@@ -213,5 +213,5 @@ async function cachedKeyIds(redis: PrivateRedis, app: TestApp): Promise<string[]
     console.log(`Redis frozen under load:\n${run.report()}`);
     expectFailClosedAndAvailable(run);
     await expectCachingAndInvalidationResumed(cluster);
-  });
+  }, 120_000);
 });

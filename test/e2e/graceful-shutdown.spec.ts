@@ -180,5 +180,5 @@ describe('Graceful shutdown', () => {
       second.signal('SIGINT');
       expect(await second.exited()).toBe(0);
     }
-  });
+  }, 120_000);
 });

@@ -231,4 +231,34 @@ describe(TwoTierCache.name, () => {
     await sleep(0);
     expect(await c.getShared(['a'])).toEqual([{ hit: 'value', value: { name: 'fresh' } }]);
   });
+
+  it('does not trust the shared tier on a clear-out that a newer loss overtook', async () => {
+    const bus = new SwitchableBus();
+    const store = new FakeRedisStore();
+    const c = new TwoTierCache<Entry>('test:', CONFIG, store, bus);
+    bus.lose();
+    store.failing = true;
+    bus.restore();
+    await sleep(20);
+    bus.lose();
+    store.failing = false;
+    await store.memory.setUnlessMarked(
+      'test:a',
+      'test:a:invalidated',
+      JSON.stringify({ name: 'stale' }),
+      60_000,
+    );
+    await sleep(1100); // the retried clear-out succeeds, but the bus was lost again meanwhile
+    await store.memory.setUnlessMarked(
+      'test:a',
+      'test:a:invalidated',
+      JSON.stringify({ name: 'stale' }),
+      60_000,
+    );
+    expect(await c.getShared(['a'])).toEqual([{ hit: 'miss' }]);
+    bus.restore();
+    await sleep(20);
+    expect(await c.getShared(['a'])).toEqual([{ hit: 'miss' }]);
+    expect(await store.memory.getMany(['test:a'])).toEqual([undefined]);
+  });
 });
