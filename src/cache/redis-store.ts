@@ -154,9 +154,11 @@ export class RedisBus extends MessageBus {
     super();
     this.publisher = connect(target, logger, 'publisher');
     this.subscriber = connect(target, logger, 'subscriber');
-    // A subscriber connection may not queue commands while reconnecting, but ioredis re-subscribes
-    // by itself after a reconnect, so delivery resumes without a restart.
+    // A subscriber connection may queue commands while reconnecting. It subscribes again itself
+    // after a reconnect (see 'ready'): ioredis would too, but reports 'ready' before its SUBSCRIBE
+    // is through, and a change announced in that gap would be missed by a trusted cache.
     this.subscriber.options.enableOfflineQueue = true;
+    this.subscriber.options.autoResubscribe = false;
     // SUBSCRIBE may be slow under load and must not be cut short; silence on this connection is
     // caught by the heartbeat instead.
     this.subscriber.options.commandTimeout = undefined;
@@ -164,12 +166,13 @@ export class RedisBus extends MessageBus {
       for (const handler of this.handlers.get(channel) ?? []) handler(message);
     });
     this.subscriber.on('close', () => this.lost());
-    // ioredis re-subscribes before it reports 'ready' again.
+    // Live again only once the channels are subscribed again, not when the connection is.
     this.subscriber.on('ready', () => {
-      this.subscribed = this.handlers.size > 0;
-      if (!this.subscribed || !this.wasLost) return;
-      this.wasLost = false;
-      for (const handler of this.restoredHandlers) handler();
+      if (this.handlers.size === 0) return;
+      this.subscriber.subscribe(...this.handlers.keys()).then(
+        () => this.resubscribed(),
+        () => undefined, // the connection failed again: 'close' reports it
+      );
     });
     // A subscriber that hears nothing cannot tell a quiet channel from a silent connection; a
     // missed PONG means the latter: drop the connection, which counts as lost (see onLost).
@@ -195,6 +198,14 @@ export class RedisBus extends MessageBus {
       },
       () => undefined, // a closed connection: 'close' reports the loss
     );
+  }
+
+  private resubscribed(): void {
+    if (this.subscriber.status !== 'ready') return;
+    this.subscribed = true;
+    if (!this.wasLost) return;
+    this.wasLost = false;
+    for (const handler of this.restoredHandlers) handler();
   }
 
   private lost(): void {
