@@ -121,20 +121,26 @@ async function fillSharedTier(base: Record<string, string>, records: KeyRecord[]
   );
   const cache = new KeyRecordCache(config, store, new InProcessBus());
   // The store fails commands fast while it connects (no offline queue): wait until it answers.
+  await answered(() => store.ping());
+  // Small batches: the store's commands time out after 500 ms, and a PING waits behind its batch.
+  for (let i = 0; i < records.length; i += 1000) {
+    for (const record of records.slice(i, i + 1000)) cache.set(record);
+    // One connection answers in order: when PING returns, the batch is written.
+    await answered(() => store.ping());
+  }
+  await store.close();
+}
+
+/** Retries until the command is answered (it fails while connecting or behind a long queue). */
+async function answered(command: () => Promise<unknown>): Promise<void> {
   for (;;) {
     try {
-      await store.ping();
-      break;
+      await command();
+      return;
     } catch {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  for (let i = 0; i < records.length; i += 10_000) {
-    for (const record of records.slice(i, i + 10_000)) cache.set(record);
-    // One connection answers in order: when PING returns, the batch is written.
-    await store.ping();
-  }
-  await store.close();
 }
 
 export async function scaleScenario(options: {
