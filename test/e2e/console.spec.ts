@@ -65,9 +65,8 @@ async function keyIdOf(
 
   it('refuses a wrong key next to the key field, then signs in with the admin key', async () => {
     await page.goto(`${service.url}/console/`);
-    await expect(
-      page.getByRole('heading', { name: 'Sign in to Portcullis' }).isVisible(),
-    ).resolves.toBe(true);
+    // React renders after the load event: wait for the form, do not just look once.
+    await page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
     await page.getByLabel('Portcullis key').fill('not-a-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     const keyField = page.getByLabel('Portcullis key');
@@ -83,9 +82,7 @@ async function keyIdOf(
     await keyField.fill(service.adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
-    await expect(page.getByText(`Signed in as ${service.adminUsername}`).isVisible()).resolves.toBe(
-      true,
-    );
+    await page.getByText(`Signed in as ${service.adminUsername}`).waitFor();
     const cookies = await context.cookies();
     expect(cookies).toEqual([
       expect.objectContaining({ name: 'portcullis_session', httpOnly: true, sameSite: 'Strict' }),
