@@ -1,8 +1,11 @@
+import { jest } from '@jest/globals';
 import { cliFor } from '../support/cli.js';
 import { client } from '../support/http.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Each step starts a CLI process (or a service): on a busy 2-core machine that takes seconds.
+jest.setTimeout(180_000);
 describe('portcullis providers, against a real OpenID provider', () => {
   let idp: TestOidcProvider;
   let service: TestApp;

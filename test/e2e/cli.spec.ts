@@ -1,8 +1,11 @@
+import { jest } from '@jest/globals';
 import { cliFor, runCli, type CliResult } from '../support/cli.js';
 import { client } from '../support/http.js';
 import { freePort } from '../support/ports.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Each step starts a CLI process (or a service): on a busy 2-core machine that takes seconds.
+jest.setTimeout(180_000);
 const KEY_SHAPE = /pcl_[0-9A-Za-z]{44}/;
 
 /** The command groups and their subcommands, as `portcullis --help` lists them. */

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,8 @@ import { cliFor, type CliResult } from '../support/cli.js';
 import { client } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Each step starts a CLI process (or a service): on a busy 2-core machine that takes seconds.
+jest.setTimeout(180_000);
 const SECRET = 'provider-client-secret-0123456789';
 const SECRET_VARIABLE = 'CORPORATE_IDP_CLIENT_SECRET';
 /** Providers here point at loopback, which is fetchable only when allowed. */

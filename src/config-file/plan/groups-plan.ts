@@ -1,0 +1,95 @@
+import type { ConfigDocument } from '../config-document.js';
+import { nameKey } from '../config-keys.js';
+import type { ServiceState } from '../service-state.js';
+import { bodyOf } from './compare.js';
+import { PlanError, type FieldChange, type Plan } from './plan-types.js';
+
+const GROUP_LISTS = ['allowedGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
+
+/**
+ * Access rules may name only groups that will exist: the file's, or, where the file has no groups
+ * section, the service's; plus the groups the caller belongs to, which apply never removes. The
+ * service would refuse any other half-way through.
+ */
+export function checkGroupReferences(doc: ConfigDocument, state: ServiceState): void {
+  const existing = new Set(state.groups.map((g) => nameKey(g.name)));
+  const available =
+    doc.groups === undefined
+      ? existing
+      : new Set([
+          ...doc.groups.map((g) => nameKey(g.name)),
+          ...state.callerGroups.map(nameKey).filter((name) => existing.has(name)),
+        ]);
+  const problems: string[] = [];
+  doc.accessRules?.forEach((rule, index) => {
+    for (const list of GROUP_LISTS) {
+      rule[list]?.forEach((name, position) => {
+        if (!available.has(nameKey(name))) {
+          problems.push(
+            `/accessRules/${index}/${list}/${position}: no group "${name}" in the file${doc.groups === undefined ? ' or the service' : ''}`,
+          );
+        }
+      });
+    }
+  });
+  if (problems.length > 0) throw new PlanError(problems);
+}
+
+export function planGroups(
+  wanted: NonNullable<ConfigDocument['groups']>,
+  state: ServiceState,
+  plan: Plan,
+) {
+  const current = new Map(state.groups.map((g) => [nameKey(g.name), g]));
+  const mine = new Set(state.callerGroups.map(nameKey));
+  for (const group of wanted) {
+    const existing = current.get(nameKey(group.name));
+    current.delete(nameKey(group.name));
+    const description = group.description ?? null;
+    if (!existing) {
+      plan.changes.push({
+        action: 'add',
+        kind: 'group',
+        label: group.name,
+        fields: description === null ? [] : [{ field: 'description', to: description }],
+        request: {
+          method: 'POST',
+          path: '/v1/admin/groups',
+          body: { name: group.name, description },
+        },
+      });
+      continue;
+    }
+    const fields: FieldChange[] = [];
+    if (existing.name !== group.name)
+      fields.push({ field: 'name', from: existing.name, to: group.name });
+    if (existing.description !== description) {
+      fields.push({ field: 'description', from: existing.description, to: description });
+    }
+    if (fields.length > 0) {
+      plan.changes.push({
+        action: 'change',
+        kind: 'group',
+        label: existing.name,
+        fields,
+        request: { method: 'PATCH', path: `/v1/admin/groups/${existing.id}`, body: bodyOf(fields) },
+      });
+    }
+  }
+  for (const group of current.values()) {
+    if (mine.has(nameKey(group.name))) {
+      plan.notes.push(
+        `group ${group.name} is not in the file but is kept: you are a member (removing it could lock you out)`,
+      );
+      continue;
+    }
+    plan.changes.push({
+      action: 'remove',
+      kind: 'group',
+      label: group.name,
+      fields: [],
+      note: group.memberCount > 0 ? `${group.memberCount} member(s) lose it` : undefined,
+      request: { method: 'DELETE', path: `/v1/admin/groups/${group.id}` },
+    });
+  }
+}
