@@ -4,7 +4,10 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../test/support/ports.js';
 import { runLoad, type LoadResult } from './load.js';
+
+export { freePort };
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -87,16 +90,6 @@ export function median(values: number[]): number {
 export function percentile(values: number[], share: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!;
-}
-
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The floor, and the upstream of the end-to-end scenarios: a bare node:http server saying 200. */

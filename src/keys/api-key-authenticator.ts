@@ -103,7 +103,8 @@ export class ApiKeyAuthenticator {
       return cached;
     }
     const record =
-      (await this.keys.findRecordByHash(hash)) ?? (await this.storedUnderPrevious(hash, token));
+      (await this.keys.findRecordByHash(hash)) ??
+      (await this.storedUnderPrevious(keyId, hash, token));
     const found = record !== undefined && record.keyId === keyId;
     this.metrics.keyLookup('database', found ? 'hit' : 'miss');
     if (!found) {
@@ -118,11 +119,15 @@ export class ApiKeyAuthenticator {
    * While the server secret is rotated: a key stored under the previous secret is found by that
    * hash and stored again under the current one, so it works once the previous secret is gone.
    */
-  private async storedUnderPrevious(hash: string, token: string): Promise<KeyRecord | undefined> {
+  private async storedUnderPrevious(
+    keyId: string,
+    hash: string,
+    token: string,
+  ): Promise<KeyRecord | undefined> {
     const previousHash = this.hasher.previousHash(token);
     if (previousHash === undefined) return undefined;
     const record = await this.keys.findRecordByHash(previousHash);
-    if (record === undefined || record.keyId !== keyIdOf(token)) return undefined;
+    if (record === undefined || record.keyId !== keyId) return undefined;
     await this.keys.replaceHash(record.id, previousHash, hash);
     return { ...record, hash };
   }

@@ -6,20 +6,11 @@ import {
   type TestDatabase,
 } from '../support/databases.js';
 import { call, client } from '../support/http.js';
+import { within } from '../support/ports.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
-
-/** Polls until check() is true or the deadline passes; returns the time it took (ms). */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > ms) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return Date.now() - started;
-}
 
 // Two instances sharing one PostgreSQL and one Redis, as in production. Needs the real servers
 // (TEST_DATABASE_URL and TEST_REDIS_URL, which .ci/run sets); the embedded default has no sharing.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/databases.js';
 import { call, client } from '../support/http.js';
+import { within } from '../support/ports.js';
 import {
   redisServerAvailable,
   startRedis,
@@ -12,14 +13,6 @@ import {
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const MASTER = 'portcullis-test';
-
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 // Portcullis finds Redis through Sentinel (REDIS_SENTINELS) and follows a failover without a
 // restart. Its own master, replica and sentinel run here; the shared Redis is never touched. Two

@@ -31,3 +31,13 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Polls until check() is true, or throws once ms have passed; returns how long it took (ms). */
+export async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > ms) throw new Error(`not true within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return Date.now() - started;
+}
