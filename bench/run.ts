@@ -4,8 +4,6 @@
 // time (BENCH_SECONDS per counted run, BENCH_RUNS runs, 2 s warm-up each).
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { generateKey } from '../src/keys/key-format.js';
 import { RESOURCE, TestOidcProvider } from '../test/support/oidc-provider.js';
 import {
@@ -20,6 +18,7 @@ import {
   type ScenarioResult,
   type Target,
 } from './harness.js';
+import { openBackends } from './backends.js';
 import { ensureWrk } from './load.js';
 import { writeReport } from './report.js';
 import { ensureApache, startApache } from './scenarios/apache.js';
@@ -28,9 +27,6 @@ import { nginxAvailable, startNginx, startPlainNginx } from './scenarios/nginx.j
 import { revocationScenario, type RevocationResult } from './scenarios/revocation.js';
 import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 
-const DATABASE_URL =
-  process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SCALE_KEYS = Number(process.env.BENCH_SCALE_KEYS ?? 1_000_000);
 const DISTINCT_KEYS = Number(process.env.BENCH_DISTINCT_KEYS ?? SCALE_KEYS);
 const REVOCATION_TRIALS = Number(process.env.BENCH_REVOCATION_TRIALS ?? 100);
@@ -38,21 +34,11 @@ const REVOCATION_TRIALS = Number(process.env.BENCH_REVOCATION_TRIALS ?? 100);
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const wants = (group: string) => ONLY === undefined || ONLY.includes(group);
 
-/** A database of this run's own (dropped at the end), so runs never disturb each other. */
-const BENCH_DATABASE = `portcullis_bench_${randomBytes(4).toString('hex')}`;
-
-export interface Backends {
-  databaseUrl?: string;
-  redisUrl?: string;
-}
-
 async function main(): Promise<void> {
   const started = Date.now();
   if (!ensureWrk()) throw new Error('wrk is needed: apt-get install -y wrk');
-  const backends = await chooseBackends();
-  console.log(
-    `Backends: database ${backends.databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, cache ${backends.redisUrl ? 'Redis' : 'in-process'}`,
-  );
+  const backends = await openBackends('bench');
+  console.log(`Backends: ${backends.describe()}`);
   const secret = randomBytes(32).toString('base64url');
   const adminKey = generateKey().plaintext;
   const results: ScenarioResult[] = [];
@@ -66,15 +52,7 @@ async function main(): Promise<void> {
     PORTCULLIS_BOOTSTRAP_ADMIN: 'bench-admin',
     PORTCULLIS_BOOTSTRAP_ADMIN_KEY: adminKey,
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-    ...(backends.databaseUrl
-      ? { DATABASE_URL: backends.databaseUrl }
-      : { DATA_DIR: `${work}/data` }),
-    ...(backends.redisUrl
-      ? {
-          REDIS_URL: backends.redisUrl,
-          REDIS_KEY_PREFIX: `bench:${randomBytes(3).toString('hex')}:`,
-        }
-      : {}),
+    ...backends.env(`${work}/data`),
   };
 
   // One instance for the in-process-hit scenarios; keys and the provider live in the database.
@@ -251,8 +229,7 @@ async function main(): Promise<void> {
   }
 
   floor.child.kill();
-  if (backends.databaseUrl) await dropBenchDatabase();
-  if (backends.redisUrl) await dropBenchKeys(base.REDIS_KEY_PREFIX!);
+  await backends.release();
   writeReport({ results, revocation, scale, backends, seconds: (Date.now() - started) / 1000 });
   rmSync(work, { recursive: true, force: true });
 }
@@ -261,57 +238,6 @@ async function main(): Promise<void> {
 function publicPart(jwk: Record<string, unknown>): Record<string, unknown> {
   const { kty, n, e, kid, alg, use } = jwk;
   return { kty, n, e, kid, alg, use };
-}
-
-async function dropBenchDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: DATABASE_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-  await admin.end();
-}
-
-/** Removes what this run cached in the (shared) Redis. */
-async function dropBenchKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 10_000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  redis.disconnect();
-}
-
-async function chooseBackends(): Promise<Backends> {
-  const found: Backends = {};
-  try {
-    const admin = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 2000 });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
-    await admin.end();
-    const url = new URL(DATABASE_URL);
-    url.pathname = `/${BENCH_DATABASE}`;
-    found.databaseUrl = url.toString();
-  } catch (error) {
-    console.log(
-      `PostgreSQL not reachable (${(error as Error).message}): using the embedded database`,
-    );
-  }
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 2000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  try {
-    await redis.connect();
-    await redis.ping();
-    found.redisUrl = REDIS_URL;
-  } catch {
-    console.log('Redis not reachable: using the in-process cache');
-  }
-  redis.disconnect();
-  return found;
 }
 
 await main();
