@@ -1,3 +1,5 @@
+import { rememberAuthorization, rememberErrorBody, rememberSecretFields } from './secret-ledger.js';
+
 /** A parsed HTTP response from the service under test. */
 export interface Reply<T = any> {
   status: number;
@@ -32,11 +34,15 @@ export async function call<T = any>(
     body = JSON.stringify(options.body);
     headers['content-type'] ??= 'application/json';
   }
+  rememberAuthorization(headers.authorization);
+  rememberSecretFields(options.body);
   const response = await fetch(baseUrl + path, { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
   const type = response.headers.get('content-type') ?? '';
   if (type.includes('json') && text.length > 0) parsed = JSON.parse(text);
+  if (response.status >= 400) rememberErrorBody(method, path, response.status, text);
+  else rememberSecretFields(parsed);
   return { status: response.status, headers: response.headers, body: parsed as T, text };
 }
 

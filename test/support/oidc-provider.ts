@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
+import { rememberSecret } from './secret-ledger.js';
 
 /** The API audience JWT access tokens are issued for (a resource indicator). */
 export const RESOURCE = 'https://api.example.test';
@@ -53,6 +54,7 @@ export class TestOidcProvider {
     options: { accounts?: Record<string, Claims> } = {},
   ): Promise<TestOidcProvider> {
     const idp = new TestOidcProvider(options.accounts ?? {});
+    rememberSecret(CLIENT_SECRET);
     idp.keys = [await newSigningKey()];
     idp.server = createServer((req, res) => idp.handle(req, res));
     idp.server.on('connection', (socket: Socket) => {
@@ -145,7 +147,7 @@ export class TestOidcProvider {
       ...(options.lifetimeSeconds !== undefined && { expiresIn: options.lifetimeSeconds }),
     });
     token.setAudience(RESOURCE);
-    return token.save();
+    return rememberedToken(await token.save());
   }
 
   /** An opaque access token, with a grant, so that userinfo and introspection accept it. */
@@ -165,7 +167,7 @@ export class TestOidcProvider {
       scope: 'openid email profile groups',
       ...(options.lifetimeSeconds !== undefined && { expiresIn: options.lifetimeSeconds }),
     });
-    return token.save();
+    return rememberedToken(await token.save());
   }
 
   /**
@@ -316,11 +318,19 @@ export async function signJwt(
 ): Promise<string> {
   const key =
     options.key instanceof Uint8Array ? options.key : await importJWK(options.key, options.alg);
-  return new SignJWT(claims)
-    .setProtectedHeader({
-      alg: options.alg,
-      ...(options.kid !== undefined && { kid: options.kid }),
-      ...(options.typ !== undefined && { typ: options.typ }),
-    })
-    .sign(key);
+  return rememberedToken(
+    await new SignJWT(claims)
+      .setProtectedHeader({
+        alg: options.alg,
+        ...(options.kid !== undefined && { kid: options.kid }),
+        ...(options.typ !== undefined && { typ: options.typ }),
+      })
+      .sign(key),
+  );
+}
+
+/** Every token a test holds is one the service must never log (see secret-ledger.ts). */
+function rememberedToken(token: string): string {
+  rememberSecret(token);
+  return token;
 }
