@@ -15,6 +15,9 @@ import { BasicKeyStrategy, BearerKeyStrategy } from './auth/key-strategies.js';
 import { SessionStrategy } from './auth/session-strategy.js';
 import { ConsoleSessionController } from './console/console-session.controller.js';
 import { ConsoleSessions } from './console/console-sessions.js';
+import { ConsoleOAuthController } from './console/console-oauth.controller.js';
+import { ConsoleOAuthSignIn } from './console/console-oauth-sign-in.js';
+import { ProviderSessionCheck } from './console/provider-session-check.js';
 import { ChangeFeed } from './cache/change-feed.js';
 import { MessageBus, SharedStore } from './cache/shared-store.js';
 import { ProblemDetailsFilter } from './common/problem-details.filter.js';
@@ -105,6 +108,7 @@ export class AppModule {
         MeController,
         AuditController,
         ConsoleSessionController,
+        ConsoleOAuthController,
       ],
       providers: [
         { provide: AppConfig, useValue: runtime.config },
@@ -151,6 +155,8 @@ export class AppModule {
         BearerKeyStrategy,
         BasicKeyStrategy,
         ConsoleSessions,
+        ConsoleOAuthSignIn,
+        ProviderSessionCheck,
         SessionStrategy,
         KeyAuthGuard,
         AdminGuard,

@@ -207,7 +207,11 @@ export interface Provider {
   validation: string;
   usernameAttribute: string;
   enabled: boolean;
+  consoleSignIn: boolean;
   redirectUri: string;
+  consoleRedirectUri: string;
+  /** Attribute paths seen by the last test login or pasted token. */
+  lastAttributes: string[] | null;
 }
 
 export interface Attributes {

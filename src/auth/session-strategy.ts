@@ -43,7 +43,7 @@ export class SessionStrategy extends PassportStrategy(CookieSessionStrategy, 'po
     const found = await this.sessions.authenticate(request);
     // authenticate() only runs with a cookie present, so there is always a session or an error.
     const identity = found!.identity;
-    this.usage.record(identity.credential.id);
+    if (identity.credential.kind === 'api_key') this.usage.record(identity.credential.id);
     return identity;
   }
 }

@@ -126,6 +126,11 @@ export class RedisStore extends SharedStore {
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
   }
+  async take(key: string): Promise<string | undefined> {
+    // GETDEL (Redis 6.2): atomic, so a value is handed out at most once across instances.
+    const value = await guarded(this.redis, () => this.redis.getdel(this.prefix + key));
+    return value ?? undefined;
+  }
   async ping(): Promise<void> {
     await guarded(this.redis, () => this.redis.ping());
   }

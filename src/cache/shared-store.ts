@@ -22,6 +22,11 @@ export abstract class SharedStore {
   /** Sets key to value for ttlMs, unconditionally (records that are not caches: console sessions). */
   abstract set(key: string, value: string, ttlMs: number): Promise<void>;
   abstract delete(keys: readonly string[]): Promise<void>;
+  /**
+   * Reads and deletes key in one step, so that of two callers only one gets the value (records
+   * that must serve once: pending logins).
+   */
+  abstract take(key: string): Promise<string | undefined>;
   /** Resolves when the store answers; rejects otherwise (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;

@@ -73,6 +73,7 @@ export interface ProviderEntry {
   groupsMode?: string;
   provisionUsers?: boolean;
   enabled?: boolean;
+  consoleSignIn?: boolean;
   position?: number;
 }
 
@@ -96,6 +97,7 @@ export const PROVIDER_FIELDS = [
   'groupsMode',
   'provisionUsers',
   'enabled',
+  'consoleSignIn',
   'position',
 ] as const satisfies readonly (keyof ProviderEntry)[];
 

@@ -20,6 +20,7 @@ import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
 import { ApiKeyAuthenticator, type KeyCheck } from '../keys/api-key-authenticator.js';
 import { SettingsService } from '../settings/settings.service.js';
+import { isAdmin } from './console-access.js';
 import { ConsoleSessions, type SentAs } from './console-sessions.js';
 import { type ConsoleSessionDto, SignInDto } from './console-session.dto.js';
 import { cameOverTls, clearedSessionCookie, sessionCookie } from './session-cookie.js';
@@ -73,9 +74,9 @@ export class ConsoleSessionController {
         errors: [{ pointer, detail }],
       });
     }
+    // A session never outlives the key it was opened with.
     const opened = await this.sessions.open(
-      this.hasher.hash(body.key),
-      sentAs,
+      { kind: 'key', keyHash: this.hasher.hash(body.key), sentAs },
       check.identity.expiresAt,
     );
     // The audit record names who signed in.
@@ -138,12 +139,11 @@ export class ConsoleSessionController {
   }
 
   private describe(identity: Identity, csrfToken: string, expiresAt: number): ConsoleSessionDto {
-    const admins = this.config.adminGroup.toLowerCase();
     return {
       username: identity.username,
       displayName: identity.displayName,
       groups: identity.groups,
-      admin: identity.groups.some((group) => group.toLowerCase() === admins),
+      admin: isAdmin(identity.groups, this.config.adminGroup),
       selfServiceKeys: this.settings.current().allowSelfServiceKeys,
       csrfToken,
       expiresAt: new Date(expiresAt).toISOString(),

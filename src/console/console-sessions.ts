@@ -12,28 +12,41 @@ import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
 import { ApiKeyRepository } from '../keys/api-key.repository.js';
 import { checkKeyRecord, type KeyCheck } from '../keys/key-record.js';
+import { ProviderSessionCheck, type ProviderSessionResult } from './provider-session-check.js';
 import { CSRF_HEADER, readCookie, SAFE_METHODS, SESSION_COOKIE } from './session-cookie.js';
 
 /** How the key behind a session was presented at sign-in, and must be checked again. */
 export type SentAs = { type: 'bearer' } | { type: 'basic'; username: string };
 
 /**
- * What the store keeps of a session. Never the key: its HMAC (as the database has it), so every
- * request checks the key again and a revoked key, a disabled user or a lost admin membership ends
- * the session's powers at once. The CSRF token is not kept: it is derived from the session id.
+ * Who a session stands for. A key session keeps the key's HMAC (as the database has it), never
+ * the key. A provider session (signed in through an identity provider) keeps the local user it
+ * was mapped to and the groups the provider gave, if its groups count. Either way every request
+ * checks the subject again, so a revoked key, a disabled user, a lost admin membership or a
+ * provider taken off console sign-in ends the session's powers at once.
  */
-interface StoredSession {
-  keyHash: string;
-  sentAs: SentAs;
+export type SessionSubject =
+  | { kind: 'key'; keyHash: string; sentAs: SentAs }
+  | { kind: 'provider'; providerId: string; userId: string; tokenGroups: string[] };
+
+/**
+ * What the store keeps of a session. The CSRF token is not kept: it is derived from the session
+ * id. Sessions stored before provider sign-in existed have no `kind`: they are key sessions.
+ */
+type StoredSession = (SessionSubject | (Omit<KeySubject, 'kind'> & { kind?: undefined })) & {
   createdAt: number;
   expiresAt: number;
   idleUntil: number;
-}
+};
 
-export interface ConsoleSession extends StoredSession {
+type KeySubject = Extract<SessionSubject, { kind: 'key' }>;
+
+export type ConsoleSession = StoredSession & {
   /** The store entry's name (a hash of the cookie's value). */
   ref: string;
-}
+};
+
+export type ProviderSession = Extract<ConsoleSession, { kind: 'provider' }>;
 
 export interface OpenedSession {
   /** The cookie's value. */
@@ -65,17 +78,20 @@ export class ConsoleSessions {
     private readonly config: AppConfig,
     private readonly keys: ApiKeyRepository,
     private readonly hasher: KeyHasher,
+    private readonly providerSessions: ProviderSessionCheck,
   ) {}
 
-  async open(keyHash: string, sentAs: SentAs, keyExpiresAt: number | null): Promise<OpenedSession> {
+  /**
+   * Opens a session for a subject. `notAfter`: when the credential behind it expires (a key
+   * session never outlives its key); null for never.
+   */
+  async open(subject: SessionSubject, notAfter: number | null): Promise<OpenedSession> {
     const now = Date.now();
     const id = randomBytes(32).toString('base64url');
     const { maxAgeMs, idleMs } = this.config.consoleSession;
-    // A session never outlives the key it was opened with.
-    const expiresAt = Math.min(now + maxAgeMs, keyExpiresAt ?? Infinity);
+    const expiresAt = Math.min(now + maxAgeMs, notAfter ?? Infinity);
     const session: StoredSession = {
-      keyHash,
-      sentAs,
+      ...subject,
       createdAt: now,
       expiresAt,
       idleUntil: Math.min(now + idleMs, expiresAt),
@@ -138,14 +154,20 @@ export class ConsoleSessions {
     if (!check.ok) {
       await this.close(session.ref);
       throw new UnauthorizedException(
-        `The key this console session was opened with is no longer valid (${check.reason}); sign in again`,
+        session.kind === 'provider'
+          ? `This console session is no longer valid (${check.reason}); sign in again`
+          : `The key this console session was opened with is no longer valid (${check.reason}); sign in again`,
       );
     }
     return { id, session, identity: check.identity };
   }
 
-  /** The key behind the session, checked afresh against the database. */
-  async check(session: ConsoleSession, now = Date.now()): Promise<KeyCheck> {
+  /** The key or user behind the session, checked afresh against the database. */
+  async check(
+    session: ConsoleSession,
+    now = Date.now(),
+  ): Promise<KeyCheck | ProviderSessionResult> {
+    if (session.kind === 'provider') return this.providerSessions.check(session);
     const record = await this.keys.findRecordByHash(session.keyHash);
     if (record === undefined) return { ok: false, reason: 'unknown_key' };
     return checkKeyRecord(record, session.sentAs, now);

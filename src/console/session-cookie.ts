@@ -33,6 +33,24 @@ export function clearedSessionCookie(secure: boolean): string {
   return sessionCookie('', 0, secure);
 }
 
+/** The cookie that ties a sign-in at an identity provider to the browser that started it. */
+export const SIGN_IN_COOKIE = 'portcullis_signin';
+
+/**
+ * Sent only to the sign-in callback, and SameSite=Lax: the provider sends the browser back with a
+ * cross-site top-level GET, on which a Strict cookie would be withheld. It holds a random value
+ * whose hash the pending sign-in keeps, so a callback from another browser (login CSRF: someone
+ * else's code and state) is refused.
+ */
+export function signInCookie(value: string, maxAgeMs: number, secure: boolean): string {
+  const maxAge = Math.max(0, Math.floor(maxAgeMs / 1000));
+  return `${SIGN_IN_COOKIE}=${value}; Path=/console/session/oauth; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+export function clearedSignInCookie(secure: boolean): string {
+  return signInCookie('', 0, secure);
+}
+
 /**
  * Whether the browser reached Portcullis over TLS: on the socket itself, or, when the peer is a
  * trusted proxy, as its X-Forwarded-Proto says; or always when PUBLIC_URL is https.

@@ -9,6 +9,11 @@ export type TokenAnswer = { active: true; claims: Record<string, unknown> } | { 
 
 const INACTIVE: TokenAnswer = { active: false };
 
+/** The token endpoint answered, and refused the code (RFC 6749 §5.2): not an outage. */
+export class TokenEndpointRefusal extends OutboundError {
+  override name = 'TokenEndpointRefusal';
+}
+
 /**
  * Calls a provider's endpoints, through the outbound rules (and, for decisions, its circuit breaker). "Not valid" is an answer; a provider
  * that cannot be reached or answers nonsense throws, and the caller fails closed.
@@ -66,10 +71,11 @@ export class ProviderClient {
       },
       { authorization: this.clientAuthorization(provider) },
     );
+    if (response.status >= 500) throw new OutboundError(`${url} answered HTTP ${response.status}`);
     const answer = jsonObject(response, url);
     if (response.status !== 200) {
       const error = typeof answer.error === 'string' ? answer.error : `HTTP ${response.status}`;
-      throw new OutboundError(`The token endpoint refused the code: ${error}`);
+      throw new TokenEndpointRefusal(`The token endpoint refused the code: ${error}`);
     }
     return answer;
   }

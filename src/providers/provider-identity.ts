@@ -89,8 +89,17 @@ export class ProviderIdentity {
 }
 
 function groupsOf(provider: Provider, local: string[], claims: Record<string, unknown>): string[] {
+  return mergeGroups(provider, local, tokenGroups(provider, claims));
+}
+
+/** The groups a provider's claims name, by its groups attribute (none when it has none). */
+export function tokenGroups(provider: Provider, claims: Record<string, unknown>): string[] {
+  return provider.groupsAttribute === null ? [] : listClaim(claims, provider.groupsAttribute);
+}
+
+/** A user's groups under a provider: the local ones, with the token's added or instead. */
+export function mergeGroups(provider: Provider, local: string[], fromToken: string[]): string[] {
   if (provider.groupsAttribute === null) return local;
-  const fromToken = listClaim(claims, provider.groupsAttribute);
   if (provider.groupsMode === 'replace') return [...new Set(fromToken)];
   const seen = new Set(local.map((g) => g.toLowerCase()));
   return [...local, ...fromToken.filter((g) => !seen.has(g.toLowerCase()))];

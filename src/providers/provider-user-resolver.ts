@@ -63,27 +63,38 @@ export class ProviderUserResolver implements OnModuleInit {
   private async lookUp(matchBy: MatchBy, value: string): Promise<LocalUser | undefined> {
     const key = `${matchBy}:${value.toLowerCase()}`;
     const column = matchBy === 'email' ? 'email' : 'username';
+    const user = await this.query(`lower(u.${column}) = lower($1)`, value);
+    this.cache.set(key, user ?? 'none', user ? {} : { ttl: this.negativeTtlMs });
+    return user;
+  }
+
+  /** The user with this id, read afresh (console sessions check it on every request). */
+  byId(id: string): Promise<LocalUser | undefined> {
+    return this.query('u.id = $1', id);
+  }
+
+  private async query(condition: string, value: string): Promise<LocalUser | undefined> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT u.id, u.username, u.email, u.display_name, u.disabled,
               coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups
          FROM users u
          LEFT JOIN memberships m ON m.user_id = u.id
          LEFT JOIN groups g ON g.id = m.group_id
-        WHERE lower(u.${column}) = lower($1)
+        WHERE ${condition}
         GROUP BY u.id`,
       [value],
     );
     const row = rows[0];
-    const user: LocalUser | undefined = row && {
-      id: row.id as string,
-      username: row.username as string,
-      email: row.email as string | null,
-      displayName: row.display_name as string | null,
-      disabled: row.disabled as boolean,
-      groups: row.groups as string[],
-    };
-    this.cache.set(key, user ?? 'none', user ? {} : { ttl: this.negativeTtlMs });
-    return user;
+    return (
+      row && {
+        id: row.id as string,
+        username: row.username as string,
+        email: row.email as string | null,
+        displayName: row.display_name as string | null,
+        disabled: row.disabled as boolean,
+        groups: row.groups as string[],
+      }
+    );
   }
 
   /**

@@ -89,6 +89,10 @@ export class Provider {
   @Column({ type: 'boolean', default: true })
   enabled: boolean;
 
+  /** Offered on the web console's sign-in page ("Sign in with <name>"). */
+  @Column({ name: 'console_sign_in', type: 'boolean', default: false })
+  consoleSignIn: boolean;
+
   /** Providers are tried in this order (then by name). */
   @Column({ type: 'integer', default: 100 })
   position: number;

@@ -254,6 +254,16 @@ export class CreateProviderDto {
   @IsBoolean()
   enabled?: boolean;
 
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Offer "Sign in with <name>" on the web console (authorization code with PKCE); register ' +
+      '`consoleRedirectUri` at the provider. Needs authorization and token endpoints',
+  })
+  @IsOptional()
+  @IsBoolean()
+  consoleSignIn?: boolean;
+
   @ApiPropertyOptional({ default: 100, description: 'Providers are tried in this order' })
   @IsOptional()
   @IsInt()
@@ -320,10 +330,18 @@ export class ProviderDto {
   provisionUsers: boolean;
   @ApiProperty()
   enabled: boolean;
+  @ApiProperty({ description: 'Offered for signing in to the web console' })
+  consoleSignIn: boolean;
   @ApiProperty()
   position: number;
   @ApiProperty({ description: 'To register at the provider: PUBLIC_URL + the callback path' })
   redirectUri: string;
+  @ApiProperty({
+    description:
+      'To register at the provider too when consoleSignIn is on: where it sends the browser ' +
+      'back after a console sign-in',
+  })
+  consoleRedirectUri: string;
   @ApiProperty({
     type: [String],
     nullable: true,

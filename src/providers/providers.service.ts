@@ -96,6 +96,7 @@ export class ProvidersService {
       groupsMode: input.groupsMode ?? 'add',
       provisionUsers: input.provisionUsers ?? false,
       enabled: input.enabled ?? true,
+      consoleSignIn: input.consoleSignIn ?? false,
       position: input.position ?? 100,
       lastAttributes: null,
     });
@@ -154,6 +155,7 @@ export class ProvidersService {
         groupsMode: input.groupsMode,
         provisionUsers: input.provisionUsers,
         enabled: input.enabled,
+        consoleSignIn: input.consoleSignIn,
         position: input.position,
       }),
     );
@@ -188,10 +190,19 @@ export class ProvidersService {
   }
 
   redirectUri(id: string): string {
+    return `${this.publicBase()}/v1/providers/${id}/callback`;
+  }
+
+  /** Where the provider sends the browser back after a console sign-in. */
+  consoleRedirectUri(id: string): string {
+    return `${this.publicBase()}/console/session/oauth/${id}/callback`;
+  }
+
+  private publicBase(): string {
     const base =
       this.config.publicUrl ??
       `http://${this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host}:${this.config.port}`;
-    return `${base.replace(/\/+$/, '')}/v1/providers/${id}/callback`;
+    return base.replace(/\/+$/, '');
   }
 
   /**
@@ -319,8 +330,10 @@ export class ProvidersService {
       groupsMode: provider.groupsMode,
       provisionUsers: provider.provisionUsers,
       enabled: provider.enabled,
+      consoleSignIn: provider.consoleSignIn,
       position: provider.position,
       redirectUri: this.redirectUri(provider.id),
+      consoleRedirectUri: this.consoleRedirectUri(provider.id),
       lastAttributes: provider.lastAttributes,
       createdAt: provider.createdAt.toISOString(),
       updatedAt: provider.updatedAt.toISOString(),
@@ -328,7 +341,7 @@ export class ProvidersService {
   }
 }
 
-/** What each way of validating tokens needs, refused with pointers when missing. */
+/** What each way of validating tokens (and console sign-in) needs, refused with pointers when missing. */
 function assertUsable(provider: Provider): void {
   const errors: InvalidField[] = [];
   const need = (field: keyof Provider, why: string) => {
@@ -360,9 +373,19 @@ function assertUsable(provider: Provider): void {
       }
       break;
   }
+  if (provider.consoleSignIn) {
+    need('authorizationEndpoint', 'for console sign-in');
+    need('tokenEndpoint', 'for console sign-in');
+    if (!(provider.issuer && provider.jwksUri) && !provider.userinfoEndpoint) {
+      errors.push({
+        pointer: '#/consoleSignIn',
+        detail: 'needs an issuer and JWKS URI (for the ID token) or a userinfo endpoint',
+      });
+    }
+  }
   if (errors.length > 0) {
     throw invalid(
-      `The provider cannot validate tokens: ${errors.map((e) => `${e.pointer.slice(2).replace('clientSecretSealed', 'clientSecret')} ${e.detail}`).join('; ')}`,
+      `The provider is incomplete: ${errors.map((e) => `${e.pointer.slice(2).replace('clientSecretSealed', 'clientSecret')} ${e.detail}`).join('; ')}`,
       errors.map((e) => ({
         ...e,
         pointer: e.pointer.replace('clientSecretSealed', 'clientSecret'),

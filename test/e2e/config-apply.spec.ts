@@ -59,11 +59,14 @@ async function configure(service: TestApp): Promise<void> {
     discover: false,
     issuer: 'http://127.0.0.1:9/idp',
     jwksUri: 'http://127.0.0.1:9/idp/jwks',
+    authorizationEndpoint: 'http://127.0.0.1:9/idp/auth',
+    tokenEndpoint: 'http://127.0.0.1:9/idp/token',
     clientId: 'portcullis',
     clientSecret: SECRET,
     validation: 'jwt',
     usernameAttribute: 'email',
     matchBy: 'email',
+    consoleSignIn: true,
   });
   const settings = await admin.patch('/v1/admin/settings', {
     body: { allowSelfServiceKeys: true, maxKeyLifetime: '90 days', trustedProxies: ['10.0.0.0/8'] },
@@ -104,6 +107,7 @@ describe('export and apply (declarative configuration)', () => {
     expect(exported).not.toContain('user-not-exported');
     const doc = parseYaml(exported) as Record<string, any>;
     expect(doc.providers[0].clientSecret).toEqual({ env: SECRET_VARIABLE });
+    expect(doc.providers[0].consoleSignIn).toBe(true);
     expect(doc.pathRules).toHaveLength(3);
     expect(doc.accessRules).toHaveLength(2);
     const file = join(dir, 'portcullis.yaml');
@@ -141,7 +145,11 @@ describe('export and apply (declarative configuration)', () => {
     expect(ok(await toTarget(['export']))).toBe(exported);
     const providers = (await admin.get('/v1/admin/providers')).body.items;
     expect(providers).toEqual([
-      expect.objectContaining({ name: 'Corporate IdP', hasClientSecret: true }),
+      expect.objectContaining({
+        name: 'Corporate IdP',
+        hasClientSecret: true,
+        consoleSignIn: true,
+      }),
     ]);
 
     // Applying twice changes nothing: the second plan is empty.

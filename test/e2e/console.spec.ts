@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, screenshotDir } from '../support/browser.js';
 import { client, call, type Reply } from '../support/http.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
+import { freePort } from '../support/ports.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
@@ -13,6 +14,19 @@ async function keyIdOf(
 ): Promise<string | undefined> {
   const keys = await admin.get('/v1/admin/keys?limit=500');
   return (keys.body.items as { id: string; name: string }[]).find((k) => k.name === name)?.id;
+}
+
+/** Portcullis's cookies (the test IdP's, on the same host, are in the same jar). */
+async function portcullisCookies(context: BrowserContext) {
+  return (await context.cookies()).filter((c) => c.name.startsWith('portcullis_'));
+}
+
+/** Goes through the test IdP's own login and consent pages (oidc-provider's development ones). */
+async function loginAtIdp(tab: Page, login: string): Promise<void> {
+  await tab.locator('input[name="login"]').fill(login);
+  await tab.locator('input[name="password"]').fill('any');
+  await tab.getByRole('button', { name: 'Sign-in' }).click();
+  await tab.getByRole('button', { name: 'Continue' }).click();
 }
 
 // The web console in a real browser (Debian's Chromium), against the real service, through the
@@ -38,9 +52,17 @@ async function keyIdOf(
 
   beforeAll(async () => {
     idp = await TestOidcProvider.start({
-      accounts: { alice: { email: 'alice@example.com', preferred_username: 'alice' } },
+      accounts: {
+        alice: { email: 'alice@example.com', preferred_username: 'alice' },
+        'ada-at-idp': { email: 'ada@example.com', preferred_username: 'ada' },
+      },
     });
-    service = await startTestApp({ env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' } });
+    // The provider sends browsers back to PUBLIC_URL: the port must be known before the start.
+    const port = await freePort();
+    service = await startTestApp({
+      port,
+      env: { OUTBOUND_ALLOWED_HOSTS: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` },
+    });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
@@ -83,7 +105,7 @@ async function keyIdOf(
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
     await page.getByText(`Signed in as ${service.adminUsername}`).waitFor();
-    const cookies = await context.cookies();
+    const cookies = await portcullisCookies(context);
     expect(cookies).toEqual([
       expect.objectContaining({ name: 'portcullis_session', httpOnly: true, sameSite: 'Strict' }),
     ]);
@@ -110,6 +132,32 @@ async function keyIdOf(
     await form.getByLabel('Groups').fill('developers');
     await form.getByRole('button', { name: 'Create user' }).click();
     await page.getByRole('cell', { name: 'alice@example.com' }).waitFor();
+  });
+
+  it("edits a user's group memberships", async () => {
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create user' }) });
+    await form.getByLabel('Username').fill('ada');
+    await form.getByLabel('E-mail').fill('ada@example.com');
+    await form.getByRole('button', { name: 'Create user' }).click();
+    const ada = page.getByRole('row', { name: /ada@example\.com/ });
+    await ada.waitFor();
+
+    await page.getByRole('button', { name: 'Edit the groups of ada' }).click();
+    const groups = page.locator('form', { has: page.getByRole('button', { name: 'Save groups' }) });
+    await groups.getByLabel('portcullis-admins', { exact: true }).check();
+    await groups.getByLabel('developers', { exact: true }).check();
+    await groups.getByRole('button', { name: 'Save groups' }).click();
+    await page
+      .getByRole('row', { name: /ada@example\.com.*developers, portcullis-admins/ })
+      .waitFor();
+
+    // And out of one again.
+    await page.getByRole('button', { name: 'Edit the groups of ada' }).click();
+    await groups.getByLabel('developers', { exact: true }).uncheck();
+    await groups.getByRole('button', { name: 'Save groups' }).click();
+    await page.getByRole('row', { name: /ada@example\.com\s*portcullis-admins/ }).waitFor();
+    const users = await client(service.url, service.adminKey).get('/v1/admin/users?search=ada');
+    expect(users.body.items[0]).toMatchObject({ username: 'ada', groups: ['portcullis-admins'] });
     await shot('users');
   });
 
@@ -192,9 +240,17 @@ async function keyIdOf(
     await form.getByLabel('Issuer').fill(idp.issuer);
     await form.getByLabel('Client secret').fill('portcullis-secret');
     await form.getByLabel('Check tokens by').selectOption('userinfo');
+    await form.getByLabel('Offer it for signing in to this console').check();
     await form.getByRole('button', { name: 'Add provider' }).click();
     await page.getByRole('cell', { name: 'Test IdP', exact: true }).waitFor();
     await expect(page.content()).resolves.not.toContain('portcullis-secret');
+    // Both redirect URIs are shown, to register at the provider; the test IdP takes them here.
+    const created = (await client(service.url, service.adminKey).get('/v1/admin/providers')).body
+      .items[0];
+    expect(created).toMatchObject({ consoleSignIn: true });
+    await page.getByText(created.consoleRedirectUri).waitFor();
+    idp.addRedirectUri(created.redirectUri);
+    idp.addRedirectUri(created.consoleRedirectUri);
 
     await page.getByRole('button', { name: 'Test', exact: true }).click();
     await page.getByLabel('Access token').fill(await idp.opaqueAccessToken('alice'));
@@ -204,6 +260,61 @@ async function keyIdOf(
     const providers = await client(service.url, service.adminKey).get('/v1/admin/providers');
     expect(providers.body.items[0]).toMatchObject({ usernameAttribute: 'email' });
     await shot('providers');
+  });
+
+  it('logs in at the provider for a test, and picks the username attribute it showed', async () => {
+    // "Log in at the provider" opens a tab: the provider's own login, then every attribute.
+    const [tab] = await Promise.all([
+      context.waitForEvent('page'),
+      page.getByRole('link', { name: 'Log in at the provider' }).click(),
+    ]);
+    await loginAtIdp(tab, 'alice');
+    await tab.getByText('"preferred_username"').first().waitFor();
+    await expect(tab.textContent('body')).resolves.toContain('alice@example.com');
+    await tab.close();
+
+    await page.getByRole('button', { name: 'Show the attributes of the last login' }).click();
+    await page.getByRole('button', { name: 'Use preferred_username as the username' }).click();
+    await page.getByText('Users are now named by preferred_username.').waitFor();
+    const providers = await client(service.url, service.adminKey).get('/v1/admin/providers');
+    expect(providers.body.items[0]).toMatchObject({ usernameAttribute: 'preferred_username' });
+  });
+
+  it('signs an admin in through the provider, and tells a user who is not one why not', async () => {
+    const other = await browser.newContext();
+    try {
+      const tab = await other.newPage();
+      tab.setDefaultTimeout(10_000);
+      tab.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+      await tab.goto(`${service.url}/console/`);
+      await tab.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      // alice is no admin, and self-service keys are off: the sign-in page says so.
+      await loginAtIdp(tab, 'alice');
+      await tab.getByText('Only admins may sign in to the console.').waitFor();
+      await tab.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
+      expect(new URL(tab.url()).search).toBe('');
+      await tab.screenshot({ path: join(shots, 'sign-in-provider.png'), fullPage: true });
+
+      // The provider remembers the browser's login: signing in as someone else takes a new one.
+      await other.clearCookies();
+      await tab.getByRole('link', { name: 'Sign in with Test IdP' }).click();
+      await loginAtIdp(tab, 'ada-at-idp');
+      await tab.getByText('Signed in as ada').waitFor();
+      await tab.getByRole('heading', { name: 'API keys', level: 1 }).waitFor();
+      const session = (await other.cookies()).find((c) => c.name === 'portcullis_session');
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      // Changes work with the session (and its CSRF token), as with a key's.
+      await tab.getByRole('link', { name: 'Users and groups' }).click();
+      await tab.getByLabel('Group name').fill('made-by-ada');
+      await tab.getByRole('button', { name: 'Create group' }).click();
+      await tab.getByRole('cell', { name: 'made-by-ada', exact: true }).waitFor();
+
+      await tab.getByRole('button', { name: 'Sign out' }).click();
+      await tab.getByRole('link', { name: 'Sign in with Test IdP' }).waitFor();
+      expect((await other.cookies()).filter((c) => c.name === 'portcullis_session')).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it('revokes the key', async () => {
@@ -235,8 +346,9 @@ async function keyIdOf(
     await page.getByRole('cell', { name: 'key.revoke' }).waitFor();
     await page.getByRole('cell', { name: 'console.sign-in' }).first().waitFor();
     await page.getByLabel('Action').fill('user.');
-    await page.getByRole('cell', { name: 'user.create' }).waitFor();
-    await expect(page.getByRole('cell', { name: 'key.revoke' }).count()).resolves.toBe(0);
+    // The filtered list replaces the whole one: the revocation goes, the user changes stay.
+    await page.getByRole('cell', { name: 'key.revoke' }).first().waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'user.create' }).first().waitFor();
     await page.getByLabel('Action').fill('');
     await shot('audit');
   });
@@ -304,10 +416,10 @@ async function keyIdOf(
   });
 
   it('signs out: the session ends on the server and the cookie is gone', async () => {
-    const cookie = (await context.cookies())[0]!;
+    const cookie = (await portcullisCookies(context))[0]!;
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
-    expect(await context.cookies()).toEqual([]);
+    expect(await portcullisCookies(context)).toEqual([]);
     await page.reload();
     await page.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
     const old = await call(service.url, 'GET', '/v1/me', {

@@ -28,6 +28,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Share this database with another instance instead of creating one. */
   database?: TestDatabase;
+  /** Listen on this port (for a PUBLIC_URL known in advance, see freePort); default: any. */
+  port?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     throw error;
   });
   const app = await createApp(runtime);
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}`,

@@ -78,6 +78,10 @@ class FakeRedisStore extends SharedStore {
     this.check();
     return this.memory.delete(keys);
   }
+  async take(key: string) {
+    this.check();
+    return this.memory.take(key);
+  }
   async ping() {}
   async close() {}
 }

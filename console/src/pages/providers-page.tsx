@@ -35,14 +35,14 @@ const PRESET_FIELDS: Record<string, readonly [name: string, label: string, hint?
 /** Identity providers: add one from a preset, test it, and pick the attribute that names users. */
 export function ProvidersPage() {
   const providers = useLoad(() => api<Page<Provider>>('GET', '/v1/admin/providers?limit=200'), []);
-  const remove = useAction();
+  const rowAction = useAction();
   const [testing, setTesting] = useState<Provider | undefined>();
   return (
     <>
       <CreateProviderForm onCreated={providers.reload} />
       <section aria-labelledby="providers-title">
         <h2 id="providers-title">Providers</h2>
-        <FormError error={providers.error ?? remove.error} />
+        <FormError error={providers.error ?? rowAction.error} />
         <div className="table-wrap">
           <table>
             <thead>
@@ -51,7 +51,8 @@ export function ProvidersPage() {
                 <th scope="col">Preset</th>
                 <th scope="col">Checks tokens by</th>
                 <th scope="col">Username attribute</th>
-                <th scope="col">Redirect URI (register it at the provider)</th>
+                <th scope="col">Console sign-in</th>
+                <th scope="col">Redirect URIs (register them at the provider)</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -69,10 +70,32 @@ export function ProvidersPage() {
                   <td>
                     <code>{provider.usernameAttribute}</code>
                   </td>
+                  <td>{provider.consoleSignIn ? 'offered' : 'no'}</td>
                   <td>
                     <code className="id">{provider.redirectUri}</code>
+                    {provider.consoleSignIn && (
+                      <>
+                        <br />
+                        <code className="id">{provider.consoleRedirectUri}</code>
+                      </>
+                    )}
                   </td>
                   <td className="actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`${provider.consoleSignIn ? 'Stop offering' : 'Offer'} ${provider.name} for console sign-in`}
+                      onClick={() =>
+                        void rowAction.run(async () => {
+                          await api('PATCH', `/v1/admin/providers/${provider.id}`, {
+                            consoleSignIn: !provider.consoleSignIn,
+                          });
+                          providers.reload();
+                        })
+                      }
+                    >
+                      {provider.consoleSignIn ? 'No console sign-in' : 'Console sign-in'}
+                    </button>
                     <button
                       type="button"
                       className="secondary"
@@ -85,7 +108,7 @@ export function ProvidersPage() {
                       className="danger"
                       aria-label={`Delete ${provider.name}`}
                       onClick={() =>
-                        void remove.run(async () => {
+                        void rowAction.run(async () => {
                           if (!window.confirm(`Delete the provider ${provider.name}?`)) return;
                           await api('DELETE', `/v1/admin/providers/${provider.id}`);
                           setTesting(undefined);
@@ -118,6 +141,7 @@ function CreateProviderForm(props: { onCreated: () => void }) {
   const [clientSecret, setClientSecret] = useState('');
   const [validation, setValidation] = useState('auto');
   const [discover, setDiscover] = useState(true);
+  const [consoleSignIn, setConsoleSignIn] = useState(false);
   const { error, busy, run } = useAction();
   const fields = PRESET_FIELDS[preset] ?? [];
 
@@ -138,6 +162,7 @@ function CreateProviderForm(props: { onCreated: () => void }) {
         ...(clientSecret !== '' && { clientSecret }),
         validation,
         discover,
+        consoleSignIn,
       });
       setName('');
       setClientSecret('');
@@ -159,6 +184,7 @@ function CreateProviderForm(props: { onCreated: () => void }) {
             'clientId',
             'clientSecret',
             'validation',
+            'consoleSignIn',
           ]}
         />
         <TextField
@@ -236,6 +262,14 @@ function CreateProviderForm(props: { onCreated: () => void }) {
           onChange={setDiscover}
           error={error}
         />
+        <CheckboxField
+          label="Offer it for signing in to this console"
+          name="consoleSignIn"
+          checked={consoleSignIn}
+          onChange={setConsoleSignIn}
+          error={error}
+          hint="Admins then sign in with it; register its console redirect URI at the provider too"
+        />
         <div className="form-actions">
           <button type="submit" disabled={busy}>
             Add provider
@@ -253,7 +287,22 @@ function TestProvider(props: { provider: Provider; onChanged: () => void }) {
   const preview = useAction();
   const choose = useAction();
   const [chosen, setChosen] = useState<string | undefined>();
+  const [seen, setSeen] = useState<string[] | null | undefined>();
+  const load = useAction();
   const id = props.provider.id;
+
+  const use = (path: string) =>
+    void choose.run(async () => {
+      await api('PATCH', `/v1/admin/providers/${id}`, { usernameAttribute: path });
+      setChosen(path);
+      props.onChanged();
+    });
+
+  const showLastLogin = () =>
+    void load.run(async () => {
+      setFound(undefined);
+      setSeen((await api<Provider>('GET', `/v1/admin/providers/${id}`)).lastAttributes);
+    });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -274,8 +323,50 @@ function TestProvider(props: { provider: Provider; onChanged: () => void }) {
         <a href={`/v1/admin/providers/${id}/test`} target="_blank" rel="noopener noreferrer">
           Log in at the provider
         </a>{' '}
-        (in a new tab: the attributes it gives are shown there), or paste an access token it issued:
+        (in a new tab, which shows every attribute it gives with its value; then come back and{' '}
+        <button type="button" className="secondary" onClick={showLastLogin} disabled={load.busy}>
+          Show the attributes of the last login
+        </button>
+        ), or paste an access token it issued:
       </p>
+      <FormError error={load.error} />
+      {seen === null && <p className="hint">No login or token has been tested yet.</p>}
+      {seen !== undefined && seen !== null && found === undefined && (
+        <>
+          <FormError error={choose.error} />
+          <div className="table-wrap">
+            <table aria-label="Attributes of the last login">
+              <thead>
+                <tr>
+                  <th scope="col">Attribute</th>
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {seen.map((path) => (
+                  <tr key={path}>
+                    <td>
+                      <code>{path}</code>
+                    </td>
+                    <td className="actions">
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={`Use ${path} as the username`}
+                        onClick={() => use(path)}
+                      >
+                        Use as username
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
       <form onSubmit={submit} noValidate className="grid-form">
         <FormError error={preview.error} fields={['accessToken']} />
         <TextField
@@ -326,15 +417,7 @@ function TestProvider(props: { provider: Provider; onChanged: () => void }) {
                         type="button"
                         className="secondary"
                         aria-label={`Use ${attribute.path} (from ${attribute.source}) as the username`}
-                        onClick={() =>
-                          void choose.run(async () => {
-                            await api('PATCH', `/v1/admin/providers/${id}`, {
-                              usernameAttribute: attribute.path,
-                            });
-                            setChosen(attribute.path);
-                            props.onChanged();
-                          })
-                        }
+                        onClick={() => use(attribute.path)}
                       >
                         Use as username
                       </button>
@@ -344,11 +427,11 @@ function TestProvider(props: { provider: Provider; onChanged: () => void }) {
               </tbody>
             </table>
           </div>
-          <p aria-live="polite" className="hint">
-            {chosen !== undefined && `Users are now named by ${chosen}.`}
-          </p>
         </>
       )}
+      <p aria-live="polite" className="hint">
+        {chosen !== undefined && `Users are now named by ${chosen}.`}
+      </p>
     </section>
   );
 }

@@ -16,6 +16,7 @@ export function UsersPage() {
   const groups = useLoad(() => api<Page<Group>>('GET', '/v1/admin/groups?limit=500'), []);
   const userAction = useAction();
   const groupAction = useAction();
+  const [editing, setEditing] = useState<User | undefined>();
   const reloadAll = () => {
     users.reload();
     groups.reload();
@@ -64,6 +65,14 @@ export function UsersPage() {
                     <button
                       type="button"
                       className="secondary"
+                      aria-label={`Edit the groups of ${user.username}`}
+                      onClick={() => setEditing(user)}
+                    >
+                      Groups
+                    </button>
+                    <button
+                      type="button"
+                      className="secondary"
                       onClick={() =>
                         void userAction.run(async () => {
                           await api('PATCH', `/v1/admin/users/${user.id}`, {
@@ -96,6 +105,17 @@ export function UsersPage() {
           </table>
         </div>
       </section>
+      {editing !== undefined && (
+        <MembershipsForm
+          key={editing.id}
+          user={editing}
+          groups={groups.value?.items ?? []}
+          onDone={() => {
+            setEditing(undefined);
+            reloadAll();
+          }}
+        />
+      )}
       <CreateGroupForm onCreated={groups.reload} />
       <section aria-labelledby="group-list-title">
         <h2 id="group-list-title">Groups</h2>
@@ -219,6 +239,61 @@ function CreateUserForm(props: { onCreated: () => void; groups: Group[] }) {
         <div className="form-actions">
           <button type="submit" disabled={busy}>
             Create user
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+/** A user's group memberships, as a checkbox per group; saving adds and removes the differences. */
+function MembershipsForm(props: { user: User; groups: Group[]; onDone: () => void }) {
+  const current = new Set(props.user.groups.map((g) => g.toLowerCase()));
+  const [chosen, setChosen] = useState(
+    () => new Set(props.groups.filter((g) => current.has(g.name.toLowerCase())).map((g) => g.id)),
+  );
+  const { error, busy, run } = useAction();
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void run(async () => {
+      for (const group of props.groups) {
+        const member = current.has(group.name.toLowerCase());
+        const path = `/v1/admin/groups/${group.id}/members/${props.user.id}`;
+        if (chosen.has(group.id) && !member) await api('PUT', path);
+        if (!chosen.has(group.id) && member) await api('DELETE', path);
+      }
+      props.onDone();
+    });
+  };
+
+  return (
+    <section aria-labelledby="memberships-title">
+      <h2 id="memberships-title">Groups of {props.user.username}</h2>
+      <form onSubmit={submit} noValidate className="grid-form">
+        <FormError error={error} />
+        {props.groups.length === 0 && <p className="hint">There are no groups yet.</p>}
+        {props.groups.map((group) => (
+          <CheckboxField
+            key={group.id}
+            label={group.name}
+            name={`group-${group.id}`}
+            checked={chosen.has(group.id)}
+            onChange={(checked) => {
+              const next = new Set(chosen);
+              if (checked) next.add(group.id);
+              else next.delete(group.id);
+              setChosen(next);
+            }}
+            hint={group.description ?? undefined}
+          />
+        ))}
+        <div className="form-actions">
+          <button type="submit" disabled={busy}>
+            Save groups
+          </button>
+          <button type="button" className="secondary" onClick={props.onDone}>
+            Cancel
           </button>
         </div>
       </form>

@@ -12,7 +12,7 @@ import type { MaybePromise } from '../maybe-promise.js';
 import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
 
 /** Asymmetric algorithms only: never `none`, never HMAC (a public key must not become a secret). */
-const ALGORITHMS = [
+export const JWT_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -84,7 +84,7 @@ export class JwtVerifier implements CredentialVerifier {
       ({ payload } = await jwtVerify(token, jwks.getKey, {
         issuer: provider.issuer!,
         ...(provider.audience !== null && { audience: provider.audience }),
-        algorithms: ALGORITHMS,
+        algorithms: JWT_ALGORITHMS,
         requiredClaims: provider.strictJwt ? RFC9068_CLAIMS : ['exp'],
         ...(provider.strictJwt && { typ: 'at+jwt' }),
         clockTolerance: Math.round(this.config.clockSkewMs / 1000),
