@@ -66,6 +66,10 @@ async function main(): Promise<void> {
     PORTCULLIS_BOOTSTRAP_ADMIN: 'bench-admin',
     PORTCULLIS_BOOTSTRAP_ADMIN_KEY: adminKey,
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    // The unknown- and malformed-key scenarios measure a flood of bad keys from one address, which
+    // the failed-attempt limit would turn into rate_limited refusals after the 20th.
+    FAILED_ATTEMPTS_PER_IP: '0',
+    FAILED_ATTEMPTS_PER_KEY_ID: '0',
     ...(backends.databaseUrl
       ? { DATABASE_URL: backends.databaseUrl }
       : { DATA_DIR: `${work}/data` }),

@@ -47,6 +47,9 @@ import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { LOGGER } from './logging/logger.js';
 import { KeyMailer } from './mail/key-mailer.js';
+import { CallerAttempts } from './limits/caller-attempts.js';
+import { FailedAttemptLimiter } from './limits/failed-attempt-limiter.js';
+import { SharedCounters } from './limits/shared-counters.js';
 import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
@@ -122,11 +125,14 @@ export class AppModule {
         },
         { provide: SharedStore, useValue: runtime.store },
         { provide: MessageBus, useValue: runtime.bus },
+        { provide: SharedCounters, useValue: runtime.counters },
         {
           provide: APP_FILTER,
           useFactory: () => new ProblemDetailsFilter(runtime.logger, runtime.config.realm),
         },
         Metrics,
+        FailedAttemptLimiter,
+        CallerAttempts,
         ChangeFeed,
         ShutdownState,
         SettingsService,

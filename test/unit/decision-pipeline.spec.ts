@@ -15,6 +15,8 @@ import {
   type Verification,
 } from '../../src/decision/verifiers/credential-verifier.js';
 import type { KeyUsageRecorder } from '../../src/keys/key-usage-recorder.js';
+import { FailedAttemptLimiter } from '../../src/limits/failed-attempt-limiter.js';
+import { UnsharedCounters } from '../../src/limits/shared-counters.js';
 
 const IDENTITY: Identity = {
   userId: 'u1',
@@ -69,6 +71,17 @@ function pipeline(answers: Answer[], async: boolean) {
     log,
     logger,
     metrics,
+    new FailedAttemptLimiter(
+      {
+        limits: {
+          failedAttemptsPerIp: 0,
+          failedAttemptsPerKeyId: 0,
+          failedAttemptsWindowMs: 60_000,
+        },
+      } as AppConfig,
+      new UnsharedCounters(),
+      logger,
+    ),
   );
   const logged = () => {
     log.flush();

@@ -16,6 +16,8 @@ import { IntrospectionClientsService } from '../../introspection/introspection-c
 import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
 import type { KeyRecord } from '../../keys/key-record.js';
+import { CallerAttempts } from '../../limits/caller-attempts.js';
+import type { Limited } from '../../limits/failed-attempt-limiter.js';
 import { authorizationHeaders } from '../http-request.js';
 
 export class IntrospectionResponseDto {
@@ -45,7 +47,8 @@ const INACTIVE = '{"active":false}';
  * RFC 7662 token introspection. Callers authenticate as a registered client (HTTP Basic
  * client_id:secret) or with a Portcullis key of a member of the introspectors group (or admins).
  * Anything that cannot be used (unknown, malformed, expired, revoked, owner disabled) is exactly
- * {"active":false}, with no reason. Errors use the OAuth form: {"error": "..."}.
+ * {"active":false}, with no reason. Errors use the OAuth form: {"error": "..."}. Failed caller
+ * authentications count towards the failed-attempt limits; over them, 429 `rate_limited`.
  */
 @Controller('oauth2/introspect')
 @ApiTags('decisions')
@@ -57,6 +60,7 @@ export class IntrospectionController {
     private readonly clients: IntrospectionClientsService,
     private readonly keys: ApiKeyAuthenticator,
     private readonly providerTokens: ProviderTokens,
+    private readonly attempts: CallerAttempts,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
   }
@@ -73,7 +77,12 @@ export class IntrospectionController {
   })
   @ApiOkResponse({ type: IntrospectionResponseDto })
   async introspect(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const attempt = this.attempts.of(request);
+    const limited = this.attempts.screen(attempt);
+    if (limited !== undefined) return tooMany(reply, limited, 'Too many failed authentications');
     if (!(await this.callerIsAllowed(request))) {
+      const over = await this.attempts.failed(attempt);
+      if (over !== undefined) return tooMany(reply, over, 'Too many failed authentications');
       void reply
         .code(401)
         .header('www-authenticate', `Basic realm="${this.config.realm}", charset="UTF-8"`)
@@ -175,6 +184,16 @@ export class IntrospectionController {
     );
     return check.identity.groups.some((g) => allowed.has(g.toLowerCase()));
   }
+}
+
+/** 429 in OAuth's error form, with Retry-After. */
+function tooMany(reply: FastifyReply, limited: Limited, description: string): void {
+  void reply
+    .code(429)
+    .header('content-type', 'application/json')
+    .header('cache-control', 'no-store')
+    .header('retry-after', String(limited.retryAfterSeconds))
+    .send(JSON.stringify({ error: 'rate_limited', error_description: description }));
 }
 
 /** A provider token as RFC 7662 describes it: the provider's subject, our username. */
