@@ -49,6 +49,7 @@ import { LOGGER } from './logging/logger.js';
 import { KeyMailer } from './mail/key-mailer.js';
 import { CallerAttempts } from './limits/caller-attempts.js';
 import { FailedAttemptLimiter } from './limits/failed-attempt-limiter.js';
+import { QuotaBuckets } from './limits/quota-buckets.js';
 import { SharedCounters } from './limits/shared-counters.js';
 import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
@@ -133,6 +134,7 @@ export class AppModule {
         Metrics,
         FailedAttemptLimiter,
         CallerAttempts,
+        QuotaBuckets,
         ChangeFeed,
         ShutdownState,
         SettingsService,

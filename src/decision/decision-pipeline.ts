@@ -7,6 +7,7 @@ import {
   type Limited,
 } from '../limits/failed-attempt-limiter.js';
 import { isFailedAttempt, presentedKeyId } from '../limits/failed-attempts.js';
+import { QuotaBuckets } from '../limits/quota-buckets.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { extractCredential, type Credential } from './credential.js';
@@ -39,6 +40,7 @@ export class DecisionPipeline {
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly attempts: FailedAttemptLimiter,
+    private readonly quotas: QuotaBuckets,
   ) {}
 
   /**
@@ -171,7 +173,16 @@ export class DecisionPipeline {
         break;
     }
     const identity = caller.kind === 'identified' ? caller.identity : null;
-    return fromVerdict(this.policy.evaluate(request, caller), identity, verifier, challenge);
+    const verdict = this.policy.evaluate(request, caller);
+    // Quotas count requests that would pass; taken from in-process buckets (no round trip).
+    const quotas = identity?.credential.quotas;
+    if (verdict.allowed && quotas !== undefined && quotas.length > 0) {
+      const waitMs = this.quotas.take(quotas);
+      if (waitMs > 0) {
+        return { ...deny('quota_exceeded', verifier, null), retryAfter: Math.ceil(waitMs / 1000) };
+      }
+    }
+    return fromVerdict(verdict, identity, verifier, challenge);
   }
 }
 

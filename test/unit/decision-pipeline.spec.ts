@@ -16,6 +16,7 @@ import {
 } from '../../src/decision/verifiers/credential-verifier.js';
 import type { KeyUsageRecorder } from '../../src/keys/key-usage-recorder.js';
 import { FailedAttemptLimiter } from '../../src/limits/failed-attempt-limiter.js';
+import { QuotaBuckets } from '../../src/limits/quota-buckets.js';
 import { UnsharedCounters } from '../../src/limits/shared-counters.js';
 
 const IDENTITY: Identity = {
@@ -79,6 +80,11 @@ function pipeline(answers: Answer[], async: boolean) {
           failedAttemptsWindowMs: 60_000,
         },
       } as AppConfig,
+      new UnsharedCounters(),
+      logger,
+    ),
+    new QuotaBuckets(
+      { limits: { quotaSyncMs: 200, quotaSyncEvery: 20 } } as AppConfig,
       new UnsharedCounters(),
       logger,
     ),

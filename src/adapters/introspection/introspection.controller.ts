@@ -18,6 +18,7 @@ import { looksLikeKey } from '../../keys/key-format.js';
 import type { KeyRecord } from '../../keys/key-record.js';
 import { CallerAttempts } from '../../limits/caller-attempts.js';
 import type { Limited } from '../../limits/failed-attempt-limiter.js';
+import { QuotaBuckets } from '../../limits/quota-buckets.js';
 import { authorizationHeaders } from '../http-request.js';
 
 export class IntrospectionResponseDto {
@@ -48,7 +49,9 @@ const INACTIVE = '{"active":false}';
  * client_id:secret) or with a Portcullis key of a member of the introspectors group (or admins).
  * Anything that cannot be used (unknown, malformed, expired, revoked, owner disabled) is exactly
  * {"active":false}, with no reason. Errors use the OAuth form: {"error": "..."}. Failed caller
- * authentications count towards the failed-attempt limits; over them, 429 `rate_limited`.
+ * authentications count towards the failed-attempt limits; over them, 429 `rate_limited`. Each
+ * caller may introspect at most INTROSPECTION_RATE_LIMIT tokens (RFC 7662 §4: token scanning);
+ * beyond it, 429 `rate_limited` with Retry-After.
  */
 @Controller('oauth2/introspect')
 @ApiTags('decisions')
@@ -61,6 +64,7 @@ export class IntrospectionController {
     private readonly keys: ApiKeyAuthenticator,
     private readonly providerTokens: ProviderTokens,
     private readonly attempts: CallerAttempts,
+    private readonly quotas: QuotaBuckets,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
   }
@@ -80,7 +84,8 @@ export class IntrospectionController {
     const attempt = this.attempts.of(request);
     const limited = this.attempts.screen(attempt);
     if (limited !== undefined) return tooMany(reply, limited, 'Too many failed authentications');
-    if (!(await this.callerIsAllowed(request))) {
+    const caller = await this.caller(request);
+    if (caller === undefined) {
       const over = await this.attempts.failed(attempt);
       if (over !== undefined) return tooMany(reply, over, 'Too many failed authentications');
       void reply
@@ -95,6 +100,17 @@ export class IntrospectionController {
           }),
         );
       return;
+    }
+    const rate = this.config.limits.introspectionRate;
+    if (rate !== undefined) {
+      const waitMs = this.quotas.take([{ subject: `introspect:${caller}`, rate }]);
+      if (waitMs > 0) {
+        return tooMany(
+          reply,
+          { retryAfterSeconds: Math.ceil(waitMs / 1000) },
+          'Too many introspection requests',
+        );
+      }
     }
     const form = request.body instanceof URLSearchParams ? request.body : undefined;
     const tokens = form?.getAll('token') ?? [];
@@ -159,7 +175,11 @@ export class IntrospectionController {
     };
   }
 
-  private async callerIsAllowed(request: FastifyRequest): Promise<boolean> {
+  /**
+   * The authenticated, authorised caller (`client:<client id>` or `key:<key id>`), or undefined
+   * when it is neither.
+   */
+  private async caller(request: FastifyRequest): Promise<string | undefined> {
     const credential = extractCredential(authorizationHeaders(request.raw));
     if (credential.kind === 'basic' && !looksLikeKey(credential.password)) {
       // RFC 6749 §2.3.1: client credentials are form-urlencoded before Basic encoding.
@@ -170,7 +190,9 @@ export class IntrospectionController {
           return s;
         }
       };
-      return this.clients.verify(decode(credential.username), decode(credential.password));
+      const clientId = decode(credential.username);
+      const known = await this.clients.verify(clientId, decode(credential.password));
+      return known ? `client:${clientId}` : undefined;
     }
     const check =
       credential.kind === 'basic'
@@ -178,11 +200,13 @@ export class IntrospectionController {
         : credential.kind === 'bearer' && looksLikeKey(credential.token)
           ? await this.keys.bearer(credential.token)
           : undefined;
-    if (!check?.ok) return false;
+    if (!check?.ok) return undefined;
     const allowed = new Set(
       [this.config.introspectorsGroup, this.config.adminGroup].map((g) => g.toLowerCase()),
     );
-    return check.identity.groups.some((g) => allowed.has(g.toLowerCase()));
+    return check.identity.groups.some((g) => allowed.has(g.toLowerCase()))
+      ? `key:${check.identity.credential.keyId}`
+      : undefined;
   }
 }
 
