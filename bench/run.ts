@@ -25,6 +25,7 @@ import { writeReport } from './report.js';
 import { ensureApache, startApache } from './scenarios/apache.js';
 import { closeGrpcClients, GRPC_OK, grpcLoad, startGrpcFloor } from './scenarios/grpc-load.js';
 import { nginxAvailable, startNginx, startPlainNginx } from './scenarios/nginx.js';
+import { quotaScenario } from './scenarios/quota.js';
 import { revocationScenario, type RevocationResult } from './scenarios/revocation.js';
 import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 
@@ -127,6 +128,10 @@ async function main(): Promise<void> {
       'floor',
       await measure(decision(malformed, 401), floorTarget),
     );
+  }
+  if (wants('quota')) {
+    console.log('Quotas');
+    results.push(await quotaScenario({ url: portcullis.url, adminKey, headers: original }));
   }
   if (wants('providers')) {
     console.log('Provider tokens');
