@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
@@ -19,6 +20,7 @@ import {
 } from '../support/decisions.js';
 import { checkClient, type CheckClient } from '../support/grpc.js';
 import { call, client } from '../support/http.js';
+import { PrivateRedis } from '../support/redis-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const LIMIT = 5;
@@ -317,5 +319,56 @@ describe('Failed-attempt limits switched off', () => {
       });
       expect(reply.headers.get('x-auth-reason')).toBe('unknown_key');
     }
+  });
+});
+
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+
+// Fail closed: with Redis gone or silent, failures are still counted, by the instance itself, and
+// their answers do not wait for Redis. A private redis-server, never the shared one.
+(hasRedisServer ? describe : describe.skip)('Failed attempts while Redis fails', () => {
+  let redis: PrivateRedis;
+  let service: TestApp;
+
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+    service = await startTestApp({
+      env: { ...LIMITS_ENV, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'test:limits-fault:' },
+    });
+    await client(service.url, service.adminKey).patch('/v1/admin/settings', {
+      body: { trustedProxies: ['127.0.0.1'] },
+    });
+  });
+
+  afterAll(async () => {
+    redis?.thaw();
+    await service?.close();
+    await redis?.kill();
+  });
+
+  const limitedWithin = async (ip: string) => {
+    for (let i = 0; i < LIMIT; i++) {
+      const started = performance.now();
+      const reply = await nginxFrom(service, ip, generateKey().plaintext);
+      expect(reply.headers.get('x-auth-reason')).toBe('unknown_key');
+      expect(performance.now() - started).toBeLessThan(1000);
+    }
+    const reply = await nginxFrom(service, ip, generateKey().plaintext);
+    expect(reply.headers.get('x-auth-reason')).toBe('rate_limited');
+  };
+
+  it('counts on this instance alone while Redis is frozen, answering without waiting for it', async () => {
+    redis.freeze();
+    try {
+      await limitedWithin(newAddress());
+    } finally {
+      redis.thaw();
+    }
+  });
+
+  it('counts on this instance alone while Redis is down', async () => {
+    await redis.kill();
+    await limitedWithin(newAddress());
+    await redis.restart();
   });
 });
