@@ -31,8 +31,9 @@ export class CallerAttempts {
     private readonly keys: ApiKeyAuthenticator,
   ) {}
 
-  of(request: FastifyRequest): CallerAttempt {
-    const credential = extractCredential(authorizationHeaders(request.raw));
+  /** The attempt of a request, with the credential in its Authorization header, or as given. */
+  of(request: FastifyRequest, given?: Credential): CallerAttempt {
+    const credential = given ?? extractCredential(authorizationHeaders(request.raw));
     return {
       ip: resolveClientIp(
         request.raw.socket.remoteAddress ?? '',

@@ -243,6 +243,23 @@ describe(FailedAttemptLimiter.name, () => {
     expect(asAdmin.status).toBe(200);
   });
 
+  it('console sign-in: wrong keys end in a 429 problem with Retry-After', async () => {
+    const ip = newAddress();
+    const signIn = (key: string) =>
+      call(service.url, 'POST', '/console/session', {
+        body: { key },
+        headers: { 'x-forwarded-for': ip },
+      });
+    for (let i = 0; i < LIMIT; i++)
+      expect((await signIn(generateKey().plaintext)).status).toBe(401);
+    const reply = await signIn(generateKey().plaintext);
+    expect(reply.status).toBe(429);
+    expect(Number(reply.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(reply.body).toMatchObject({ type: 'urn:portcullis:problem:rate-limited' });
+    // The admin's key, held in memory, still signs in from there.
+    expect((await signIn(service.adminKey)).status).toBe(201);
+  });
+
   it('counts rate_limited refusals in the metrics', async () => {
     const metrics = await call(service.url, 'GET', '/metrics');
     expect(metrics.text).toMatch(
