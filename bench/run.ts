@@ -24,6 +24,7 @@ import { writeReport } from './report.js';
 import { ensureApache, startApache } from './scenarios/apache.js';
 import { closeGrpcClients, GRPC_OK, grpcLoad, startGrpcFloor } from './scenarios/grpc-load.js';
 import { nginxAvailable, startNginx, startPlainNginx } from './scenarios/nginx.js';
+import { quotaScenario } from './scenarios/quota.js';
 import { revocationScenario, type RevocationResult } from './scenarios/revocation.js';
 import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 
@@ -52,6 +53,10 @@ async function main(): Promise<void> {
     PORTCULLIS_BOOTSTRAP_ADMIN: 'bench-admin',
     PORTCULLIS_BOOTSTRAP_ADMIN_KEY: adminKey,
     OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    // The unknown- and malformed-key scenarios measure a flood of bad keys from one address, which
+    // the failed-attempt limit would turn into rate_limited refusals after the 20th.
+    FAILED_ATTEMPTS_PER_IP: '0',
+    FAILED_ATTEMPTS_PER_KEY_ID: '0',
     ...backends.env(`${work}/data`),
   };
 
@@ -101,6 +106,10 @@ async function main(): Promise<void> {
       'floor',
       await measure(decision(malformed, 401), floorTarget),
     );
+  }
+  if (wants('quota')) {
+    console.log('Quotas');
+    results.push(await quotaScenario({ url: portcullis.url, adminKey, headers: original }));
   }
   if (wants('providers')) {
     console.log('Provider tokens');

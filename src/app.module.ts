@@ -50,6 +50,10 @@ import { KeysController } from './keys/keys.controller.js';
 import { KeysService } from './keys/keys.service.js';
 import { LOGGER } from './logging/logger.js';
 import { KeyMailer } from './mail/key-mailer.js';
+import { CallerAttempts } from './limits/caller-attempts.js';
+import { FailedAttemptLimiter } from './limits/failed-attempt-limiter.js';
+import { QuotaBuckets } from './limits/quota-buckets.js';
+import { SharedCounters } from './limits/shared-counters.js';
 import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
@@ -126,11 +130,15 @@ export class AppModule {
         },
         { provide: SharedStore, useValue: runtime.store },
         { provide: MessageBus, useValue: runtime.bus },
+        { provide: SharedCounters, useValue: runtime.counters },
         {
           provide: APP_FILTER,
           useFactory: () => new ProblemDetailsFilter(runtime.logger, runtime.config.realm),
         },
         Metrics,
+        FailedAttemptLimiter,
+        CallerAttempts,
+        QuotaBuckets,
         ChangeFeed,
         ShutdownState,
         SettingsService,

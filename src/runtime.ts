@@ -5,6 +5,7 @@ import { InProcessBus, InProcessStore } from './cache/in-process-store.js';
 import { RedisBus, RedisStore, type RedisTarget } from './cache/redis-store.js';
 import type { MessageBus, SharedStore } from './cache/shared-store.js';
 import { KeyHasher } from './crypto/key-hasher.js';
+import { SharedCounters, UnsharedCounters } from './limits/shared-counters.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { resolveServerSecret } from './crypto/server-secret.js';
 import { dataSourceOptions } from './database/data-source-options.js';
@@ -27,6 +28,8 @@ export interface Runtime {
   dataSource: DataSource;
   store: SharedStore;
   bus: MessageBus;
+  /** Rate limits' counters: Redis's, or none to share (one instance). */
+  counters: SharedCounters;
   embedded: EmbeddedDatabase | undefined;
   close(): Promise<void>;
 }
@@ -81,9 +84,8 @@ export async function openRuntime(
   }
 
   const redis = withCache ? redisTarget(config) : undefined;
-  const store: SharedStore = redis
-    ? new RedisStore(redis, config.redisKeyPrefix, logger)
-    : new InProcessStore();
+  const redisStore = redis ? new RedisStore(redis, config.redisKeyPrefix, logger) : undefined;
+  const store: SharedStore = redisStore ?? new InProcessStore();
   const bus: MessageBus = redis
     ? new RedisBus(redis, config.redisKeyPrefix, logger)
     : new InProcessBus();
@@ -96,6 +98,7 @@ export async function openRuntime(
     dataSource,
     store,
     bus,
+    counters: redisStore ?? new UnsharedCounters(),
     embedded,
     async close() {
       await Promise.allSettled([store.close(), bus.close()]);

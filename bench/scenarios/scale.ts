@@ -99,6 +99,8 @@ function recordOf(id: string, keyId: string, hash: string, ownerId: string): Key
     disabled: false,
     groups: [],
     allowedIps: [],
+    rateLimit: null,
+    groupRateLimits: [],
   };
 }
 

@@ -5,16 +5,41 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { TooManyAttemptsException } from '../common/problem.js';
 import { AppConfig } from '../config/app-config.js';
 import type { Principal } from '../keys/api-key-authenticator.js';
+import { CallerAttempts } from '../limits/caller-attempts.js';
 
-/** Any valid Portcullis key (bearer or basic), or a web console session opened with one. */
+/**
+ * Any valid Portcullis key (bearer or basic), or a web console session opened with one. Failed
+ * attempts count towards the failed-attempt limits; over them, 429 with Retry-After.
+ */
 @Injectable()
 export class KeyAuthGuard extends AuthGuard([
   'portcullis-bearer',
   'portcullis-basic',
   'portcullis-session',
 ]) {
+  constructor(private readonly attempts: CallerAttempts) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    const attempt = this.attempts.of(context.switchToHttp().getRequest<FastifyRequest>());
+    const limited = this.attempts.screen(attempt);
+    if (limited !== undefined) throw new TooManyAttemptsException(limited.retryAfterSeconds);
+    try {
+      return (await super.canActivate(context)) as boolean;
+    } catch (error) {
+      if (error instanceof UnauthorizedException) {
+        const over = await this.attempts.failed(attempt);
+        if (over !== undefined) throw new TooManyAttemptsException(over.retryAfterSeconds);
+      }
+      throw error;
+    }
+  }
+
   override handleRequest<T = Principal>(error: unknown, user: T | false): T {
     if (error) throw error;
     if (!user)
@@ -46,8 +71,11 @@ abstract class GroupMemberGuard extends KeyAuthGuard {
 @Injectable()
 export class AdminGuard extends GroupMemberGuard {
   protected purpose = 'use the admin API';
-  constructor(private readonly config: AppConfig) {
-    super();
+  constructor(
+    private readonly config: AppConfig,
+    attempts: CallerAttempts,
+  ) {
+    super(attempts);
   }
   protected groups(): string[] {
     return [this.config.adminGroup];
@@ -58,8 +86,11 @@ export class AdminGuard extends GroupMemberGuard {
 @Injectable()
 export class DecisionClientGuard extends GroupMemberGuard {
   protected purpose = 'ask for decisions';
-  constructor(private readonly config: AppConfig) {
-    super();
+  constructor(
+    private readonly config: AppConfig,
+    attempts: CallerAttempts,
+  ) {
+    super(attempts);
   }
   protected groups(): string[] {
     return [this.config.decisionClientsGroup, this.config.adminGroup];

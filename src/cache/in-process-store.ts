@@ -27,7 +27,7 @@ export class InProcessStore extends SharedStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (const key of keys) this.entries.delete(key);
   }
-  async take(key: string): Promise<string | undefined> {
+  async getAndDelete(key: string): Promise<string | undefined> {
     const value = this.entries.get(key);
     this.entries.delete(key);
     return value;

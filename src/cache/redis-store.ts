@@ -1,6 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisSentinelConfig } from '../config/app-config.js';
 import type { Logger } from '../logging/logger.js';
+import type { BucketTake, CounterAdd, SharedCounters } from '../limits/shared-counters.js';
 import { MessageBus, SharedStore } from './shared-store.js';
 
 /** Where Redis is: a fixed URL, or the master that Sentinel names (followed across failovers). */
@@ -69,8 +70,46 @@ function redial(redis: Redis): void {
   redis.stream.destroy();
 }
 
-export class RedisStore extends SharedStore {
+/** INCRBY each key by its ARGV amount, setting its time to live when the add created it. */
+const ADD_SCRIPT = `
+local totals = {}
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[2 * i - 1])
+  local total = redis.call('INCRBY', key, amount)
+  if total == amount then redis.call('PEXPIRE', key, ARGV[2 * i]) end
+  totals[i] = total
+end
+return totals`;
+
+/**
+ * Token buckets kept as a hash {tokens, at} by the server's clock (instances' clocks may differ):
+ * each is refilled to now, the amount taken, and what is left returned (as a string: Lua would
+ * truncate a fraction). The debt a bucket may run into is one bucket's worth, so that a burst
+ * over the limit is paid back within one period, not indefinitely. An idle bucket is refilled
+ * and so expires.
+ */
+const TAKE_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local left = {}
+for i, key in ipairs(KEYS) do
+  local amount = tonumber(ARGV[3 * i - 2])
+  local capacity = tonumber(ARGV[3 * i - 1])
+  local refill = tonumber(ARGV[3 * i])
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(state[1]) or capacity
+  local at = tonumber(state[2]) or now
+  if now > at then tokens = math.min(capacity, tokens + (now - at) * refill) end
+  tokens = math.max(-capacity, tokens - amount)
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', now)
+  redis.call('PEXPIRE', key, math.ceil((capacity - tokens) / refill) + 1000)
+  left[i] = tostring(tokens)
+end
+return left`;
+
+export class RedisStore extends SharedStore implements SharedCounters {
   readonly kind = 'redis';
+  readonly shared = true;
   private readonly redis: Redis;
 
   constructor(
@@ -126,13 +165,39 @@ export class RedisStore extends SharedStore {
   async delete(keys: readonly string[]): Promise<void> {
     if (keys.length > 0) await this.redis.del(...keys.map((k) => this.prefix + k));
   }
-  async take(key: string): Promise<string | undefined> {
+  async getAndDelete(key: string): Promise<string | undefined> {
     // GETDEL (Redis 6.2): atomic, so a value is handed out at most once across instances.
     const value = await guarded(this.redis, () => this.redis.getdel(this.prefix + key));
     return value ?? undefined;
   }
   async ping(): Promise<void> {
     await guarded(this.redis, () => this.redis.ping());
+  }
+  async add(entries: readonly CounterAdd[]): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const args = entries.flatMap((e) => [e.amount, Math.max(1, Math.ceil(e.ttlMs))]);
+    const totals = (await guarded(this.redis, () =>
+      this.redis.eval(
+        ADD_SCRIPT,
+        entries.length,
+        ...entries.map((e) => this.prefix + e.key),
+        ...args,
+      ),
+    )) as number[];
+    return totals.map(Number);
+  }
+  async take(entries: readonly BucketTake[]): Promise<number[]> {
+    if (entries.length === 0) return [];
+    const args = entries.flatMap((e) => [e.amount, e.capacity, e.refillPerMs]);
+    const left = (await guarded(this.redis, () =>
+      this.redis.eval(
+        TAKE_SCRIPT,
+        entries.length,
+        ...entries.map((e) => this.prefix + e.key),
+        ...args,
+      ),
+    )) as string[];
+    return left.map(Number);
   }
   async close(): Promise<void> {
     this.redis.disconnect();

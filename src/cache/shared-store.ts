@@ -26,7 +26,7 @@ export abstract class SharedStore {
    * Reads and deletes key in one step, so that of two callers only one gets the value (records
    * that must serve once: pending logins).
    */
-  abstract take(key: string): Promise<string | undefined>;
+  abstract getAndDelete(key: string): Promise<string | undefined>;
   /** Resolves when the store answers; rejects otherwise (readiness). */
   abstract ping(): Promise<void>;
   abstract close(): Promise<void>;

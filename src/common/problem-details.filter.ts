@@ -4,7 +4,13 @@ import { QueryFailedError } from 'typeorm';
 import { Challenges } from '../adapters/challenge.js';
 import { readCookie, SESSION_COOKIE } from '../console/session-cookie.js';
 import type { Logger } from '../logging/logger.js';
-import { PROBLEM_TYPES, ProblemException, problem, type ProblemDocument } from './problem.js';
+import {
+  PROBLEM_TYPES,
+  ProblemException,
+  problem,
+  TooManyAttemptsException,
+  type ProblemDocument,
+} from './problem.js';
 
 /** Fastify's own errors (body parsing, size limits) carry a status and a code. */
 interface FastifyError {
@@ -59,6 +65,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         'www-authenticate',
         fromConsole(request) ? this.bearerChallenge : this.challenge,
       );
+    }
+    if (exception instanceof TooManyAttemptsException) {
+      reply.header('retry-after', String(exception.retryAfterSeconds));
     }
     void reply.status(body.status).header('content-type', 'application/problem+json').send(body);
   }

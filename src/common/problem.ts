@@ -26,6 +26,7 @@ export const PROBLEM_TYPES = {
   selfServiceOff: 'urn:portcullis:problem:self-service-keys-disabled',
   conflict: 'urn:portcullis:problem:conflict',
   providerFlow: 'urn:portcullis:problem:provider-test-flow',
+  rateLimited: 'urn:portcullis:problem:rate-limited',
 } as const;
 
 /** An HTTP error that renders as problem JSON with a specific type and extension members. */
@@ -36,6 +37,15 @@ export class ProblemException extends HttpException {
     readonly extras: { type?: string; title?: string; errors?: InvalidField[] } = {},
   ) {
     super(detail, status);
+  }
+}
+
+/** 429: too many failed attempts; Retry-After says when to try again. */
+export class TooManyAttemptsException extends ProblemException {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'Too many failed authentication attempts; try again later', {
+      type: PROBLEM_TYPES.rateLimited,
+    });
   }
 }
 

@@ -25,6 +25,8 @@ export interface SettingsSection {
 export interface GroupEntry {
   name: string;
   description?: string | null;
+  /** The group's request quota, "600 per minute"; absent or null: none. */
+  rateLimit?: string | null;
 }
 
 export interface PathRuleEntry {

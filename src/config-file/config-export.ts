@@ -31,6 +31,7 @@ export function exportDocument(state: ServiceState): ConfigDocument {
       .map((g) => ({
         name: g.name,
         ...(g.description !== null && { description: g.description }),
+        ...(g.rateLimit != null && { rateLimit: g.rateLimit }),
       })),
     pathRules: state.pathRules.map((r): PathRuleEntry => ({
       pattern: r.pattern,

@@ -5,6 +5,8 @@ export interface GroupState {
   name: string;
   description: string | null;
   memberCount: number;
+  /** Absent from services older than quotas. */
+  rateLimit?: string | null;
 }
 
 export interface PathRuleState {

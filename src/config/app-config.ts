@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseRate, RATE_FORMAT, type Rate } from '../limits/rate.js';
 
 /** The validated configuration every part of Portcullis reads; built once at boot from the environment. */
 export class AppConfig {
@@ -60,6 +61,8 @@ export class AppConfig {
   readonly shutdownDrainMs: number;
   /** Web console sessions: the longest a session lasts, and how long it survives unused. */
   readonly consoleSession: { maxAgeMs: number; idleMs: number };
+  /** Failed-attempt limits, introspection throttling and how quotas are shared. */
+  readonly limits: LimitsConfig;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -75,6 +78,20 @@ export interface CacheConfig {
   sharedTtlMs: number;
   /** How long "no such credential" is remembered, so floods of bad keys stay off the database. */
   negativeTtlMs: number;
+}
+
+export interface LimitsConfig {
+  /** Failed credential attempts allowed per client address per window; 0: no limit. */
+  failedAttemptsPerIp: number;
+  /** Failed attempts allowed per presented key id per window; 0: no limit. */
+  failedAttemptsPerKeyId: number;
+  failedAttemptsWindowMs: number;
+  /** Requests each introspection caller may make; undefined: no limit. */
+  introspectionRate: Rate | undefined;
+  /** How often each instance reports the requests its quotas admitted (and learns the rest's). */
+  quotaSyncMs: number;
+  /** ...or sooner, once a quota has admitted this many requests since its last report. */
+  quotaSyncEvery: number;
 }
 
 export interface RedisSentinelConfig {
@@ -238,6 +255,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     idleMs: integer('CONSOLE_SESSION_IDLE_SECONDS', 1800, 60, 30 * 86_400) * 1000,
   };
 
+  const limits: LimitsConfig = {
+    failedAttemptsPerIp: integer('FAILED_ATTEMPTS_PER_IP', 20, 0, 1_000_000),
+    failedAttemptsPerKeyId: integer('FAILED_ATTEMPTS_PER_KEY_ID', 20, 0, 1_000_000),
+    failedAttemptsWindowMs: integer('FAILED_ATTEMPTS_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+    introspectionRate: undefined,
+    quotaSyncMs: integer('QUOTA_SYNC_MS', 200, 10, 10_000),
+    quotaSyncEvery: integer('QUOTA_SYNC_EVERY', 20, 1, 100_000),
+  };
+  const introspectionRate = read('INTROSPECTION_RATE_LIMIT') ?? '600 per minute';
+  if (introspectionRate.toLowerCase() !== 'off') {
+    limits.introspectionRate = parseRate(introspectionRate);
+    if (limits.introspectionRate === undefined) {
+      problems.push(
+        `INTROSPECTION_RATE_LIMIT: must be ${RATE_FORMAT}, or "off"; got "${introspectionRate}"`,
+      );
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return new AppConfig({
     nodeEnv,
@@ -277,6 +312,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     providerBreaker,
     shutdownDrainMs,
     consoleSession,
+    limits,
   });
 }
 

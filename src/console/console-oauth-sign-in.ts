@@ -147,7 +147,7 @@ export class ConsoleOAuthSignIn {
   ): Promise<SignInResult> {
     if (!query.state) throw new Refused('state_mismatch');
     // The state serves once, whatever happens next: taken, not read.
-    const stored = await this.store.take(storeKey(query.state));
+    const stored = await this.store.getAndDelete(storeKey(query.state));
     const pending = stored === undefined ? undefined : (JSON.parse(stored) as PendingSignIn);
     if (
       pending === undefined ||

@@ -14,11 +14,12 @@ import {
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Audited } from '../audit/audited.decorator.js';
-import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import { PROBLEM_TYPES, ProblemException, TooManyAttemptsException } from '../common/problem.js';
 import { AppConfig } from '../config/app-config.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
 import type { Identity } from '../decision/identity.js';
 import { ApiKeyAuthenticator, type KeyCheck } from '../keys/api-key-authenticator.js';
+import { CallerAttempts } from '../limits/caller-attempts.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { isAdmin } from './console-access.js';
 import { ConsoleSessions, type SentAs } from './console-sessions.js';
@@ -49,6 +50,7 @@ export class ConsoleSessionController {
     private readonly hasher: KeyHasher,
     private readonly settings: SettingsService,
     private readonly config: AppConfig,
+    private readonly attempts: CallerAttempts,
   ) {}
 
   /**
@@ -64,7 +66,20 @@ export class ConsoleSessionController {
   ): Promise<ConsoleSessionDto> {
     const sentAs: SentAs =
       body.username === undefined ? { type: 'bearer' } : { type: 'basic', username: body.username };
+    // A key sent here is an attempt like any other: the failed-attempt limits apply.
+    const attempt = this.attempts.of(
+      request,
+      sentAs.type === 'bearer'
+        ? { kind: 'bearer', token: body.key }
+        : { kind: 'basic', username: sentAs.username, password: body.key },
+    );
+    const limited = this.attempts.screen(attempt);
+    if (limited !== undefined) throw new TooManyAttemptsException(limited.retryAfterSeconds);
     const check = await this.checkKey(body, sentAs);
+    if (!check.ok && check.reason !== 'user_disabled') {
+      const over = await this.attempts.failed(attempt);
+      if (over !== undefined) throw new TooManyAttemptsException(over.retryAfterSeconds);
+    }
     if (!check.ok) {
       const detail = REFUSALS[check.reason] ?? 'This key cannot be used';
       const pointer = check.reason === 'username_mismatch' ? '#/username' : '#/key';

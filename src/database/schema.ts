@@ -4,6 +4,7 @@ import { Initial1795868031544 } from './migrations/1795868031544-Initial.js';
 import { AccessRules1795893488571 } from './migrations/1795893488571-AccessRules.js';
 import { ProviderConsoleSignIn1795900000000 } from './migrations/1795900000000-ProviderConsoleSignIn.js';
 import { Providers1795894629552 } from './migrations/1795894629552-Providers.js';
+import { Quotas1795900000001 } from './migrations/1795900000001-Quotas.js';
 import { AuditEvents1795873574661 } from './migrations/1795873574661-AuditEvents.js';
 import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   AccessRules1795893488571,
   Providers1795894629552,
   ProviderConsoleSignIn1795900000000,
+  Quotas1795900000001,
 ];

@@ -1,6 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
+import {
+  FailedAttemptLimiter,
+  whenLimited,
+  type Limited,
+} from '../limits/failed-attempt-limiter.js';
+import { isFailedAttempt, presentedKeyId } from '../limits/failed-attempts.js';
+import { QuotaBuckets } from '../limits/quota-buckets.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { extractCredential, type Credential } from './credential.js';
@@ -32,6 +39,8 @@ export class DecisionPipeline {
     private readonly log: DecisionLog,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly metrics: Metrics,
+    private readonly attempts: FailedAttemptLimiter,
+    private readonly quotas: QuotaBuckets,
   ) {}
 
   /**
@@ -60,13 +69,33 @@ export class DecisionPipeline {
 
     const credential = extractCredential(request.authorization);
     if (credential.kind === 'malformed') {
-      return deny(
-        'malformed_credential',
-        null,
-        credential.scheme === 'basic' ? 'basic' : 'invalid_request',
+      return this.counted(
+        request,
+        credential,
+        deny(
+          'malformed_credential',
+          null,
+          credential.scheme === 'basic' ? 'basic' : 'invalid_request',
+        ),
       );
     }
     return this.verifyFrom(0, credential, request);
+  }
+
+  /**
+   * A failed attempt is counted against the client address and the presented key id; one over
+   * the limit is refused as rate_limited (429) instead. Successes never come here.
+   */
+  private counted(
+    request: DecisionRequest,
+    credential: Credential,
+    decision: Decision,
+  ): MaybePromise<Decision> {
+    if (!isFailedAttempt(decision)) return decision;
+    return whenLimited(
+      this.attempts.failed(request.clientIp, presentedKeyId(credential)),
+      (limited) => (limited === undefined ? decision : rateLimited(decision.verifier, limited)),
+    );
   }
 
   /**
@@ -87,6 +116,14 @@ export class DecisionPipeline {
         return this.unavailable(error, verifier.name);
       }
       if (isPromise(verification)) {
+        // While the address or key id is over its limit, only what this instance holds in memory
+        // is believed: a credential that needs a lookup is refused at once, so a guess beyond the
+        // limit is never answered (the lookup runs on, filling the caches, but is not waited for).
+        const limited = this.attempts.limited(request.clientIp, presentedKeyId(credential));
+        if (limited !== undefined) {
+          verification.then(undefined, () => undefined);
+          return rateLimited(verifier.name, limited);
+        }
         return verification.then(
           (settled) =>
             settled.outcome === 'not_mine'
@@ -116,14 +153,14 @@ export class DecisionPipeline {
     credential: Credential,
     verification: Verification,
     verifier: string | null,
-  ): Decision {
+  ): MaybePromise<Decision> {
     const challenge = challengeFor(credential);
     let caller: Caller;
     switch (verification.outcome) {
       case 'not_mine':
-        return deny('unknown_credential', null, challenge);
+        return this.counted(request, credential, deny('unknown_credential', null, challenge));
       case 'refused':
-        return deny(verification.reason, verifier, challenge);
+        return this.counted(request, credential, deny(verification.reason, verifier, challenge));
       case 'identified':
         caller = { kind: 'identified', identity: verification.identity };
         if (verification.identity.credential.kind === 'api_key') {
@@ -136,7 +173,16 @@ export class DecisionPipeline {
         break;
     }
     const identity = caller.kind === 'identified' ? caller.identity : null;
-    return fromVerdict(this.policy.evaluate(request, caller), identity, verifier, challenge);
+    const verdict = this.policy.evaluate(request, caller);
+    // Quotas count requests that would pass; taken from in-process buckets (no round trip).
+    const quotas = identity?.credential.quotas;
+    if (verdict.allowed && quotas !== undefined && quotas.length > 0) {
+      const waitMs = this.quotas.take(quotas);
+      if (waitMs > 0) {
+        return { ...deny('quota_exceeded', verifier, null), retryAfter: Math.ceil(waitMs / 1000) };
+      }
+    }
+    return fromVerdict(verdict, identity, verifier, challenge);
   }
 }
 
@@ -161,7 +207,12 @@ function deny(
     verifier,
     rule,
     challenge,
+    retryAfter: null,
   };
+}
+
+function rateLimited(verifier: string | null, limited: Limited): Decision {
+  return { ...deny('rate_limited', verifier, null), retryAfter: limited.retryAfterSeconds };
 }
 
 function fromVerdict(
@@ -180,5 +231,6 @@ function fromVerdict(
     verifier,
     rule,
     challenge: null,
+    retryAfter: null,
   };
 }

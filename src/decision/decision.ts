@@ -18,7 +18,11 @@ export type DenialReason =
   | 'ip_denied'
   | 'group_denied'
   | 'read_only'
-  | 'unavailable';
+  | 'unavailable'
+  /** Too many failed credential attempts from this client address, or with this key id. */
+  | 'rate_limited'
+  /** The key's or a group's request quota is used up for now. */
+  | 'quota_exceeded';
 
 /**
  * `upstream_auth`: a Basic password that is not a Portcullis key, passed on for the upstream to
@@ -35,8 +39,11 @@ export type Verdict =
 /** The answer to "may this request through, and as whom?". */
 export interface Decision {
   allowed: boolean;
-  /** 200 allow, 401 no valid credential, 403 refused by policy, 503 could not decide. */
-  status: 200 | 401 | 403 | 503;
+  /**
+   * 200 allow, 401 no valid credential, 403 refused by policy, 429 over a rate limit or quota,
+   * 503 could not decide.
+   */
+  status: 200 | 401 | 403 | 429 | 503;
   reason: AllowReason | DenialReason;
   /** Null for anonymous, bypassed and refused requests. */
   identity: Identity | null;
@@ -47,9 +54,11 @@ export interface Decision {
   /** The authentication scheme to challenge with on 401. */
   /** 'invalid_request': the Authorization header itself broke its scheme's syntax. */
   challenge: 'bearer' | 'basic' | 'any' | 'invalid_request' | null;
+  /** On 429: seconds until a new attempt may succeed (Retry-After); null otherwise. */
+  retryAfter: number | null;
 }
 
-const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 503> = {
+const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   missing_credential: 401,
   malformed_credential: 401,
   unknown_credential: 401,
@@ -67,8 +76,10 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 503> = {
   group_denied: 403,
   read_only: 403,
   unavailable: 503,
+  rate_limited: 429,
+  quota_exceeded: 429,
 };
 
-export function statusFor(reason: DenialReason): 401 | 403 | 503 {
+export function statusFor(reason: DenialReason): 401 | 403 | 429 | 503 {
   return STATUS_BY_DENIAL[reason];
 }

@@ -1,3 +1,5 @@
+import type { Quota } from '../limits/quota-buckets.js';
+
 /** The credential a request was identified by. */
 export interface CredentialRef {
   kind: 'api_key' | 'provider_token';
@@ -9,6 +11,9 @@ export interface CredentialRef {
   type: 'bearer' | 'basic';
   /** Client addresses and ranges the credential may be used from; empty allows any. */
   allowedIps: readonly string[];
+  /** Request quotas each allowed request takes from (a key's own, its owner's groups'); none
+   * when absent. */
+  quotas?: readonly Quota[];
 }
 
 /** Who a request speaks for: a local user and the credential that proved it. */

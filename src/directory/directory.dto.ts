@@ -10,6 +10,7 @@ import {
   MaxLength,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../common/pagination.js';
+import { RateLimitField } from '../limits/rate-limit.dto.js';
 
 /** Letters, digits and `._@-`; never a colon, which would break Basic authentication. */
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
@@ -145,6 +146,11 @@ export class CreateGroupDto {
   @IsString()
   @MaxLength(500)
   description?: string | null;
+
+  @RateLimitField(
+    "Request quota shared by all the members' keys together, on every interface and instance.",
+  )
+  rateLimit?: string | null;
 }
 
 export class UpdateGroupDto {
@@ -159,6 +165,11 @@ export class UpdateGroupDto {
   @IsString()
   @MaxLength(500)
   description?: string | null;
+
+  @RateLimitField(
+    "Request quota shared by all the members' keys together, on every interface and instance.",
+  )
+  rateLimit?: string | null;
 }
 
 export class GroupDto {
@@ -170,6 +181,13 @@ export class GroupDto {
   description: string | null;
   @ApiProperty({ description: 'Number of members' })
   memberCount: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '600 per minute',
+    description: "Request quota shared by the members' keys; null: none",
+  })
+  rateLimit: string | null;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
   @ApiProperty({ format: 'date-time' })

@@ -15,6 +15,7 @@ import type {
   UserPageDto,
 } from './directory.dto.js';
 import type { PageQueryDto } from '../common/pagination.js';
+import { rateLimitColumns, rateLimitText } from '../limits/rate-limit.dto.js';
 import { accessRulesNaming, renameGroupInAccessRules } from '../policies/group-references.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { Group } from './group.entity.js';
@@ -135,6 +136,7 @@ export class DirectoryService {
         id: randomUUID(),
         name: input.name,
         description: input.description ?? null,
+        ...rateLimitColumns(input.rateLimit ?? null),
       });
       await tx.insert(Group, group);
       return group.id;
@@ -180,6 +182,7 @@ export class DirectoryService {
         {
           ...(input.name !== undefined && { name: input.name }),
           ...(input.description !== undefined && { description: input.description }),
+          ...rateLimitColumns(input.rateLimit),
         },
       );
       if (renaming) await renameGroupInAccessRules(tx, group.name, input.name!);
@@ -343,6 +346,7 @@ function toGroupDto(group: Group, memberCount: number): GroupDto {
     name: group.name,
     description: group.description,
     memberCount,
+    rateLimit: rateLimitText(group),
     createdAt: group.createdAt.toISOString(),
     updatedAt: group.updatedAt.toISOString(),
   };

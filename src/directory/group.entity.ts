@@ -18,4 +18,11 @@ export class Group {
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
+
+  /** Request quota shared by all the members' keys: at most rateLimitRequests per rateLimitPeriodSeconds; null: none. */
+  @Column({ name: 'rate_limit_requests', type: 'integer', nullable: true })
+  rateLimitRequests: number | null;
+
+  @Column({ name: 'rate_limit_period_seconds', type: 'integer', nullable: true })
+  rateLimitPeriodSeconds: number | null;
 }

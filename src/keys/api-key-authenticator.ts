@@ -53,6 +53,24 @@ export class ApiKeyAuthenticator {
     return this.check(token, { type: 'basic', username }, now);
   }
 
+  /**
+   * The check of a key from this process's memory alone (its record cached here, or known not to
+   * exist); undefined when answering would need Redis or the database. Nothing is looked up.
+   */
+  inMemory(token: string, username?: string, now = Date.now()): KeyCheck | undefined {
+    if (token.length !== KEY_LENGTH) return MALFORMED;
+    const hash = this.hashes.hash(token, isWellFormed);
+    if (hash === undefined) return MALFORMED;
+    const local = this.cache.getLocal(keyIdOf(token), hash);
+    if (local === undefined) return undefined;
+    if (local === 'unknown') return UNKNOWN;
+    return checkKeyRecord(
+      local,
+      username === undefined ? BEARER : { type: 'basic', username },
+      now,
+    );
+  }
+
   /** The record of a well-formed, known key, whatever its state or type (for introspection). */
   async record(token: string): Promise<KeyRecord | undefined> {
     if (token.length !== KEY_LENGTH) return undefined;

@@ -70,4 +70,11 @@ export class ApiKey {
   /** Client addresses and CIDR ranges the key may be used from; empty allows any. */
   @Column({ name: 'allowed_ips', type: 'text', array: true, default: () => "'{}'" })
   allowedIps: string[];
+
+  /** Request quota: at most rateLimitRequests per rateLimitPeriodSeconds; null: none. */
+  @Column({ name: 'rate_limit_requests', type: 'integer', nullable: true })
+  rateLimitRequests: number | null;
+
+  @Column({ name: 'rate_limit_period_seconds', type: 'integer', nullable: true })
+  rateLimitPeriodSeconds: number | null;
 }

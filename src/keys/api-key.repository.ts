@@ -1,7 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ApiKeyType } from './api-key.entity.js';
+import { rateFromColumns } from '../limits/rate-limit.dto.js';
 import type { KeyRecord } from './key-record.js';
+
+/** The json_agg of groups' quotas (a string from drivers that do not parse json). */
+function groupRateLimits(value: unknown): KeyRecord['groupRateLimits'] {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as {
+    groupId: string;
+    requests: number;
+    periodSeconds: number;
+  }[];
+  return rows.map(({ groupId, requests, periodSeconds }) => ({
+    groupId,
+    rate: { requests, periodSeconds },
+  }));
+}
 
 @Injectable()
 export class ApiKeyRepository {
@@ -11,9 +25,15 @@ export class ApiKeyRepository {
   async findRecordByHash(hash: string): Promise<KeyRecord | undefined> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT k.id, k.key_id, k.hash, k.type, k.created_at, k.expires_at, k.revoked_at,
-              k.allowed_ips,
+              k.allowed_ips, k.rate_limit_requests, k.rate_limit_period_seconds,
               u.id AS user_id, u.username, u.email, u.display_name, u.disabled,
-              coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups
+              coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
+              coalesce(json_agg(json_build_object(
+                'groupId', g.id,
+                'requests', g.rate_limit_requests,
+                'periodSeconds', g.rate_limit_period_seconds
+              ) ORDER BY g.name) FILTER (WHERE g.rate_limit_requests IS NOT NULL
+                                            AND g.rate_limit_period_seconds IS NOT NULL), '[]') AS group_rate_limits
          FROM api_keys k
          JOIN users u ON u.id = k.owner_id
          LEFT JOIN memberships m ON m.user_id = u.id
@@ -39,6 +59,11 @@ export class ApiKeyRepository {
       disabled: row.disabled as boolean,
       groups: row.groups as string[],
       allowedIps: row.allowed_ips as string[],
+      rateLimit: rateFromColumns({
+        rateLimitRequests: row.rate_limit_requests as number | null,
+        rateLimitPeriodSeconds: row.rate_limit_period_seconds as number | null,
+      }),
+      groupRateLimits: groupRateLimits(row.group_rate_limits),
     };
   }
 

@@ -1,5 +1,7 @@
 import type { DenialReason } from '../decision/decision.js';
 import type { Identity } from '../decision/identity.js';
+import type { Quota } from '../limits/quota-buckets.js';
+import type { Rate } from '../limits/rate.js';
 import type { ApiKeyType } from './api-key.entity.js';
 
 /**
@@ -23,6 +25,10 @@ export interface KeyRecord {
   groups: string[];
   /** The key's own IP allowlist; empty allows any address. */
   allowedIps: string[];
+  /** The key's own request quota; null: none. */
+  rateLimit: Rate | null;
+  /** The quotas of the owner's groups that have one (each shared by all its members' keys). */
+  groupRateLimits: { groupId: string; rate: Rate }[];
 }
 
 export type KeyDenialReason = Extract<
@@ -67,6 +73,17 @@ export function checkKeyRecord(
  */
 const granted = new WeakMap<KeyRecord, KeyCheck>();
 
+/** The quotas every request with this key takes from: its own, and its owner's groups'. */
+function quotasOf(record: KeyRecord): readonly Quota[] {
+  // Records cached in Redis by a version before quotas lack the fields.
+  const quotas: Quota[] = (record.groupRateLimits ?? []).map(({ groupId, rate }) => ({
+    subject: `group:${groupId}`,
+    rate,
+  }));
+  if (record.rateLimit) quotas.unshift({ subject: `key:${record.id}`, rate: record.rateLimit });
+  return quotas;
+}
+
 function identityOf(record: KeyRecord): Identity {
   return {
     userId: record.userId,
@@ -81,6 +98,7 @@ function identityOf(record: KeyRecord): Identity {
       type: record.type,
       // Records cached in Redis by a version before per-key allowlists lack the field.
       allowedIps: record.allowedIps ?? [],
+      quotas: quotasOf(record),
     },
     expiresAt: record.expiresAt,
     issuedAt: record.createdAt,

@@ -64,6 +64,7 @@ export class KeysController {
       createdById: caller.userId,
       emailToOwner: body.emailToOwner,
       allowedIps: body.allowedIps,
+      rateLimit: body.rateLimit,
     });
   }
 

@@ -21,6 +21,7 @@ import {
   Validate,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../common/pagination.js';
+import { RateLimitField } from '../limits/rate-limit.dto.js';
 import { USERNAME_PATTERN } from '../directory/directory.dto.js';
 import { API_KEY_TYPES, type ApiKeyType } from './api-key.entity.js';
 import { LIFETIME_DESCRIPTION, LIFETIME_PATTERN } from './key-lifetime.js';
@@ -97,11 +98,16 @@ export class CreateKeyDto {
   @ArrayMaxSize(100)
   @Validate(IpOrCidrConstraint, { each: true })
   allowedIps?: string[];
+
+  @RateLimitField(
+    'Request quota of this key, on every interface and shared by every instance (admins only).',
+  )
+  rateLimit?: string | null;
 }
 
-/** What can change on an existing key: its label and where it may be used from. */
+/** What can change on an existing key: its label, where it may be used from, its quota. */
 export class UpdateKeyDto extends PartialType(
-  PickType(CreateKeyDto, ['name', 'description', 'allowedIps'] as const),
+  PickType(CreateKeyDto, ['name', 'description', 'allowedIps', 'rateLimit'] as const),
 ) {}
 
 export class KeyDto {
@@ -141,6 +147,13 @@ export class KeyDto {
   revokedAt: string | null;
   @ApiProperty({ type: [String], description: 'Client addresses and ranges; empty: any' })
   allowedIps: string[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '600 per minute',
+    description: 'Request quota of this key; null: none',
+  })
+  rateLimit: string | null;
 }
 
 export class CreatedKeyDto extends KeyDto {

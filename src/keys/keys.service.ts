@@ -8,6 +8,7 @@ import { SettingsService } from '../settings/settings.service.js';
 import { ApiKey, type ApiKeyType } from './api-key.entity.js';
 import { CredentialInvalidator } from './credential-invalidator.js';
 import { KeyMailer } from '../mail/key-mailer.js';
+import { rateLimitColumns, rateLimitText } from '../limits/rate-limit.dto.js';
 import { generateKey } from './key-format.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
 import type {
@@ -31,6 +32,8 @@ export interface NewKey {
   emailToOwner?: boolean;
   /** Client addresses and ranges the key may be used from; empty or absent allows any. */
   allowedIps?: string[];
+  /** Request quota, "600 per minute"; null or absent: none. */
+  rateLimit?: string | null;
 }
 
 type KeyWithOwner = ApiKey & { owner: User };
@@ -109,6 +112,7 @@ export class KeysService {
       lastUsedAt: null,
       revokedAt: null,
       allowedIps: input.allowedIps ?? [],
+      ...rateLimitColumns(input.rateLimit ?? null),
     });
     await manager.insert(ApiKey, key);
     const stored = await manager.findOneOrFail(ApiKey, {
@@ -178,9 +182,12 @@ export class KeysService {
         ...(input.name !== undefined && { name: input.name }),
         ...(input.description !== undefined && { description: input.description }),
         ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
+        ...rateLimitColumns(input.rateLimit),
       },
     );
-    if (input.allowedIps !== undefined) await this.invalidate.keyIds([key.keyId]);
+    if (input.allowedIps !== undefined || input.rateLimit !== undefined) {
+      await this.invalidate.keyIds([key.keyId]);
+    }
     return this.get(id);
   }
 
@@ -270,5 +277,6 @@ function toKeyDto(key: KeyWithOwner): KeyDto {
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
     allowedIps: key.allowedIps,
+    rateLimit: rateLimitText(key),
   };
 }

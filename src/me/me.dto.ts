@@ -3,7 +3,12 @@ import { DecisionIdentityDto } from '../adapters/json/decisions.dto.js';
 import { CreateKeyDto, ListKeysQueryDto } from '../keys/keys.dto.js';
 
 /** A key for oneself: the same as an admin's request, without choosing the owner. */
-export class CreateOwnKeyDto extends OmitType(CreateKeyDto, ['userId', 'username'] as const) {}
+/** A user's own key: no owner to name, and no quota (an admin sets quotas). */
+export class CreateOwnKeyDto extends OmitType(CreateKeyDto, [
+  'userId',
+  'username',
+  'rateLimit',
+] as const) {}
 
 export class ListOwnKeysQueryDto extends OmitType(ListKeysQueryDto, ['userId'] as const) {}
 

@@ -174,6 +174,33 @@ describe('The portcullis CLI, against a running service', () => {
   });
 
   describe('keys and decisions', () => {
+    it('gives keys and groups a rate limit and shows it in their lists', async () => {
+      const group = json<{ rateLimit: string }>(
+        await cli(['groups', 'create', 'metered', '--rate-limit', '600/minute', '--json']),
+      );
+      expect(group.rateLimit).toBe('600 per minute');
+      expect((await cli(['groups', 'list'])).stdout).toMatch(/^metered\s+0\s+600 per minute\s/m);
+      await cli(['users', 'create', 'quota-user']);
+      const created = await cli([
+        'keys',
+        'create',
+        '--user',
+        'quota-user',
+        '--name',
+        'metered-key',
+        '--rate-limit',
+        '5 per second',
+      ]);
+      expect(created.code).toBe(0);
+      const keyId = KEY_SHAPE.exec(created.stdout)![0].slice(4, 12);
+      const table = await cli(['keys', 'list', '--user', 'quota-user']);
+      expect(table.stdout.split('\n')[0]).toMatch(/\sRATE LIMIT\s/);
+      expect(table.stdout).toMatch(new RegExp(`^${keyId}\\s.*\\s5 per second\\s`, 'm'));
+      const refused = await cli(['groups', 'create', 'bad', '--rate-limit', 'lots']);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/^ {2}\/rateLimit: must be "<n> per/m);
+    });
+
     it('creates a key shown once that then authenticates, lists it, and revokes it so that it no longer does', async () => {
       await cli(['users', 'create', 'dave']);
       const created = await cli([

@@ -240,5 +240,31 @@ function rawGet(
       }
       expect(nginx.errorLog()).not.toContain('auth request unexpected status');
     });
+
+    it('refuses a key past its quota with 403, the reason and Retry-After (never a 500)', async () => {
+      const admin = client(service.url, service.adminKey);
+      const key = await admin.post('/v1/admin/keys', {
+        body: {
+          userId: aliceId,
+          name: 'metered',
+          type: 'bearer',
+          expiresIn: '1 day',
+          rateLimit: '2 per minute',
+        },
+      });
+      const before = upstream.received.length;
+      expect((await call(base, 'GET', '/x', { auth: key.body.key })).status).toBe(200);
+      expect((await call(base, 'GET', '/x', { auth: key.body.key })).status).toBe(200);
+      const refused = await call(base, 'GET', '/x', { auth: key.body.key });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('x-auth-reason')).toBe('quota_exceeded');
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect(upstream.received.length).toBe(before + 2);
+      // Allowed answers carry no Retry-After.
+      expect(
+        (await call(base, 'GET', '/x', { auth: aliceKey })).headers.get('retry-after'),
+      ).toBeNull();
+      expect(nginx.errorLog()).not.toContain('auth request unexpected status');
+    });
   },
 );

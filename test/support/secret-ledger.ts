@@ -39,7 +39,8 @@ export function rememberAuthorization(header: string | undefined): void {
   }
 }
 
-const SECRET_FIELD = /^(key|token|access_?token|refresh_?token|id_?token|client_?secret|secret|password)$/i;
+const SECRET_FIELD =
+  /^(key|token|access_?token|refresh_?token|id_?token|client_?secret|secret|password)$/i;
 
 /** Notes the string values of secret-named fields anywhere in a JSON value. */
 export function rememberSecretFields(value: unknown): void {

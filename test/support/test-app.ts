@@ -47,6 +47,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'debug',
     LOG_FILE: join(LOG_DIR, `${testFile}-${id}.log`),
     GRPC_PORT: 'off',
+    // Most specs send many bad credentials from 127.0.0.1 on purpose; the limits are tested in
+    // test/e2e/limits*.spec.ts, which set them.
+    FAILED_ATTEMPTS_PER_IP: '0',
+    FAILED_ATTEMPTS_PER_KEY_ID: '0',
+    INTROSPECTION_RATE_LIMIT: 'off',
     ...(database.url && { DATABASE_URL: database.url }),
     ...(TEST_REDIS_URL && { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: `test:${id}:` }),
     ...options.env,

@@ -105,6 +105,43 @@ describe(loadConfig.name, () => {
     ).toEqual(['REDIS_URL and REDIS_SENTINELS: set one or the other']);
   });
 
+  it('has failed-attempt, introspection and quota limits, and reads and checks them', () => {
+    expect(loadConfig({}).limits).toEqual({
+      failedAttemptsPerIp: 20,
+      failedAttemptsPerKeyId: 20,
+      failedAttemptsWindowMs: 60_000,
+      introspectionRate: { requests: 600, periodSeconds: 60 },
+      quotaSyncMs: 200,
+      quotaSyncEvery: 20,
+    });
+    expect(
+      loadConfig({
+        FAILED_ATTEMPTS_PER_IP: '0',
+        FAILED_ATTEMPTS_WINDOW_SECONDS: '300',
+        INTROSPECTION_RATE_LIMIT: 'off',
+        QUOTA_SYNC_EVERY: '50',
+      }).limits,
+    ).toMatchObject({
+      failedAttemptsPerIp: 0,
+      failedAttemptsWindowMs: 300_000,
+      introspectionRate: undefined,
+      quotaSyncEvery: 50,
+    });
+    expect(
+      problemsOf({
+        FAILED_ATTEMPTS_PER_IP: '-1',
+        FAILED_ATTEMPTS_WINDOW_SECONDS: '0',
+        INTROSPECTION_RATE_LIMIT: 'lots',
+        QUOTA_SYNC_MS: '5',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^FAILED_ATTEMPTS_PER_IP: must be an integer/),
+      expect.stringMatching(/^FAILED_ATTEMPTS_WINDOW_SECONDS: must be an integer/),
+      expect.stringMatching(/^QUOTA_SYNC_MS: must be an integer/),
+      expect.stringMatching(/^INTROSPECTION_RATE_LIMIT: must be "<n> per/),
+    ]);
+  });
+
   it('disables gRPC with GRPC_PORT=off', () => {
     expect(loadConfig({ GRPC_PORT: 'off' }).grpcPort).toBeUndefined();
   });

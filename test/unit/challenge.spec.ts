@@ -10,6 +10,7 @@ function decision(status: Decision['status'], challenge: Decision['challenge']):
     verifier: null,
     rule: null,
     challenge,
+    retryAfter: null,
   };
 }
 

@@ -25,6 +25,13 @@ function state(overrides: Partial<ServiceState> = {}): ServiceState {
     groups: [
       { id: 'g1', name: 'portcullis-admins', description: null, memberCount: 1 },
       { id: 'g2', name: 'developers', description: 'devs', memberCount: 3 },
+      {
+        id: 'g3',
+        name: 'partners',
+        description: null,
+        memberCount: 2,
+        rateLimit: '600 per minute',
+      },
     ],
     pathRules: [
       {
@@ -159,6 +166,42 @@ describe('The apply plan', () => {
   it('is empty for the document the state exports', () => {
     const current = state();
     expect(computePlan(exportDocument(current), current)).toEqual({ changes: [], notes: [] });
+  });
+
+  it("exports a group's rate limit, and changes it only when the rate differs", () => {
+    const current = state();
+    expect(exportDocument(current).groups).toContainEqual({
+      name: 'partners',
+      rateLimit: '600 per minute',
+    });
+    const groups = (partners: string) =>
+      parseConfig(
+        `version: 1\ngroups:\n  - {name: portcullis-admins}\n  - {name: developers, description: devs}\n  - ${partners}\n`,
+        'f.yaml',
+      );
+    expect(computePlan(groups('{name: partners, rateLimit: 600/minute}'), current).changes).toEqual(
+      [],
+    );
+    expect(
+      computePlan(groups('{name: partners, rateLimit: 10 per second}'), current).changes,
+    ).toEqual([
+      expect.objectContaining({
+        action: 'change',
+        label: 'partners',
+        fields: [{ field: 'rateLimit', from: '600 per minute', to: '10 per second' }],
+        request: {
+          method: 'PATCH',
+          path: '/v1/admin/groups/g3',
+          body: { rateLimit: '10 per second' },
+        },
+      }),
+    ]);
+    expect(computePlan(groups('{name: partners}'), current).changes[0]!.request.body).toEqual({
+      rateLimit: null,
+    });
+    expect(problemsOf('version: 1\ngroups:\n  - {name: x, rateLimit: lots}\n')[0]).toMatch(
+      /\/groups\/0\/rateLimit must match pattern/,
+    );
   });
 
   it('pairs access rules by host and order, and removes surplus duplicate path rules', () => {

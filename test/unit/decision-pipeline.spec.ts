@@ -15,6 +15,9 @@ import {
   type Verification,
 } from '../../src/decision/verifiers/credential-verifier.js';
 import type { KeyUsageRecorder } from '../../src/keys/key-usage-recorder.js';
+import { FailedAttemptLimiter } from '../../src/limits/failed-attempt-limiter.js';
+import { QuotaBuckets } from '../../src/limits/quota-buckets.js';
+import { UnsharedCounters } from '../../src/limits/shared-counters.js';
 
 const IDENTITY: Identity = {
   userId: 'u1',
@@ -69,6 +72,22 @@ function pipeline(answers: Answer[], async: boolean) {
     log,
     logger,
     metrics,
+    new FailedAttemptLimiter(
+      {
+        limits: {
+          failedAttemptsPerIp: 0,
+          failedAttemptsPerKeyId: 0,
+          failedAttemptsWindowMs: 60_000,
+        },
+      } as AppConfig,
+      new UnsharedCounters(),
+      logger,
+    ),
+    new QuotaBuckets(
+      { limits: { quotaSyncMs: 200, quotaSyncEvery: 20 } } as AppConfig,
+      new UnsharedCounters(),
+      logger,
+    ),
   );
   const logged = () => {
     log.flush();

@@ -78,9 +78,9 @@ class FakeRedisStore extends SharedStore {
     this.check();
     return this.memory.delete(keys);
   }
-  async take(key: string) {
+  async getAndDelete(key: string) {
     this.check();
-    return this.memory.take(key);
+    return this.memory.getAndDelete(key);
   }
   async ping() {}
   async close() {}

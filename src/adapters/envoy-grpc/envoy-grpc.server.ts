@@ -28,8 +28,9 @@ import {
  * Envoy ext_authz over gRPC (`envoy.service.auth.v3.Authorization/Check`) on GRPC_PORT. Allowed:
  * status OK with the identity headers (overwriting any the client sent) and the style's other
  * identity headers removed. Refused: PERMISSION_DENIED or UNAUTHENTICATED with a denied response
- * carrying the HTTP status, WWW-Authenticate and a JSON body. Could not decide: UNAVAILABLE with a
- * 503 denied response, so Envoy refuses whatever its failure mode.
+ * carrying the HTTP status, WWW-Authenticate and a JSON body. Over a rate limit or quota:
+ * RESOURCE_EXHAUSTED with a 429 denied response and Retry-After. Could not decide: UNAVAILABLE with
+ * a 503 denied response, so Envoy refuses whatever its failure mode.
  * Envoy has already chosen the client address (`xff_num_trusted_hops`): the source address it
  * sends is taken as is, so this port must be reachable by Envoy alone.
  */
@@ -130,12 +131,10 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     ];
     const challenge = this.challenges.for(decision);
     if (challenge !== undefined) headers.push(header('www-authenticate', challenge));
-    const code =
-      decision.status === 401
-        ? GRPC.UNAUTHENTICATED
-        : decision.status === 503
-          ? GRPC.UNAVAILABLE
-          : GRPC.PERMISSION_DENIED;
+    if (decision.retryAfter !== null) {
+      headers.push(header('retry-after', String(decision.retryAfter)));
+    }
+    const code = GRPC_CODE_BY_STATUS[decision.status];
     return {
       status: { code, message: decision.reason },
       denied_response: {
@@ -146,6 +145,14 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 }
+
+const GRPC_CODE_BY_STATUS: Record<Decision['status'], number> = {
+  200: GRPC.OK,
+  401: GRPC.UNAUTHENTICATED,
+  403: GRPC.PERMISSION_DENIED,
+  429: GRPC.RESOURCE_EXHAUSTED,
+  503: GRPC.UNAVAILABLE,
+};
 
 function header(key: string, value: string): HeaderValueOption {
   return { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD };

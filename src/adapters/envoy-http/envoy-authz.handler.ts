@@ -19,7 +19,8 @@ export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
  * for an anonymous request) Envoy is asked to drop (`x-envoy-auth-headers-to-remove`), so a client
  * cannot send its own. A refusal carries its own status, WWW-Authenticate and a small JSON body;
  * "could not decide" is a 503, which Envoy treats as an error and refuses (403) unless
- * `failure_mode_allow` is set. Any request body is ignored, never parsed.
+ * `failure_mode_allow` is set. A rate limit or quota is a 429 with Retry-After, which Envoy passes
+ * to the client. Any request body is ignored, never parsed.
  */
 @Injectable()
 export class EnvoyAuthzHandler {
@@ -79,6 +80,7 @@ export class EnvoyAuthzHandler {
       'content-length': Buffer.byteLength(body),
       'x-auth-reason': decision.reason,
       ...(challenge !== undefined && { 'www-authenticate': challenge }),
+      ...(decision.retryAfter !== null && { 'retry-after': String(decision.retryAfter) }),
     });
     response.end(body);
   }

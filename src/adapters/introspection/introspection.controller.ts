@@ -16,6 +16,9 @@ import { IntrospectionClientsService } from '../../introspection/introspection-c
 import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
 import type { KeyRecord } from '../../keys/key-record.js';
+import { CallerAttempts } from '../../limits/caller-attempts.js';
+import type { Limited } from '../../limits/failed-attempt-limiter.js';
+import { QuotaBuckets } from '../../limits/quota-buckets.js';
 import { authorizationHeaders } from '../http-request.js';
 
 export class IntrospectionResponseDto {
@@ -45,7 +48,10 @@ const INACTIVE = '{"active":false}';
  * RFC 7662 token introspection. Callers authenticate as a registered client (HTTP Basic
  * client_id:secret) or with a Portcullis key of a member of the introspectors group (or admins).
  * Anything that cannot be used (unknown, malformed, expired, revoked, owner disabled) is exactly
- * {"active":false}, with no reason. Errors use the OAuth form: {"error": "..."}.
+ * {"active":false}, with no reason. Errors use the OAuth form: {"error": "..."}. Failed caller
+ * authentications count towards the failed-attempt limits; over them, 429 `rate_limited`. Each
+ * caller may introspect at most INTROSPECTION_RATE_LIMIT tokens (RFC 7662 §4: token scanning);
+ * beyond it, 429 `rate_limited` with Retry-After.
  */
 @Controller('oauth2/introspect')
 @ApiTags('decisions')
@@ -57,6 +63,8 @@ export class IntrospectionController {
     private readonly clients: IntrospectionClientsService,
     private readonly keys: ApiKeyAuthenticator,
     private readonly providerTokens: ProviderTokens,
+    private readonly attempts: CallerAttempts,
+    private readonly quotas: QuotaBuckets,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
   }
@@ -73,7 +81,13 @@ export class IntrospectionController {
   })
   @ApiOkResponse({ type: IntrospectionResponseDto })
   async introspect(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    if (!(await this.callerIsAllowed(request))) {
+    const attempt = this.attempts.of(request);
+    const limited = this.attempts.screen(attempt);
+    if (limited !== undefined) return tooMany(reply, limited, 'Too many failed authentications');
+    const caller = await this.caller(request);
+    if (caller === undefined) {
+      const over = await this.attempts.failed(attempt);
+      if (over !== undefined) return tooMany(reply, over, 'Too many failed authentications');
       void reply
         .code(401)
         .header('www-authenticate', `Basic realm="${this.config.realm}", charset="UTF-8"`)
@@ -86,6 +100,17 @@ export class IntrospectionController {
           }),
         );
       return;
+    }
+    const rate = this.config.limits.introspectionRate;
+    if (rate !== undefined) {
+      const waitMs = this.quotas.take([{ subject: `introspect:${caller}`, rate }]);
+      if (waitMs > 0) {
+        return tooMany(
+          reply,
+          { retryAfterSeconds: Math.ceil(waitMs / 1000) },
+          'Too many introspection requests',
+        );
+      }
     }
     const form = request.body instanceof URLSearchParams ? request.body : undefined;
     const tokens = form?.getAll('token') ?? [];
@@ -150,7 +175,11 @@ export class IntrospectionController {
     };
   }
 
-  private async callerIsAllowed(request: FastifyRequest): Promise<boolean> {
+  /**
+   * The authenticated, authorised caller (`client:<client id>` or `key:<key id>`), or undefined
+   * when it is neither.
+   */
+  private async caller(request: FastifyRequest): Promise<string | undefined> {
     const credential = extractCredential(authorizationHeaders(request.raw));
     if (credential.kind === 'basic' && !looksLikeKey(credential.password)) {
       // RFC 6749 §2.3.1: client credentials are form-urlencoded before Basic encoding.
@@ -161,7 +190,9 @@ export class IntrospectionController {
           return s;
         }
       };
-      return this.clients.verify(decode(credential.username), decode(credential.password));
+      const clientId = decode(credential.username);
+      const known = await this.clients.verify(clientId, decode(credential.password));
+      return known ? `client:${clientId}` : undefined;
     }
     const check =
       credential.kind === 'basic'
@@ -169,12 +200,24 @@ export class IntrospectionController {
         : credential.kind === 'bearer' && looksLikeKey(credential.token)
           ? await this.keys.bearer(credential.token)
           : undefined;
-    if (!check?.ok) return false;
+    if (!check?.ok) return undefined;
     const allowed = new Set(
       [this.config.introspectorsGroup, this.config.adminGroup].map((g) => g.toLowerCase()),
     );
-    return check.identity.groups.some((g) => allowed.has(g.toLowerCase()));
+    return check.identity.groups.some((g) => allowed.has(g.toLowerCase()))
+      ? `key:${check.identity.credential.keyId}`
+      : undefined;
   }
+}
+
+/** 429 in OAuth's error form, with Retry-After. */
+function tooMany(reply: FastifyReply, limited: Limited, description: string): void {
+  void reply
+    .code(429)
+    .header('content-type', 'application/json')
+    .header('cache-control', 'no-store')
+    .header('retry-after', String(limited.retryAfterSeconds))
+    .send(JSON.stringify({ error: 'rate_limited', error_description: description }));
 }
 
 /** A provider token as RFC 7662 describes it: the provider's subject, our username. */

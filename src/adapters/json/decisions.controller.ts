@@ -6,6 +6,7 @@ import {
   ApiOperation,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DecisionClientGuard } from '../../auth/admin.guard.js';
@@ -38,10 +39,12 @@ export class DecisionsController {
     description:
       'For members of the decision clients group (and admins). Give the request (method, path, ' +
       'host, ip, headers) or just a credential. Allowed and refused requests both answer 200 with ' +
-      `the decision; 503 means it could not be decided.`,
+      'the decision; 503 means it could not be decided, 429 (with Retry-After) that the request ' +
+      'is over a rate limit or quota (reason `rate_limited` or `quota_exceeded`).',
   })
   @ApiOkResponse({ type: DecisionDto })
   @ApiServiceUnavailableResponse({ type: DecisionDto })
+  @ApiTooManyRequestsResponse({ type: DecisionDto })
   @ApiProblems(400, 401, 403)
   async decide(
     @Body() body: DecisionQueryDto,
@@ -70,6 +73,9 @@ export class DecisionsController {
       }),
     );
     if (decision.status === 503) void reply.status(503);
+    if (decision.status === 429) {
+      void reply.status(429).header('retry-after', String(decision.retryAfter));
+    }
     return this.toDto(decision);
   }
 

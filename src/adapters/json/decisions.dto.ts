@@ -109,7 +109,7 @@ export class DecisionIdentityDto {
 export class DecisionDto {
   @ApiProperty()
   allowed: boolean;
-  @ApiProperty({ enum: [200, 401, 403, 503], description: 'The status a proxy would answer' })
+  @ApiProperty({ enum: [200, 401, 403, 429, 503], description: 'The status a proxy would answer' })
   status: number;
   @ApiProperty({ example: 'authenticated', description: 'Stable reason code' })
   reason: string;

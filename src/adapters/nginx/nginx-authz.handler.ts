@@ -16,7 +16,9 @@ export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
  * nginx `auth_request`. nginx sends a GET with the client's headers and the original request in
  * X-Original-URI / X-Original-Method (or X-Forwarded-Uri / -Method / -Host). nginx accepts only
  * 2xx, 401 and 403 from here and turns anything else into a 500, so "could not decide" is answered
- * as 403 with `X-Auth-Reason: unavailable`: refused, never allowed.
+ * as 403 with `X-Auth-Reason: unavailable`: refused, never allowed. Likewise a rate limit or quota
+ * (429 elsewhere) is a 403 with `X-Auth-Reason: rate_limited` or `quota_exceeded` and a
+ * `Retry-After`, which the nginx example passes on to the client.
  */
 @Injectable()
 export class NginxAuthzHandler {
@@ -60,10 +62,11 @@ export class NginxAuthzHandler {
       return;
     }
     const challenge = this.challenges.for(decision);
-    response.writeHead(decision.status === 503 ? 403 : decision.status, {
+    response.writeHead(decision.status === 401 ? 401 : 403, {
       'content-length': '0',
       'x-auth-reason': decision.reason,
       ...(challenge !== undefined && { 'www-authenticate': challenge }),
+      ...(decision.retryAfter !== null && { 'retry-after': String(decision.retryAfter) }),
     });
     response.end();
   }

@@ -39,6 +39,7 @@ export const groupsCommand: CommandGroup = {
           printTable(groups, [
             { header: 'name', value: (g) => g.name },
             { header: 'members', value: (g) => g.memberCount },
+            { header: 'rate limit', value: (g) => g.rateLimit ?? null },
             { header: 'description', value: (g) => g.description },
             { header: 'id', value: (g) => g.id },
           ]);
@@ -46,17 +47,27 @@ export const groupsCommand: CommandGroup = {
       },
     },
     create: {
-      usage: 'groups create <name> [--description <text>]',
-      summary: 'Create a group',
+      usage: 'groups create <name> [--description <text>] [--rate-limit "600 per minute"]',
+      summary: "Create a group (a rate limit is shared by all the members' keys)",
       async run(args) {
-        const { values, positionals: given } = parse(args, { description: { type: 'string' } });
+        const { values, positionals: given } = parse(args, {
+          description: { type: 'string' },
+          'rate-limit': { type: 'string' },
+        });
         const [name] = positionals(given, ['name']);
         const group = await connect(values).request<GroupRecord>('POST', '/v1/admin/groups', {
           name,
           description: values.description,
+          rateLimit: values['rate-limit'],
         });
         if (values.json) printJson(group);
-        else printRecord({ name: group.name, description: group.description, id: group.id });
+        else
+          printRecord({
+            name: group.name,
+            description: group.description,
+            'rate limit': group.rateLimit ?? null,
+            id: group.id,
+          });
         return EXIT.ok;
       },
     },

@@ -14,6 +14,7 @@ interface KeyRecord {
   expiresAt: string | null;
   lastUsedAt: string | null;
   allowedIps: string[];
+  rateLimit?: string | null;
 }
 
 const KEY_COLUMNS = [
@@ -24,6 +25,7 @@ const KEY_COLUMNS = [
   { header: 'state', value: (k: KeyRecord) => k.state },
   { header: 'expires', value: (k: KeyRecord) => k.expiresAt ?? 'never' },
   { header: 'last used', value: (k: KeyRecord) => k.lastUsedAt },
+  { header: 'rate limit', value: (k: KeyRecord) => k.rateLimit ?? null },
   { header: 'id', value: (k: KeyRecord) => k.id },
 ];
 
@@ -58,7 +60,8 @@ export const keysCommand: CommandGroup = {
     create: {
       usage:
         'keys create --user <username> --name <name> [--type bearer|basic] [--expires "90 days"|never]\n' +
-        '            [--description <text>] [--ip <address or range>]... [--email]',
+        '            [--description <text>] [--ip <address or range>]... [--email]\n' +
+        '            [--rate-limit "600 per minute"]',
       summary: 'Create a key and print it, once (it is stored only as a hash)',
       async run(args) {
         const { values } = parse(args, {
@@ -69,6 +72,7 @@ export const keysCommand: CommandGroup = {
           description: { type: 'string' },
           ip: { type: 'string', multiple: true },
           email: { type: 'boolean' },
+          'rate-limit': { type: 'string' },
         });
         const api = connect(values);
         const created = await api.request<KeyRecord & { key: string; emailed: boolean }>(
@@ -82,6 +86,7 @@ export const keysCommand: CommandGroup = {
             description: values.description,
             allowedIps: listOption(values.ip),
             emailToOwner: values.email,
+            rateLimit: values['rate-limit'],
           },
         );
         if (values.json) {

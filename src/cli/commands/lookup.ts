@@ -17,6 +17,7 @@ export interface GroupRecord {
   name: string;
   description: string | null;
   memberCount: number;
+  rateLimit?: string | null;
 }
 
 /** A user by username (without regard to case) or id; a usage error when there is none. */

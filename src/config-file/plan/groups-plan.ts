@@ -2,7 +2,15 @@ import type { ConfigDocument } from '../config-document.js';
 import { nameKey } from '../config-keys.js';
 import type { ServiceState } from '../service-state.js';
 import { bodyOf } from './compare.js';
+import { formatRate, parseRate } from '../../limits/rate.js';
 import { PlanError, type FieldChange, type Plan } from './plan-types.js';
+
+/** A rate as the service writes it ("600/minute" and "600 per minute" are one rate). */
+function canonicalRate(text: string | null | undefined): string | null {
+  if (text == null) return null;
+  const rate = parseRate(text);
+  return rate === undefined ? text : formatRate(rate);
+}
 
 const GROUP_LISTS = ['allowedGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
 
@@ -46,16 +54,20 @@ export function planGroups(
     const existing = current.get(nameKey(group.name));
     current.delete(nameKey(group.name));
     const description = group.description ?? null;
+    const rateLimit = canonicalRate(group.rateLimit);
     if (!existing) {
       plan.changes.push({
         action: 'add',
         kind: 'group',
         label: group.name,
-        fields: description === null ? [] : [{ field: 'description', to: description }],
+        fields: [
+          ...(description === null ? [] : [{ field: 'description', to: description }]),
+          ...(rateLimit === null ? [] : [{ field: 'rateLimit', to: rateLimit }]),
+        ],
         request: {
           method: 'POST',
           path: '/v1/admin/groups',
-          body: { name: group.name, description },
+          body: { name: group.name, description, ...(rateLimit !== null && { rateLimit }) },
         },
       });
       continue;
@@ -65,6 +77,10 @@ export function planGroups(
       fields.push({ field: 'name', from: existing.name, to: group.name });
     if (existing.description !== description) {
       fields.push({ field: 'description', from: existing.description, to: description });
+    }
+    const currentRate = canonicalRate(existing.rateLimit);
+    if (currentRate !== rateLimit) {
+      fields.push({ field: 'rateLimit', from: currentRate, to: rateLimit });
     }
     if (fields.length > 0) {
       plan.changes.push({
