@@ -6,3 +6,5 @@ createServer((_req, res) => {
   res.writeHead(200);
   res.end();
 }).listen(port, '127.0.0.1', () => process.send?.('ready'));
+// Exit normally on SIGTERM, so that a profiler running in this process writes its profile.
+process.on('SIGTERM', () => process.exit(0));

@@ -110,14 +110,23 @@ export interface RunningPortcullis {
   port: number;
   url: string;
   grpcPort: number | undefined;
+  /** When the process was started (Date.now()). */
+  startedAt: number;
 }
 
-/** Starts `dist/main.js` as production would, and waits until /readyz answers. */
-export async function startPortcullis(env: Record<string, string>): Promise<RunningPortcullis> {
+/**
+ * Starts `dist/main.js` as production would, and waits until /readyz answers. `nodeOptions` are
+ * Node's own flags (a profiler, for instance).
+ */
+export async function startPortcullis(
+  env: Record<string, string>,
+  nodeOptions: string[] = [],
+): Promise<RunningPortcullis> {
   const port = await freePort();
   const grpcPort = env.GRPC_PORT === 'auto' ? await freePort() : undefined;
   mkdirSync(join(work, 'data'), { recursive: true });
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const startedAt = Date.now();
+  const child = spawn(process.execPath, [...nodeOptions, 'dist/main.js'], {
     env: {
       ...process.env,
       ...env,
@@ -140,7 +149,7 @@ export async function startPortcullis(env: Record<string, string>): Promise<Runn
       throw new Error('Portcullis did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, port, url, grpcPort };
+  return { child, port, url, grpcPort, startedAt };
 }
 
 /** An admin API client for a benchmark instance. */

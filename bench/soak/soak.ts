@@ -1,7 +1,9 @@
 // npm run soak: minutes of mixed traffic through two Portcullis instances sharing PostgreSQL and
 // Redis, while an admin changes what the answers should be. It fails on any unexpected error (a
 // 5xx, an `unavailable`, a dropped connection), on any decision that contradicts the state at that
-// moment, and on memory that keeps growing after the warm-up. Loopback only.
+// moment, and on memory that keeps growing after the warm-up. Loopback only. Good traffic comes
+// from many client addresses, bad credentials from a few (through X-Forwarded-For, the loopback
+// being a trusted proxy): the failed-attempt limit stops the few and must never touch the many.
 // SOAK_SECONDS (default 600), SOAK_CONCURRENCY (default 16), SOAK_CHANGE_MS (default 400).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,8 @@ interface SoakKey {
 interface Probe {
   kind: string;
   path: string;
+  /** The client's address, as the proxy in front reports it. */
+  clientIp: string;
   authorization?: string;
   expected: (sent: number, answered: number) => Expectation;
 }
@@ -46,11 +50,20 @@ interface Tally {
   sent: number;
   allowed: number;
   denied: number;
+  /** Refused as rate_limited: the failed-attempt limit at work. */
+  limited: number;
   unexpected: number;
   contradictions: number;
 }
 
 const not = (fact: boolean | undefined) => (fact === undefined ? undefined : !fact);
+const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
+/** Where good traffic comes from (many addresses), and bad credentials (a few). */
+const goodClient = () =>
+  `10.0.${Math.floor(Math.random() * 4)}.${1 + Math.floor(Math.random() * 250)}`;
+const badClient = () => `192.0.2.${1 + Math.floor(Math.random() * 8)}`;
+/** Refusals that are right for a bad credential, besides 401 and 403. */
+const LIMITED = new Set(['rate_limited']);
 
 async function main(): Promise<void> {
   const backends = await openBackends('soak');
@@ -110,13 +123,15 @@ async function main(): Promise<void> {
     keys.push({ key: created.key, id: created.id, user, revoked: new Fact(false) });
   };
   for (let i = 0; i < 4 * USERS; i++) await createKey(users[i % USERS]!);
+  // The loopback is the proxy in front: X-Forwarded-For names the client.
+  await admins[0]!('PATCH', '/v1/admin/settings', { trustedProxies: ['127.0.0.1/32', '::1/128'] });
   const statusPublic = new Fact(false);
   let publicRuleId: string | undefined;
 
-  const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
-  const keyProbe = (kind: string, key: SoakKey): Probe => ({
+  const keyProbe = (kind: string, key: SoakKey, clientIp: string): Probe => ({
     kind,
     path: '/orders/42',
+    clientIp,
     authorization: `Bearer ${key.key}`,
     expected: (sent, answered) =>
       expectAllowedWhen([
@@ -125,8 +140,11 @@ async function main(): Promise<void> {
       ]),
   });
   const probes: { weight: number; make: () => Probe }[] = [
-    { weight: 40, make: () => keyProbe('key', pick(keys)) },
-    { weight: 10, make: () => keyProbe('revoked key', pick(revokedKeys) ?? pick(keys)) },
+    { weight: 40, make: () => keyProbe('key', pick(keys), goodClient()) },
+    {
+      weight: 10,
+      make: () => keyProbe('revoked key', pick(revokedKeys) ?? pick(keys), badClient()),
+    },
     {
       weight: 15,
       make: () => {
@@ -134,6 +152,7 @@ async function main(): Promise<void> {
         return {
           kind: 'provider jwt',
           path: '/orders/42',
+          clientIp: goodClient(),
           authorization: `Bearer ${user.jwt}`,
           expected: (sent, answered) => expectAllowedWhen([not(user.disabled.at(sent, answered))]),
         };
@@ -161,6 +180,7 @@ async function main(): Promise<void> {
       make: () => ({
         kind: 'anonymous, public path',
         path: '/status/health',
+        clientIp: goodClient(),
         expected: (sent, answered) => expectAllowedWhen([statusPublic.at(sent, answered)]),
       }),
     },
@@ -177,7 +197,7 @@ async function main(): Promise<void> {
   const tally = (kind: string) => {
     let found = tallies.get(kind);
     if (found === undefined) {
-      found = { sent: 0, allowed: 0, denied: 0, unexpected: 0, contradictions: 0 };
+      found = { sent: 0, allowed: 0, denied: 0, limited: 0, unexpected: 0, contradictions: 0 };
       tallies.set(kind, found);
     }
     return found;
@@ -207,7 +227,10 @@ async function main(): Promise<void> {
       if (latencies.length < 2_000_000) latencies.push(answered - sent);
       const counts = tally(probe.kind);
       counts.sent++;
-      const denied = answer.status === 401 || answer.status === 403;
+      const denied =
+        answer.status === 401 ||
+        answer.status === 403 ||
+        (answer.status === 429 && LIMITED.has(answer.reason));
       if (answer.status !== 200 && (!denied || answer.reason === 'unavailable')) {
         counts.unexpected++;
         note(
@@ -218,6 +241,7 @@ async function main(): Promise<void> {
       const allowed = answer.status === 200;
       if (allowed) counts.allowed++;
       else counts.denied++;
+      if (LIMITED.has(answer.reason)) counts.limited++;
       const expected = probe.expected(sent, answered);
       if (contradicts(expected, allowed)) {
         counts.contradictions++;
@@ -335,7 +359,7 @@ async function main(): Promise<void> {
 }
 
 function refused(kind: string, authorization: string | undefined): Probe {
-  return { kind, path: '/orders/42', authorization, expected: () => 'deny' };
+  return { kind, path: '/orders/42', clientIp: badClient(), authorization, expected: () => 'deny' };
 }
 
 /** One decision through nginx's endpoint or Envoy's: its status and reason. */
@@ -346,8 +370,12 @@ function decide(
   agent: Agent,
 ): Promise<{ status: number; reason: string }> {
   const headers: Record<string, string> = envoy
-    ? {}
-    : { 'x-original-uri': probe.path, 'x-original-method': 'GET' };
+    ? { 'x-forwarded-for': probe.clientIp }
+    : {
+        'x-original-uri': probe.path,
+        'x-original-method': 'GET',
+        'x-forwarded-for': probe.clientIp,
+      };
   if (probe.authorization !== undefined) headers.authorization = probe.authorization;
   const url = envoy ? `${baseUrl}/v1/authz/envoy${probe.path}` : `${baseUrl}/v1/authz/nginx`;
   return new Promise((resolve, reject) => {
@@ -398,13 +426,16 @@ function summarise(run: {
   const contradictions = sum((t) => t.contradictions);
   const sorted = [...run.latencies].sort((x, y) => x - y);
   const settled = run.memory.filter((sample) => sample.second >= WARM_UP_SECONDS);
+  // Peaks, not single samples: a sample just after a collection would look like a fall.
+  const half = Math.ceil(settled.length / 2);
   const growth = (instance: 'a' | 'b') => {
-    const first = settled[0]?.[instance] ?? 0;
-    const peakLater = Math.max(...settled.slice(1).map((sample) => sample[instance]), first);
+    const peak = (samples: typeof settled) => Math.max(0, ...samples.map((s) => s[instance]));
+    const first = peak(settled.slice(0, half));
+    const peakLater = peak(settled.slice(half));
     return { first, peakLater, growth: peakLater - first };
   };
   const memory = { a: growth('a'), b: growth('b') };
-  // Flat: within 20 MB or 15%, whichever is larger, of where it stood after the warm-up.
+  // Flat: the second half's peak within 20 MB or 15%, whichever is larger, of the first half's.
   const flat = (m: { first: number; growth: number }) => m.growth <= Math.max(20, m.first * 0.15);
   const cleanExits = run.exits.every((code) => code === 0);
   const passed =
@@ -421,17 +452,17 @@ function summarise(run: {
     `${Math.round(run.seconds)} s, ${sent.toLocaleString('en')} decisions (${Math.round(sent / run.seconds).toLocaleString('en')}/s) ` +
       `through two instances, latency p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms (client-side, ${CONCURRENCY} connections).`,
     '',
-    '| traffic | sent | allowed | denied | unexpected errors | contradictions |',
-    '|---|---|---|---|---|---|',
+    '| traffic | sent | allowed | denied | of which rate-limited | unexpected errors | contradictions |',
+    '|---|---|---|---|---|---|---|',
     ...[...run.tallies].map(
       ([kind, t]) =>
-        `| ${kind} | ${t.sent} | ${t.allowed} | ${t.denied} | ${t.unexpected} | ${t.contradictions} |`,
+        `| ${kind} | ${t.sent} | ${t.allowed} | ${t.denied} | ${t.limited} | ${t.unexpected} | ${t.contradictions} |`,
     ),
-    `| **all** | ${sent} | ${sum((t) => t.allowed)} | ${sum((t) => t.denied)} | ${unexpected} | ${contradictions} |`,
+    `| **all** | ${sent} | ${sum((t) => t.allowed)} | ${sum((t) => t.denied)} | ${sum((t) => t.limited)} | ${unexpected} | ${contradictions} |`,
     '',
     `Admin changes: ${[...run.changes].map(([what, count]) => `${count} ${what}`).join(', ')}; ${run.adminErrors} failed.`,
     '',
-    `RSS after the ${WARM_UP_SECONDS} s warm-up, and its peak afterwards: ` +
+    `Peak RSS in the first and in the second half of the run after its ${WARM_UP_SECONDS} s warm-up: ` +
       `A ${memory.a.first} -> ${memory.a.peakLater} MB, B ${memory.b.first} -> ${memory.b.peakLater} MB ` +
       `(${flat(memory.a) && flat(memory.b) ? 'flat' : 'GROWING'}).`,
     `Shutdown: exit codes ${run.exits.join(', ')}.`,
