@@ -7,6 +7,14 @@ import type { Provider } from './provider.entity.js';
 import { ProviderUserResolver, type LocalUser } from './provider-user-resolver.js';
 
 const UNKNOWN_USER: Verification = { outcome: 'refused', reason: 'unknown_user' };
+const USER_DISABLED: Verification = { outcome: 'refused', reason: 'user_disabled' };
+
+/** An identity built for a token's facts, valid while its provider and user are the same objects. */
+interface BuiltIdentity {
+  provider: Provider;
+  user: LocalUser;
+  verification: Verification;
+}
 
 /** What was learnt of a valid token, whichever way it was checked. */
 export interface TokenFacts {
@@ -26,6 +34,13 @@ export interface TokenFacts {
  */
 @Injectable()
 export class ProviderIdentity {
+  /**
+   * Facts of a cached token are one object for as long as the token is cached, and so are the
+   * provider and the user until either changes: their identity is built once, and with it the
+   * answer's headers and the log line's fields, which are remembered per identity.
+   */
+  private readonly built = new WeakMap<TokenFacts, BuiltIdentity>();
+
   constructor(private readonly users: ProviderUserResolver) {}
 
   /** At once when the user is remembered in this process (the usual case), else a promise. */
@@ -61,7 +76,9 @@ export class ProviderIdentity {
     user: LocalUser | undefined,
   ): Verification {
     if (user === undefined) return UNKNOWN_USER;
-    if (user.disabled) return { outcome: 'refused', reason: 'user_disabled' };
+    if (user.disabled) return USER_DISABLED;
+    const earlier = this.built.get(facts);
+    if (earlier?.provider === provider && earlier.user === user) return earlier.verification;
     const identity: Identity = {
       userId: user.id,
       username: user.username,
@@ -84,7 +101,9 @@ export class ProviderIdentity {
         clientId: stringClaim(facts.claims, 'client_id') ?? stringClaim(facts.claims, 'azp'),
       },
     };
-    return { outcome: 'identified', identity };
+    const verification: Verification = { outcome: 'identified', identity };
+    this.built.set(facts, { provider, user, verification });
+    return verification;
   }
 }
 
