@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { proxyRequestId } from '../common/request-id.js';
 import { resolveClientIp, type IpRanges } from '../decision/client-ip.js';
 import {
   forUri,
@@ -44,5 +45,6 @@ export function decisionRequest(
       trustedProxies,
     ),
     authorization: authorizationHeaders(request),
+    requestId: proxyRequestId(request.headers['x-request-id']),
   });
 }

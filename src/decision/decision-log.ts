@@ -64,6 +64,8 @@ export class DecisionLog implements OnApplicationShutdown {
       `,"interface":"${request.interface}","method":${this.method.of(request.method)}` +
       `,"path":${JSON.stringify(path)},"host":${this.host.of(request.host)}` +
       `,"clientIp":${JSON.stringify(request.clientIp)}` +
+      // A request id holds only characters JSON leaves as they are (see proxyRequestId).
+      (request.requestId === null ? '' : `,"requestId":"${request.requestId}"`) +
       (identity === null ? '' : this.identityFields(identity)) +
       `,"latencyMs":${latencyText(latencyMs)}}\n`;
     if (this.pending.length >= BATCH_CHARS) this.flush();

@@ -13,6 +13,8 @@ export interface DecisionRequestFields {
   clientIp: string;
   /** The Authorization header values (several when the client sent several). */
   authorization: readonly string[];
+  /** The proxy's id of the request (X-Request-Id, Envoy's request id), for the log; null: none. */
+  requestId: string | null;
 }
 
 /**
@@ -28,6 +30,7 @@ export class DecisionRequest implements DecisionRequestFields {
   readonly host: string;
   readonly clientIp: string;
   readonly authorization: readonly string[];
+  readonly requestId: string | null;
   private readonly uri: string;
   /** null until asked for. */
   private normalised: string | undefined | null = null;
@@ -39,6 +42,7 @@ export class DecisionRequest implements DecisionRequestFields {
     this.host = fields.host;
     this.clientIp = fields.clientIp;
     this.authorization = fields.authorization;
+    this.requestId = fields.requestId;
     this.uri = uri;
   }
 

@@ -172,6 +172,20 @@ describe('JSON decision API (POST /v1/decisions)', () => {
       });
     });
 
+    it("logs the described request's id, else the call's own (echoed in X-Request-Id)", async () => {
+      const path = uniquePath('json-request-id');
+      await decide('/v1/decisions', {
+        body: { path, headers: { authorization: `Bearer ${kim.key}`, 'x-request-id': 'edge-1' } },
+      });
+      const own = await decide('/v1/decisions', {
+        body: { path, headers: { authorization: `Bearer ${kim.key}` } },
+      });
+      const echoed = own.headers.get('x-request-id');
+      expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
+      const lines = await decisionLines(service, path);
+      expect(lines.map((line) => line.requestId)).toEqual(['edge-1', echoed]);
+    });
+
     it('decides on a basic key in headers.authorization', async () => {
       const reply = await decide('/v1/decisions', {
         body: { headers: { authorization: basicAuth('kim', kimBasic.key) } },

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { EnvoyGrpcServer } from '../../src/adapters/envoy-grpc/envoy-grpc.server.js';
 import type { CheckRequest, CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import { decisionLines } from '../support/decisions.js';
 import { client } from '../support/http.js';
 import { checkClient, type CheckClient } from '../support/grpc.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -62,6 +63,14 @@ describe('Envoy ext_authz over gRPC', () => {
     expect(headerMap(response, 'ok')['x-auth-user']).toBe('grace');
     expect(response.ok_response!.headers.every((h) => h.append_action === 2)).toBe(true);
     expect(response.ok_response!.headers_to_remove).toContain('x-auth-email');
+  });
+
+  it("logs the decision under Envoy's request id", async () => {
+    const request = checkRequest({ authorization: `Bearer ${key}` }, '/orders/grpc-request-id');
+    request.attributes!.request!.http!.id = '8151398291264478';
+    expect((await check(request)).status.code).toBe(0);
+    const [line] = await decisionLines(service, '/orders/grpc-request-id');
+    expect(line).toMatchObject({ interface: 'envoy-grpc', requestId: '8151398291264478' });
   });
 
   it('refuses a missing credential with UNAUTHENTICATED and a 401 denied response', async () => {

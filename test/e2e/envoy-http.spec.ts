@@ -130,6 +130,21 @@ describe('Envoy ext_authz HTTP endpoint (/v1/authz/envoy)', () => {
       });
     });
 
+    it("logs Envoy's request id with the decision, and only a sane one", async () => {
+      const path = uniquePath('envoy-request-id');
+      const requestId = 'c0ffee00-1234-4abc-8def-0123456789ab';
+      await envoyCheck(service.url, 'GET', path, `Bearer ${grace.key}`, {
+        'x-request-id': requestId,
+      });
+      await envoyCheck(service.url, 'GET', path, `Bearer ${grace.key}`, {
+        'x-request-id': '"},"granted":true,"x":"',
+      });
+      const lines = await decisionLines(service, path);
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({ granted: true, requestId });
+      expect(lines[1]).not.toHaveProperty('requestId');
+    });
+
     it('treats the bare prefix as the root path', async () => {
       const reply = await call(service.url, 'GET', '/v1/authz/envoy', {
         headers: { authorization: `Bearer ${grace.key}` },

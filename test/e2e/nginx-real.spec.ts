@@ -1,5 +1,6 @@
 import { EchoUpstream } from '../support/echo-upstream.js';
 import { request } from 'node:http';
+import { decisionLines } from '../support/decisions.js';
 import { call, client } from '../support/http.js';
 import { nginxAvailable, startNginx, type RunningNginx } from '../support/nginx.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -95,6 +96,15 @@ function rawGet(
         'x-auth-groups': 'developers',
         'x-auth-credential': aliceKeyId,
       });
+    });
+
+    it("logs the decision under nginx's request id, the one the upstream receives", async () => {
+      const reply = await call(base, 'GET', '/orders/request-id', { auth: aliceKey });
+      expect(reply.status).toBe(200);
+      const requestId = reply.body.headers['x-request-id'];
+      expect(requestId).toMatch(/^[0-9a-f]{32}$/);
+      const [line] = await decisionLines(service, '/orders/request-id');
+      expect(line).toMatchObject({ granted: true, requestId });
     });
 
     it('accepts a basic key sent as Basic username:key', async () => {

@@ -109,6 +109,7 @@ const request = () =>
     host: 'api',
     clientIp: '10.0.0.1',
     authorization: ['Bearer pcl_whatever'],
+    requestId: 'req-1',
   });
 
 async function decideBothWays(answers: Answer[]) {

@@ -7,6 +7,7 @@ describe(forUri.name, () => {
     host: 'api',
     clientIp: '127.0.0.1',
     authorization: [],
+    requestId: null,
   } as const;
 
   it('keeps the raw path without its query, and normalises the path when asked', () => {

@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { proxyRequestId } from '../../common/request-id.js';
 import { AppConfig } from '../../config/app-config.js';
 import { normaliseIp } from '../../decision/client-ip.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
@@ -106,6 +107,7 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         host: (http.host || headers[':authority'] || headers.host || '').toLowerCase(),
         clientIp: normaliseIp(source) ?? '',
         authorization: headers.authorization === undefined ? [] : [headers.authorization],
+        requestId: proxyRequestId(http.id || headers['x-request-id']),
       }),
     );
     return isPromise(decision)

@@ -43,7 +43,13 @@ export interface CheckRequest {
   attributes?: {
     source?: { address?: { socket_address?: { address?: string } } };
     request?: {
-      http?: { method?: string; headers?: Record<string, string>; path?: string; host?: string };
+      http?: {
+        id?: string;
+        method?: string;
+        headers?: Record<string, string>;
+        path?: string;
+        host?: string;
+      };
     };
   };
 }

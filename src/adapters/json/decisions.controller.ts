@@ -14,6 +14,7 @@ import { ApiProblems } from '../../common/api-problems.decorator.js';
 import { PROBLEM_TYPES, ProblemException } from '../../common/problem.js';
 import { normaliseIp } from '../../decision/client-ip.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
+import { proxyRequestId } from '../../common/request-id.js';
 import { forUri } from '../../decision/decision-request.js';
 import type { Decision } from '../../decision/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
@@ -70,6 +71,8 @@ export class DecisionsController {
         host: (body.host ?? headers.host ?? '').toLowerCase(),
         clientIp: body.ip === undefined ? '' : (normaliseIp(body.ip) ?? ''),
         authorization: authorization === undefined ? [] : [authorization],
+        // The described request's own id, else this call's (echoed in X-Request-Id).
+        requestId: proxyRequestId(headers['x-request-id']) ?? reply.request.id,
       }),
     );
     if (decision.status === 503) void reply.status(503);
