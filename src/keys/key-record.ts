@@ -61,7 +61,8 @@ export function checkKeyRecord(
   let check = granted.get(record);
   if (check === undefined) {
     check = { ok: true, identity: identityOf(record) };
-    granted.set(record, check);
+    if (seenOnce.has(record)) granted.set(record, check);
+    else seenOnce.add(record);
   }
   return check;
 }
@@ -72,6 +73,12 @@ export function checkKeyRecord(
  * state checks above still run every time. Kept as long as the record itself is.
  */
 const granted = new WeakMap<KeyRecord, KeyCheck>();
+/**
+ * Records used once so far. Their check is kept only from the second use: a key seen once may not
+ * come again (a sweep through many keys), and what hangs off a kept identity (its headers, its log
+ * fields) would stay in memory as long as the record, for nothing.
+ */
+const seenOnce = new WeakSet<KeyRecord>();
 
 /** The quotas every request with this key takes from: its own, and its owner's groups'. */
 function quotasOf(record: KeyRecord): readonly Quota[] {

@@ -23,15 +23,20 @@ const record = (changes: Partial<KeyRecord> = {}): KeyRecord => ({
 describe(checkKeyRecord.name, () => {
   const bearer = { type: 'bearer' } as const;
 
-  it('grants the same identity object each time for one record, and a new one for another', () => {
+  it('grants one identity object per record from its second use on, and a new one for another', () => {
     const cached = record();
-    const first = checkKeyRecord(cached, bearer, 2000);
-    expect(first).toMatchObject({
+    const once = checkKeyRecord(cached, bearer, 2000);
+    expect(once).toMatchObject({
       ok: true,
       identity: { username: 'alice', credential: { keyId: 'AbCd1234', id: 'k1' } },
     });
-    expect(checkKeyRecord(cached, bearer, 3000)).toBe(first);
-    expect(checkKeyRecord(record(), bearer, 2000)).not.toBe(first);
+    // A record used once keeps nothing: a sweep through many keys leaves no identities behind.
+    const second = checkKeyRecord(cached, bearer, 3000);
+    expect(second).not.toBe(once);
+    expect(second).toEqual(once);
+    expect(checkKeyRecord(cached, bearer, 3000)).toBe(second);
+    expect(checkKeyRecord(cached, bearer, 4000)).toBe(second);
+    expect(checkKeyRecord(record(), bearer, 2000)).not.toBe(second);
   });
 
   it('still checks the state every time', () => {
