@@ -31,10 +31,14 @@ const SWEEP_MS = 10_000;
 @Injectable()
 export class QuotaBuckets implements OnApplicationShutdown {
   private readonly buckets = new Map<string, TokenBucket>();
+  /** Each quota object (one per cached identity) straight to its bucket: no name to build. */
+  private readonly byQuota = new WeakMap<Quota, TokenBucket>();
   private readonly timer: NodeJS.Timeout;
   private readonly syncEvery: number;
   private reportRunning = false;
   private reportAgain = false;
+  /** A report is already scheduled for the next turn of the event loop. */
+  private reportSoon = false;
   private lastSweep = 0;
   private failures = 0;
 
@@ -69,13 +73,20 @@ export class QuotaBuckets implements OnApplicationShutdown {
 
   private taken(bucket: TokenBucket): void {
     bucket.take();
-    if (bucket.pending >= this.syncEvery && this.counters.shared) {
-      // Reported soon, not now: the request is answered first.
-      setImmediate(() => void this.report());
+    if (bucket.pending >= this.syncEvery && this.counters.shared && !this.reportSoon) {
+      // Reported soon, not now: the request is answered first. Once: until the report starts,
+      // every request finds the bucket still over the mark.
+      this.reportSoon = true;
+      setImmediate(() => {
+        this.reportSoon = false;
+        void this.report();
+      });
     }
   }
 
   private bucket(quota: Quota, now: number): TokenBucket {
+    const known = this.byQuota.get(quota);
+    if (known !== undefined && !known.forgotten) return known;
     // The rate is part of the name: a changed quota starts a bucket of its own.
     const name = `${quota.subject}:${quota.rate.requests}/${quota.rate.periodSeconds}`;
     let bucket = this.buckets.get(name);
@@ -83,6 +94,7 @@ export class QuotaBuckets implements OnApplicationShutdown {
       bucket = new TokenBucket(quota.rate, now);
       this.buckets.set(name, bucket);
     }
+    this.byQuota.set(quota, bucket);
     return bucket;
   }
 
@@ -132,7 +144,10 @@ export class QuotaBuckets implements OnApplicationShutdown {
   private sweep(now: number): void {
     this.lastSweep = now;
     for (const [name, bucket] of this.buckets) {
-      if (now - bucket.lastUsedAt > SWEEP_MS && bucket.idle(now)) this.buckets.delete(name);
+      if (now - bucket.lastUsedAt > SWEEP_MS && bucket.idle(now)) {
+        bucket.forgotten = true;
+        this.buckets.delete(name);
+      }
     }
   }
 

@@ -20,6 +20,8 @@ export class TokenBucket {
   private reporting = 0;
   /** When a token was last taken or offered, for forgetting idle buckets. */
   lastUsedAt: number;
+  /** Dropped from the instance's buckets (idle and full): whoever holds it must look again. */
+  forgotten = false;
 
   constructor(rate: Rate, now: number) {
     this.capacity = rate.requests;

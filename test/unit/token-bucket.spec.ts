@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { pino } from 'pino';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { QuotaBuckets, type Quota } from '../../src/limits/quota-buckets.js';
@@ -155,6 +156,33 @@ describe(QuotaBuckets.name, () => {
     // The overshoot is a debt: the shared bucket refuses until it is paid back.
     expect(a.take([quota], now)).toBeGreaterThan(0);
     expect(b.take([quota], now)).toBeGreaterThan(0);
+  });
+
+  it('asks for one report however many requests arrive before it starts', async () => {
+    const counters = new FakeSharedCounters(() => 0);
+    const buckets = start(counters, 5);
+    const scheduled = jest.spyOn(globalThis, 'setImmediate');
+    for (let i = 0; i < 50; i++) buckets.take([quota], 0);
+    expect(scheduled).toHaveBeenCalledTimes(1);
+    scheduled.mockRestore();
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(counters.calls).toBe(1);
+    expect(counters.buckets.get('limits:quota:key:k1:100/60')?.tokens).toBe(50);
+  });
+
+  it('a quota whose idle bucket was forgotten gets a bucket that is reported again', async () => {
+    let now = 0;
+    const counters = new FakeSharedCounters(() => now);
+    const buckets = start(counters, 1_000);
+    buckets.take([quota], now);
+    await buckets.report(now);
+    // Idle and full again (100 per minute refills within a minute): forgotten at the next sweep.
+    now = 120_000;
+    await buckets.report(now);
+    buckets.take([quota], now);
+    await buckets.report(now);
+    expect(counters.buckets.get('limits:quota:key:k1:100/60')?.tokens).toBe(99);
   });
 
   it('carries usage a failed report could not send to the next report', async () => {
