@@ -209,7 +209,7 @@ describe('The portcullis CLI, against a running service', () => {
       ).keyId;
       const changed = await cli(['keys', 'update', keyId, '--rate-limit', '100/hour']);
       expect(changed.code).toBe(0);
-      expect(changed.stdout).toMatch(/^rate limit: 100 per hour$/m);
+      expect(changed.stdout).toMatch(/^rate limit:\s+100 per hour$/m);
       const listed = await cli(['keys', 'list', '--user', 'quota-user']);
       expect(listed.stdout).toMatch(new RegExp(`^${keyId}\\s.*\\s100 per hour\\s`, 'm'));
       const removed = json<{ rateLimit: string | null; name: string }>(
@@ -238,7 +238,7 @@ describe('The portcullis CLI, against a running service', () => {
 
       const group = await cli(['groups', 'update', 'METERED', '--rate-limit', '50 per second']);
       expect(group.code).toBe(0);
-      expect(group.stdout).toMatch(/^rate limit: 50 per second$/m);
+      expect(group.stdout).toMatch(/^rate limit:\s+50 per second$/m);
       expect((await cli(['groups', 'list'])).stdout).toMatch(/^metered\s+\d+\s+50 per second\s/m);
       const lifted = json<{ rateLimit: string | null }>(
         await cli(['groups', 'update', 'metered', '--rate-limit', 'None', '--json']),

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { FormError, TextField, useAction } from '../components';
 
@@ -15,7 +15,7 @@ export function rateLimitValue(text: string): string | null {
  * closes it, so that it works from the keyboard.
  */
 export function RateLimitForm(props: {
-  /** "key ci-deploy", "group developers": the heading and the announcements name it. */
+  /** "key ci-deploy", "group developers": the heading names it. */
   subject: string;
   path: string;
   current: string | null;
@@ -25,7 +25,8 @@ export function RateLimitForm(props: {
   const { error, busy, run } = useAction();
   const section = useRef<HTMLElement>(null);
 
-  useEffect(() => {
+  // Before the browser paints, so that the focus never lingers on a button that is gone.
+  useLayoutEffect(() => {
     // Back to the button that opened the form when it closes, if that is still on the page.
     const opener = document.activeElement;
     section.current?.querySelector('input')?.focus();
