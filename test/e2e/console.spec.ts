@@ -7,8 +7,10 @@ import { freePort } from '../support/ports.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
-/** Run in the page: whether the element has the keyboard focus. */
-const IS_FOCUSED = '(element) => element === document.activeElement';
+/** Run in the page (which has a document, unlike this file's types): whether it has the focus. */
+const IS_FOCUSED = (element: unknown) =>
+  element ===
+  (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement;
 
 async function keyIdOf(
   admin: ReturnType<typeof client>,
