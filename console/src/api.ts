@@ -123,6 +123,8 @@ export interface Key {
   lastUsedAt: string | null;
   revokedAt: string | null;
   allowedIps: string[];
+  /** "600 per minute"; null: no quota. */
+  rateLimit: string | null;
 }
 
 export interface CreatedKey extends Key {
@@ -144,6 +146,8 @@ export interface Group {
   name: string;
   description: string | null;
   memberCount: number;
+  /** Shared by the members' keys together; null: no quota. */
+  rateLimit: string | null;
 }
 
 export interface Settings {

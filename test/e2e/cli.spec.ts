@@ -10,9 +10,9 @@ const KEY_SHAPE = /pcl_[0-9A-Za-z]{44}/;
 
 /** The command groups and their subcommands, as `portcullis --help` lists them. */
 const SUBCOMMANDS: Record<string, string[]> = {
-  keys: ['list', 'create', 'revoke'],
+  keys: ['list', 'create', 'update', 'revoke'],
   users: ['list', 'create', 'disable', 'enable', 'delete'],
-  groups: ['list', 'create', 'delete', 'members', 'add-member', 'remove-member'],
+  groups: ['list', 'create', 'update', 'delete', 'members', 'add-member', 'remove-member'],
   providers: ['list', 'show', 'test'],
   settings: ['get', 'set'],
 };
@@ -69,6 +69,8 @@ describe('The portcullis CLI, against a running service', () => {
         ['users', 'create'],
         ['settings', 'set', 'noSuchSetting=1'],
         ['decide', 'GET'],
+        ['keys', 'update', 'Xk3f9QaZ'],
+        ['groups', 'update', 'developers', '--rate-limit'],
       ]) {
         const result = await cli(args);
         expect({ args, code: result.code }).toEqual({ args, code: 2 });
@@ -199,6 +201,60 @@ describe('The portcullis CLI, against a running service', () => {
       const refused = await cli(['groups', 'create', 'bad', '--rate-limit', 'lots']);
       expect(refused.code).toBe(3);
       expect(refused.stderr).toMatch(/^ {2}\/rateLimit: must be "<n> per/m);
+    });
+
+    it("changes and removes a key's and a group's rate limit, with the refusals as exit codes", async () => {
+      const keyId = json<{ keyId: string }>(
+        await cli(['keys', 'create', '--user', 'quota-user', '--name', 'to-meter', '--json']),
+      ).keyId;
+      const changed = await cli(['keys', 'update', keyId, '--rate-limit', '100/hour']);
+      expect(changed.code).toBe(0);
+      expect(changed.stdout).toMatch(/^rate limit:\s+100 per hour$/m);
+      const listed = await cli(['keys', 'list', '--user', 'quota-user']);
+      expect(listed.stdout).toMatch(new RegExp(`^${keyId}\\s.*\\s100 per hour\\s`, 'm'));
+      const removed = json<{ rateLimit: string | null; name: string }>(
+        await cli([
+          'keys',
+          'update',
+          keyId,
+          '--rate-limit',
+          'none',
+          '--name',
+          'unmetered',
+          '--json',
+        ]),
+      );
+      expect(removed).toMatchObject({ rateLimit: null, name: 'unmetered' });
+
+      const bad = await cli(['keys', 'update', keyId, '--rate-limit', 'lots']);
+      expect(bad.code).toBe(3);
+      expect(bad.stderr).toMatch(/^ {2}\/rateLimit: must be "<n> per/m);
+      const unknown = await cli(['keys', 'update', 'Zz9Zz9Zz', '--rate-limit', 'none']);
+      expect(unknown.code).toBe(3);
+      expect(unknown.stderr).toContain('No key with key id "Zz9Zz9Zz"');
+      const nothing = await cli(['keys', 'update', keyId]);
+      expect(nothing.code).toBe(2);
+      expect(nothing.stderr).toContain('Nothing to change');
+
+      const group = await cli(['groups', 'update', 'METERED', '--rate-limit', '50 per second']);
+      expect(group.code).toBe(0);
+      expect(group.stdout).toMatch(/^rate limit:\s+50 per second$/m);
+      expect((await cli(['groups', 'list'])).stdout).toMatch(/^metered\s+\d+\s+50 per second\s/m);
+      const lifted = json<{ rateLimit: string | null }>(
+        await cli(['groups', 'update', 'metered', '--rate-limit', 'None', '--json']),
+      );
+      expect(lifted.rateLimit).toBeNull();
+      const refused = await cli(['groups', 'update', 'metered', '--rate-limit', '0 per day']);
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/^ {2}\/rateLimit: must be "<n> per/m);
+      expect((await cli(['groups', 'update', 'no-such-group', '--rate-limit', 'none'])).code).toBe(
+        3,
+      );
+      const audit = await client(service.url, service.adminKey).get(
+        '/v1/admin/audit?action=group.update',
+      );
+      expect(audit.status).toBe(200);
+      expect(audit.body.items.length).toBeGreaterThanOrEqual(2);
     });
 
     it('creates a key shown once that then authenticates, lists it, and revokes it so that it no longer does', async () => {

@@ -7,6 +7,10 @@ import { freePort } from '../support/ports.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
+/** Run in the page (which has a document, unlike this file's types): whether it has the focus. */
+const IS_FOCUSED = (element: unknown) =>
+  element ===
+  (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement;
 
 async function keyIdOf(
   admin: ReturnType<typeof client>,
@@ -190,6 +194,95 @@ async function loginAtIdp(tab: Page, login: string): Promise<void> {
     await page.getByRole('row', { name: /ci-deploy/ }).waitFor();
     await expect(page.content()).resolves.not.toContain(aliceKey);
     expect((await decide(aliceKey, '198.51.100.7')).body.allowed).toBe(true);
+  });
+
+  it('gives a key a rate limit, lists it, and changes and removes it; a refused one next to its field', async () => {
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Create key' }) });
+    await form.getByLabel('Owner (username)').fill('alice');
+    await form.getByLabel('Name', { exact: true }).fill('metered');
+    await form.getByLabel('Rate limit').fill('lots');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    await form.getByText(/must be "<n> per second\|minute\|hour\|day"/).waitFor();
+    await expect(form.getByLabel('Rate limit').getAttribute('aria-invalid')).resolves.toBe('true');
+    await form.getByLabel('Rate limit').fill('600 per minute');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const meteredKey = await page.getByLabel('The new key').inputValue();
+    expect(meteredKey).toMatch(KEY_SHAPE);
+    await page.getByRole('button', { name: 'I have copied it' }).click();
+    await page.getByRole('row', { name: /metered.*600 per minute/ }).waitFor();
+    await page.getByRole('row', { name: /ci-deploy.*none/ }).waitFor();
+
+    // From the keyboard: the form takes the focus, a refusal stays next to the field.
+    const change = page.getByRole('button', { name: 'Change the rate limit of metered' });
+    await change.focus();
+    await page.keyboard.press('Enter');
+    const limit = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Rate limit of key metered' }),
+    });
+    const field = limit.getByLabel('Rate limit');
+    await expect(field.evaluate(IS_FOCUSED)).resolves.toBe(true);
+    await expect(field.inputValue()).resolves.toBe('600 per minute');
+    await page.keyboard.press('Escape');
+    await limit.waitFor({ state: 'detached' });
+    await expect(change.evaluate(IS_FOCUSED)).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await field.fill('0 per second');
+    await page.keyboard.press('Enter');
+    await limit.getByText(/must be "<n> per/).waitFor();
+    await expect(field.getAttribute('aria-invalid')).resolves.toBe('true');
+    await field.fill('2 per hour');
+    await limit.getByRole('button', { name: 'Save rate limit' }).click();
+    await limit.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /metered.*2 per hour/ }).waitFor();
+    // The new quota is the one decisions are held to.
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await decide(meteredKey, '198.51.100.7')).body);
+    expect(answers.map((a) => a.reason)).toEqual([
+      'authenticated',
+      'authenticated',
+      'quota_exceeded',
+    ]);
+
+    await change.click();
+    await limit.getByRole('button', { name: 'Remove rate limit' }).click();
+    await page.getByRole('row', { name: /metered.*none/ }).waitFor();
+    expect((await decide(meteredKey, '198.51.100.7')).body.allowed).toBe(true);
+    const key = await client(service.url, service.adminKey).get(
+      `/v1/admin/keys/${(await keyIdOf(client(service.url, service.adminKey), 'metered'))!}`,
+    );
+    expect(key.body.rateLimit).toBeNull();
+  });
+
+  it("sets a group's rate limit, at creation and later", async () => {
+    await nav('Users and groups');
+    const create = page.locator('form', {
+      has: page.getByRole('button', { name: 'Create group' }),
+    });
+    await create.getByLabel('Group name').fill('partners');
+    await create.getByLabel('Rate limit').fill('5 per fortnight');
+    await create.getByRole('button', { name: 'Create group' }).click();
+    await create.getByText(/must be "<n> per/).waitFor();
+    await create.getByLabel('Rate limit').fill('100 per day');
+    await create.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('row', { name: /partners.*100 per day/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Change the rate limit of group developers' }).click();
+    const limit = page.locator('section', {
+      has: page.getByRole('heading', { name: 'Rate limit of group developers' }),
+    });
+    await expect(limit.getByRole('button', { name: 'Remove rate limit' }).count()).resolves.toBe(0);
+    await limit.getByLabel('Rate limit').fill('1000 per minute');
+    await limit.getByRole('button', { name: 'Save rate limit' }).click();
+    await page.getByRole('row', { name: /developers.*1000 per minute/ }).waitFor();
+    const groups = await client(service.url, service.adminKey).get('/v1/admin/groups');
+    const byName = Object.fromEntries(
+      (groups.body.items as { name: string; rateLimit: string | null }[]).map((g) => [
+        g.name,
+        g.rateLimit,
+      ]),
+    );
+    expect(byName).toMatchObject({ developers: '1000 per minute', partners: '100 per day' });
+    await shot('groups-rate-limit');
   });
 
   it('adds an IP restriction, and "try a request" shows the denial and its reason', async () => {
@@ -381,6 +474,10 @@ async function loginAtIdp(tab: Page, login: string): Promise<void> {
       })
     ).body.key as string;
 
+    await admin.patch(`/v1/admin/keys/${(await keyIdOf(admin, 'laptop'))!}`, {
+      body: { rateLimit: '1000 per minute' },
+    });
+
     const own = await browser.newContext();
     try {
       const mine = await own.newPage();
@@ -392,6 +489,9 @@ async function loginAtIdp(tab: Page, login: string): Promise<void> {
       await mine.getByRole('heading', { name: 'My keys', level: 1 }).waitFor();
       const links = mine.getByRole('navigation', { name: 'Pages' }).getByRole('link');
       await expect(links.allTextContents()).resolves.toEqual(['My keys']);
+      // Its rate limit is shown, and only admins change it.
+      await mine.getByRole('row', { name: /laptop.*1000 per minute/ }).waitFor();
+      await expect(mine.getByRole('button', { name: /rate limit/i }).count()).resolves.toBe(0);
 
       await mine.getByLabel('Name', { exact: true }).fill('ci');
       // The maximum lifetime (1 year, set above) holds for users' own keys too.

@@ -10,6 +10,7 @@ import {
   useLoad,
 } from '../components';
 import { NewKey } from './new-key';
+import { RATE_LIMIT_HINT, RateLimitForm, rateLimitValue } from './rate-limit-form';
 
 export const EXPIRY_CHOICES = [
   ['30 days', '30 days'],
@@ -19,11 +20,12 @@ export const EXPIRY_CHOICES = [
   ['custom', 'Other…'],
 ] as const;
 
-/** API keys: filter the list, create a key (shown once), revoke and delete. */
+/** API keys: filter the list, create a key (shown once), change its rate limit, revoke, delete. */
 export function KeysPage() {
   const [state, setState] = useState('active');
   const [owner, setOwner] = useState('');
   const [created, setCreated] = useState<CreatedKey | undefined>();
+  const [limiting, setLimiting] = useState<Key | undefined>();
   const users = useLoad(() => api<Page<User>>('GET', '/v1/admin/users?limit=500'), []);
   const ownerId = users.value?.items.find((u) => u.username === owner)?.id;
   const keys = useLoad(
@@ -84,6 +86,7 @@ export function KeysPage() {
                 <th scope="col">State</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
+                <th scope="col">Rate limit</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -103,7 +106,18 @@ export function KeysPage() {
                   </td>
                   <td>{formatTime(key.expiresAt, 'never')}</td>
                   <td>{formatTime(key.lastUsedAt, 'never')}</td>
+                  <td>{key.rateLimit ?? 'none'}</td>
                   <td className="actions">
+                    {key.state === 'active' && (
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={`Change the rate limit of ${key.name}`}
+                        onClick={() => setLimiting(key)}
+                      >
+                        Rate limit
+                      </button>
+                    )}
                     {key.state === 'active' && (
                       <button
                         type="button"
@@ -130,6 +144,18 @@ export function KeysPage() {
           {keys.value?.items.length === 0 && <p className="empty">No keys match.</p>}
         </div>
       </section>
+      {limiting !== undefined && (
+        <RateLimitForm
+          key={limiting.id}
+          subject={`key ${limiting.name}`}
+          path={`/v1/admin/keys/${limiting.id}`}
+          current={limiting.rateLimit}
+          onDone={(changed) => {
+            setLimiting(undefined);
+            if (changed) keys.reload();
+          }}
+        />
+      )}
       <datalist id="usernames">
         {users.value?.items.map((u) => (
           <option key={u.id} value={u.username} />
@@ -139,7 +165,15 @@ export function KeysPage() {
   );
 }
 
-const KEY_FIELDS = ['username', 'name', 'type', 'expiresIn', 'emailToOwner', 'allowedIps'];
+const KEY_FIELDS = [
+  'username',
+  'name',
+  'type',
+  'expiresIn',
+  'emailToOwner',
+  'allowedIps',
+  'rateLimit',
+];
 
 function CreateKeyForm(props: { onCreated: (key: CreatedKey) => void }) {
   const [username, setUsername] = useState('');
@@ -148,6 +182,7 @@ function CreateKeyForm(props: { onCreated: (key: CreatedKey) => void }) {
   const [expiry, setExpiry] = useState('90 days');
   const [custom, setCustom] = useState('');
   const [email, setEmail] = useState(false);
+  const [rateLimit, setRateLimit] = useState('');
   const settings = useLoad(() => api<Settings>('GET', '/v1/admin/settings'), []);
   const { error, busy, run } = useAction();
   const max = settings.value?.maxKeyLifetime;
@@ -161,6 +196,7 @@ function CreateKeyForm(props: { onCreated: (key: CreatedKey) => void }) {
         type,
         expiresIn: expiry === 'custom' ? custom.trim() : expiry,
         ...(email && { emailToOwner: true }),
+        ...(rateLimitValue(rateLimit) !== null && { rateLimit: rateLimitValue(rateLimit) }),
       });
       setName('');
       props.onCreated(key);
@@ -219,6 +255,15 @@ function CreateKeyForm(props: { onCreated: (key: CreatedKey) => void }) {
             placeholder="e.g. 12 hours, 2 weeks, 6 months"
           />
         )}
+        <TextField
+          label="Rate limit"
+          name="rateLimit"
+          value={rateLimit}
+          onChange={setRateLimit}
+          error={error}
+          placeholder="none"
+          hint={`Optional. ${RATE_LIMIT_HINT}`}
+        />
         <CheckboxField
           label="E-mail the key to its owner"
           name="emailToOwner"

@@ -13,6 +13,8 @@ export function MyKeysPage(props: { session: Session }) {
   const [expiry, setExpiry] = useState('90 days');
   const [custom, setCustom] = useState('');
   const create = useAction();
+  // Only admins set quotas: the column shows when one of the user's keys has one.
+  const limited = keys.value?.items.some((key) => key.rateLimit !== null) ?? false;
   const revoke = useAction();
 
   const submit = (event: FormEvent) => {
@@ -93,6 +95,7 @@ export function MyKeysPage(props: { session: Session }) {
                 <th scope="col">State</th>
                 <th scope="col">Expires</th>
                 <th scope="col">Last used</th>
+                {limited && <th scope="col">Rate limit</th>}
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -110,6 +113,7 @@ export function MyKeysPage(props: { session: Session }) {
                   </td>
                   <td>{formatTime(key.expiresAt, 'never')}</td>
                   <td>{formatTime(key.lastUsedAt, 'never')}</td>
+                  {limited && <td>{key.rateLimit ?? 'none'}</td>}
                   <td className="actions">
                     {key.state === 'active' && (
                       <button

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Group, type Page, type User } from '../api';
 import { CheckboxField, FormError, TextField, splitList, useAction, useLoad } from '../components';
+import { RATE_LIMIT_HINT, RateLimitForm, rateLimitValue } from './rate-limit-form';
 
-/** Users (create, disable, delete) and groups (create, delete). */
+/** Users (create, disable, delete) and groups (create, rate limit, delete). */
 export function UsersPage() {
   const [search, setSearch] = useState('');
   const users = useLoad(
@@ -17,6 +18,7 @@ export function UsersPage() {
   const userAction = useAction();
   const groupAction = useAction();
   const [editing, setEditing] = useState<User | undefined>();
+  const [limiting, setLimiting] = useState<Group | undefined>();
   const reloadAll = () => {
     users.reload();
     groups.reload();
@@ -127,6 +129,7 @@ export function UsersPage() {
                 <th scope="col">Name</th>
                 <th scope="col">Description</th>
                 <th scope="col">Members</th>
+                <th scope="col">Rate limit</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -138,7 +141,16 @@ export function UsersPage() {
                   <td>{group.name}</td>
                   <td>{group.description ?? '—'}</td>
                   <td>{group.memberCount}</td>
+                  <td>{group.rateLimit ?? 'none'}</td>
                   <td className="actions">
+                    <button
+                      type="button"
+                      className="secondary"
+                      aria-label={`Change the rate limit of group ${group.name}`}
+                      onClick={() => setLimiting(group)}
+                    >
+                      Rate limit
+                    </button>
                     <button
                       type="button"
                       className="danger"
@@ -159,6 +171,18 @@ export function UsersPage() {
           </table>
         </div>
       </section>
+      {limiting !== undefined && (
+        <RateLimitForm
+          key={limiting.id}
+          subject={`group ${limiting.name}`}
+          path={`/v1/admin/groups/${limiting.id}`}
+          current={limiting.rateLimit}
+          onDone={(changed) => {
+            setLimiting(undefined);
+            if (changed) groups.reload();
+          }}
+        />
+      )}
     </>
   );
 }
@@ -304,6 +328,7 @@ function MembershipsForm(props: { user: User; groups: Group[]; onDone: () => voi
 function CreateGroupForm(props: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
+  const [rateLimit, setRateLimit] = useState('');
   const { error, busy, run } = useAction();
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -311,9 +336,11 @@ function CreateGroupForm(props: { onCreated: () => void }) {
       await api('POST', '/v1/admin/groups', {
         name: name.trim(),
         ...(description.trim() !== '' && { description: description.trim() }),
+        ...(rateLimitValue(rateLimit) !== null && { rateLimit: rateLimitValue(rateLimit) }),
       });
       setName('');
       setDescription('');
+      setRateLimit('');
       props.onCreated();
     });
   };
@@ -321,7 +348,7 @@ function CreateGroupForm(props: { onCreated: () => void }) {
     <section aria-labelledby="create-group-title">
       <h2 id="create-group-title">Create a group</h2>
       <form onSubmit={submit} noValidate className="grid-form">
-        <FormError error={error} fields={['name', 'description']} />
+        <FormError error={error} fields={['name', 'description', 'rateLimit']} />
         <TextField
           label="Group name"
           name="name"
@@ -336,6 +363,15 @@ function CreateGroupForm(props: { onCreated: () => void }) {
           value={description}
           onChange={setDescription}
           error={error}
+        />
+        <TextField
+          label="Rate limit"
+          name="rateLimit"
+          value={rateLimit}
+          onChange={setRateLimit}
+          error={error}
+          placeholder="none"
+          hint={`Optional; shared by all the members' keys together. ${RATE_LIMIT_HINT}`}
         />
         <div className="form-actions">
           <button type="submit" disabled={busy}>

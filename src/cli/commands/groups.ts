@@ -2,7 +2,14 @@ import { listAll } from '../../admin-client/admin-api.js';
 import { connect, parse, positionals, type CommandGroup, type Subcommand } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import { findGroup, findUser, type GroupRecord, type UserRecord } from './lookup.js';
+import {
+  findGroup,
+  findUser,
+  rateLimitOption,
+  requireChange,
+  type GroupRecord,
+  type UserRecord,
+} from './lookup.js';
 
 /** `groups add-member` and `groups remove-member`: PUT or DELETE of a membership. */
 function membership(add: boolean): Subcommand {
@@ -26,7 +33,7 @@ function membership(add: boolean): Subcommand {
 
 export const groupsCommand: CommandGroup = {
   name: 'groups',
-  summary: 'Groups: list, create, delete, members, add-member, remove-member',
+  summary: 'Groups: list, create, update, delete, members, add-member, remove-member',
   subcommands: {
     list: {
       usage: 'groups list',
@@ -67,6 +74,38 @@ export const groupsCommand: CommandGroup = {
             description: group.description,
             'rate limit': group.rateLimit ?? null,
             id: group.id,
+          });
+        return EXIT.ok;
+      },
+    },
+    update: {
+      usage: 'groups update <name> [--rate-limit "600 per minute"|none] [--description <text>]',
+      summary:
+        "Change a group's rate limit (none: remove it) or description; every instance applies a new rate limit within a second",
+      async run(args) {
+        const { values, positionals: given } = parse(args, {
+          'rate-limit': { type: 'string' },
+          description: { type: 'string' },
+        });
+        const [name] = positionals(given, ['name']);
+        const change = {
+          rateLimit: rateLimitOption(values['rate-limit']),
+          description: values.description,
+        };
+        requireChange(change, '--rate-limit or --description');
+        const api = connect(values);
+        const group = await findGroup(api, name);
+        const updated = await api.request<GroupRecord>(
+          'PATCH',
+          `/v1/admin/groups/${group.id}`,
+          change,
+        );
+        if (values.json) printJson(updated);
+        else
+          printRecord({
+            updated: updated.name,
+            description: updated.description,
+            'rate limit': updated.rateLimit ?? 'none',
           });
         return EXIT.ok;
       },

@@ -2,7 +2,15 @@ import { listAll, type AdminApi } from '../../admin-client/admin-api.js';
 import { connect, parse, positionals, type CommandGroup } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import { findUser, isUuid, listOption, NotFound, requireOption } from './lookup.js';
+import {
+  findUser,
+  isUuid,
+  listOption,
+  NotFound,
+  rateLimitOption,
+  requireChange,
+  requireOption,
+} from './lookup.js';
 
 interface KeyRecord {
   id: string;
@@ -40,7 +48,7 @@ async function findKey(api: AdminApi, idOrKeyId: string): Promise<KeyRecord> {
 
 export const keysCommand: CommandGroup = {
   name: 'keys',
-  summary: 'API keys: list, create (shown once), revoke',
+  summary: 'API keys: list, create (shown once), update, revoke',
   subcommands: {
     list: {
       usage: 'keys list [--user <username>] [--state active|expired|revoked]',
@@ -104,6 +112,39 @@ export const keysCommand: CommandGroup = {
             ? `Use it as HTTP Basic: ${created.username}:<key>`
             : 'Use it as: Authorization: Bearer <key>',
         );
+        return EXIT.ok;
+      },
+    },
+    update: {
+      usage:
+        'keys update <key id or id> [--rate-limit "600 per minute"|none] [--name <name>]\n' +
+        '            [--description <text>]',
+      summary:
+        "Change a key's rate limit (none: remove it), name or description; every instance applies a new rate limit within a second",
+      async run(args) {
+        const { values, positionals: given } = parse(args, {
+          'rate-limit': { type: 'string' },
+          name: { type: 'string' },
+          description: { type: 'string' },
+        });
+        const [which] = positionals(given, ['key id']);
+        const change = {
+          rateLimit: rateLimitOption(values['rate-limit']),
+          name: values.name,
+          description: values.description,
+        };
+        requireChange(change, '--rate-limit, --name or --description');
+        const api = connect(values);
+        const key = await findKey(api, which);
+        const updated = await api.request<KeyRecord>('PATCH', `/v1/admin/keys/${key.id}`, change);
+        if (values.json) printJson(updated);
+        else
+          printRecord({
+            updated: updated.keyId,
+            name: updated.name,
+            owner: updated.username,
+            'rate limit': updated.rateLimit ?? 'none',
+          });
         return EXIT.ok;
       },
     },

@@ -56,6 +56,22 @@ export function listOption(values: string[] | undefined): string[] | undefined {
     .filter((v) => v !== '');
 }
 
+/**
+ * `--rate-limit` of an update: "600 per minute" as given (the server validates it), `none` to
+ * remove the limit (null), absent: unchanged (undefined).
+ */
+export function rateLimitOption(value: string | undefined): string | null | undefined {
+  if (value === undefined) return undefined;
+  return value.trim().toLowerCase() === 'none' ? null : value;
+}
+
+/** An update that would change nothing is a mistake in the command line, not a no-op. */
+export function requireChange(change: Record<string, unknown>, flags: string): void {
+  if (Object.values(change).every((value) => value === undefined)) {
+    throw new UsageError(`Nothing to change: give ${flags}`);
+  }
+}
+
 export function requireOption<T>(value: T | undefined, flag: string): T {
   if (value === undefined) throw new UsageError(`${flag} is required`);
   return value;
