@@ -18,7 +18,14 @@ const RULES = {
 const book = RuleBook.compile(Object.values(RULES), []);
 
 function request(uri: string, method = 'GET', host = 'api.example'): DecisionRequest {
-  return forUri(uri, { interface: 'json', method, host, clientIp: '', authorization: [], requestId: null });
+  return forUri(uri, {
+    interface: 'json',
+    method,
+    host,
+    clientIp: '',
+    authorization: [],
+    requestId: null,
+  });
 }
 
 /** How the book treats an anonymous request: bypass, public or protected. */
