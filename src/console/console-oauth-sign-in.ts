@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { Identity } from '../decision/identity.js';
 import { JWT_ALGORITHMS } from '../decision/verifiers/jwt.verifier.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
+import { authorizationUrl } from '../providers/authorization-request.js';
 import { OutboundError } from '../providers/outbound-http.js';
 import { ProviderClient, TokenEndpointRefusal } from '../providers/provider-client.js';
 import { ProviderIdentity, tokenGroups } from '../providers/provider-identity.js';
@@ -108,16 +109,13 @@ export class ConsoleOAuthSignIn {
     } catch {
       return this.refuse(providerId, 'unavailable');
     }
-    const url = new URL(provider.authorizationEndpoint);
-    url.searchParams.set('response_type', 'code');
-    url.searchParams.set('client_id', provider.clientId);
-    url.searchParams.set('redirect_uri', this.providers.consoleRedirectUri(providerId));
-    url.searchParams.set('scope', provider.scope);
-    url.searchParams.set('state', state);
-    url.searchParams.set('nonce', pending.nonce);
-    url.searchParams.set('code_challenge', sha256(pending.verifier));
-    url.searchParams.set('code_challenge_method', 'S256');
-    return { ok: true, location: url.toString(), binding };
+    const location = authorizationUrl(provider, {
+      redirectUri: this.providers.consoleRedirectUri(providerId),
+      state,
+      nonce: pending.nonce,
+      verifier: pending.verifier,
+    });
+    return { ok: true, location, binding };
   }
 
   /** Finishes a sign-in at the callback: a session, or why not. */

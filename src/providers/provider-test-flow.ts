@@ -1,9 +1,10 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { decodeJwt } from 'jose';
 import { DataSource } from 'typeorm';
 import { SharedStore } from '../cache/shared-store.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
+import { authorizationUrl } from './authorization-request.js';
 import { flattenClaims } from './claims.js';
 import { OutboundError } from './outbound-http.js';
 import { ProviderClient } from './provider-client.js';
@@ -53,16 +54,12 @@ export class ProviderTestFlow {
       JSON.stringify(flow),
       FLOW_TTL_MS,
     );
-    const url = new URL(provider.authorizationEndpoint);
-    url.searchParams.set('response_type', 'code');
-    url.searchParams.set('client_id', provider.clientId);
-    url.searchParams.set('redirect_uri', this.providers.redirectUri(id));
-    url.searchParams.set('scope', provider.scope);
-    url.searchParams.set('state', state);
-    url.searchParams.set('nonce', flow.nonce);
-    url.searchParams.set('code_challenge', sha256(flow.verifier));
-    url.searchParams.set('code_challenge_method', 'S256');
-    return url.toString();
+    return authorizationUrl(provider, {
+      redirectUri: this.providers.redirectUri(id),
+      state,
+      nonce: flow.nonce,
+      verifier: flow.verifier,
+    });
   }
 
   /** Finishes a test login: the code for tokens, then every attribute the provider gave. */
@@ -170,10 +167,6 @@ export class ProviderTestFlow {
     if (!provider) throw new NotFoundException(`No provider with id ${id}`);
     return provider;
   }
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('base64url');
 }
 
 /** The claims of a JWT (unverified: shown to the admin, never trusted for a decision). */
