@@ -4,6 +4,12 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  CLIENT_ID,
+  CLIENT_SECRET,
+  RESOURCE,
+  type TestOidcProvider,
+} from '../test/support/oidc-provider.js';
 import { freePort } from '../test/support/ports.js';
 import { runLoad, type LoadResult } from './load.js';
 
@@ -171,6 +177,24 @@ export function adminApi(url: string, adminKey: string) {
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text}`);
     return (text ? JSON.parse(text) : {}) as T;
   };
+}
+
+/** Registers the test OpenID provider, its tokens mapped to local users by `sub`. */
+export async function registerTestProvider(
+  api: ReturnType<typeof adminApi>,
+  idp: TestOidcProvider,
+  name: string,
+): Promise<void> {
+  await api('POST', '/v1/admin/providers', {
+    name,
+    preset: 'custom',
+    issuer: idp.issuer,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    validation: 'auto',
+    audience: RESOURCE,
+    usernameAttribute: 'sub',
+  });
 }
 
 /** Creates the user (once) and a never-expiring bearer key for them; returns the key. */

@@ -5,12 +5,13 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { generateKey } from '../src/keys/key-format.js';
-import { RESOURCE, TestOidcProvider } from '../test/support/oidc-provider.js';
+import { TestOidcProvider } from '../test/support/oidc-provider.js';
 import {
   adminApi,
   createKey,
   measure,
   peakRssMb,
+  registerTestProvider,
   startFloor,
   startPortcullis,
   stop,
@@ -76,16 +77,7 @@ async function main(): Promise<void> {
 
   // A real OpenID provider on loopback, whose tokens map to bench-user.
   const idp = await TestOidcProvider.start({ accounts: { 'bench-user': {} } });
-  await adminApi(portcullis.url, adminKey)('POST', '/v1/admin/providers', {
-    name: 'bench idp',
-    preset: 'custom',
-    issuer: idp.issuer,
-    clientId: 'portcullis',
-    clientSecret: 'portcullis-secret',
-    validation: 'auto',
-    audience: RESOURCE,
-    usernameAttribute: 'sub',
-  });
+  await registerTestProvider(adminApi(portcullis.url, adminKey), idp, 'bench idp');
   const jwt = await idp.jwtAccessToken('bench-user', { lifetimeSeconds: 3600 });
   const opaque = await idp.opaqueAccessToken('bench-user', { lifetimeSeconds: 3600 });
 

@@ -10,9 +10,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { generateKey } from '../../src/keys/key-format.js';
-import { RESOURCE, TestOidcProvider } from '../../test/support/oidc-provider.js';
+import { TestOidcProvider } from '../../test/support/oidc-provider.js';
 import { openBackends } from '../backends.js';
-import { adminApi, percentile, rssMb, startPortcullis, stop, work } from '../harness.js';
+import {
+  adminApi,
+  percentile,
+  registerTestProvider,
+  rssMb,
+  startPortcullis,
+  stop,
+  work,
+} from '../harness.js';
 import { contradicts, expectAllowedWhen, Fact, type Expectation } from './soak-model.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
@@ -87,16 +95,7 @@ async function main(): Promise<void> {
   const idp = await TestOidcProvider.start({
     accounts: Object.fromEntries([...names, 'soak-ghost'].map((name) => [name, {}])),
   });
-  await admins[0]!('POST', '/v1/admin/providers', {
-    name: 'soak idp',
-    preset: 'custom',
-    issuer: idp.issuer,
-    clientId: 'portcullis',
-    clientSecret: 'portcullis-secret',
-    validation: 'auto',
-    audience: RESOURCE,
-    usernameAttribute: 'sub',
-  });
+  await registerTestProvider(admins[0]!, idp, 'soak idp');
   const lifetimeSeconds = SECONDS + 600;
   const users: SoakUser[] = [];
   for (const name of names) {
