@@ -13,6 +13,7 @@ import {
   WARMUP_SECONDS,
   type ScenarioResult,
 } from './harness.js';
+import type { LoadResult } from './load.js';
 import type { RevocationResult } from './scenarios/revocation.js';
 import type { ScaleResult } from './scenarios/scale.js';
 
@@ -30,18 +31,15 @@ function throughputTable(results: ScenarioResult[]): string {
   const rows = results.map(({ name, baseline, result }) => {
     const rps = result.runs.map((r) => r.requestsPerSecond);
     const baselineRps = median(result.baselineRuns.map((r) => r.requestsPerSecond));
-    const unexpected = [...result.runs, ...result.baselineRuns].reduce(
-      (n, r) => n + r.unexpected,
-      0,
-    );
+    const unexpected = (runs: LoadResult[]) => runs.reduce((n, r) => n + r.unexpected, 0);
     return (
       `| ${name} | ${baseline} | ${Math.round(median(rps))} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) ` +
       `| ${Math.round(baselineRps)} | **${ratioOf(result).toFixed(2)}** | ${ms(median(result.runs.map((r) => r.p50Ms)))} ` +
-      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${unexpected} | ${result.peakRssMb ?? '–'} |`
+      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${unexpected(result.runs)} / ${unexpected(result.baselineRuns)} | ${result.peakRssMb ?? '–'} |`
     );
   });
   return [
-    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | unexpected responses | peak RSS MB |',
+    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | unexpected responses (scenario / baseline) | peak RSS MB |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
