@@ -100,11 +100,12 @@ function targets(report: Report): string {
   return ['| target | measured | |', '|---|---|---|', ...lines].join('\n');
 }
 
-/** p50 latency of cold lookups with many keys over that with 1,000 keys. */
+/**
+ * p50 latency of cold lookups with many keys over that with 1,000 keys: the median of the ratios
+ * of each many-keys run to the 1,000-key run made just before it (same minute, same noise).
+ */
 function coldGrowth(scale: ScaleResult): number {
-  return (
-    median(scale.large.runs.map((r) => r.p50Ms)) / median(scale.small.runs.map((r) => r.p50Ms))
-  );
+  return median(scale.large.runs.map((r, i) => r.p50Ms / scale.large.baselineRuns[i]!.p50Ms));
 }
 
 function extraTables(report: Report): string {

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { startControlSocket } from './bootstrap/control-socket.js';
 import { BootstrapRefusedError, createFirstAdmin, hasAdmin } from './bootstrap/first-admin.js';
+import { limitHeapGrowth } from './bootstrap/heap-growth.js';
 import { ApiProblemError } from './admin-client/admin-api.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { ApplyStepError, MissingSecretsError } from './config-file/config-apply.js';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  limitHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger(config);
   const runtime = await openRuntime(config, logger);
   await bootstrapFromEnvironment(runtime);

@@ -41,6 +41,8 @@ export class AppConfig {
   /** The realm named in WWW-Authenticate challenges. */
   readonly realm: string;
   readonly cache: CacheConfig;
+  /** How far V8's old generation may grow past its live size before a full collection (%); 0: V8's own. */
+  readonly heapGrowingPercent: number;
   readonly lastUsedFlushMs: number;
   /** Which decisions are logged: all, denials only, or none. */
   readonly decisionLog: DecisionLogMode;
@@ -229,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   };
   const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
   const lastUsedFlushMs = integer('LAST_USED_FLUSH_SECONDS', 10, 1, 3600) * 1000;
+  const heapGrowingPercent = integer('HEAP_GROWING_PERCENT', 20, 0, 1000);
 
   const outboundAllowedHosts = (read('OUTBOUND_ALLOWED_HOSTS') ?? '')
     .split(',')
@@ -301,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl,
     realm: read('AUTH_REALM') ?? 'portcullis',
     cache,
+    heapGrowingPercent,
     lastUsedFlushMs,
     decisionLog,
     smtpUrl,

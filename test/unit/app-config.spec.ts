@@ -29,6 +29,7 @@ describe(loadConfig.name, () => {
       bootstrapAdmin: undefined,
       realm: 'portcullis',
       decisionLog: 'all',
+      heapGrowingPercent: 20,
     });
     expect(config.cache).toEqual({
       localMaxEntries: 50_000,
@@ -54,8 +55,10 @@ describe(loadConfig.name, () => {
       LOCAL_CACHE_TTL_SECONDS: '5',
       SHARED_CACHE_TTL_SECONDS: '0',
       NEGATIVE_CACHE_TTL_SECONDS: '7',
+      HEAP_GROWING_PERCENT: '0',
     });
     expect(config).toMatchObject({
+      heapGrowingPercent: 0,
       port: 3000,
       host: '0.0.0.0',
       redisUrl: 'redis://cache:6379',
@@ -177,6 +180,7 @@ describe(loadConfig.name, () => {
     ['PORT', '80.5'],
     ['HOST', 'example.com'],
     ['LOCAL_CACHE_TTL_SECONDS', '0'],
+    ['HEAP_GROWING_PERCENT', '-5'],
     ['GRPC_PORT', 'OFF'],
     ['PUBLIC_URL', 'ftp://example.com'],
   ])('refuses %s=%s', (name, value) => {
