@@ -131,7 +131,7 @@ function extraTables(report: Report): string {
         row(s.largeCount.toLocaleString('en'), s.large),
         '',
         `Memory: ${s.distinctKeys.toLocaleString('en')} distinct valid keys through one process, each a first sight found in the shared tier (in-process tier bounded at ${s.localMaxEntries.toLocaleString('en')} entries): ` +
-          `RSS ${s.rssAfterWarmUpMb} MB after warm-up, ${s.rssAfterDistinctMb} MB after.`,
+          `RSS ${s.rssAfterWarmUpMb} MB after warm-up, ${s.rssAfterDistinctMb} MB after (highest while they passed: ${s.rssPeakDuringMb} MB).`,
       ].join('\n'),
     );
   }

@@ -32,7 +32,13 @@ http {
   upstream api { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
+    # deploy/nginx/portcullis.conf's location / without its auth parts: the same upstream
+    # headers, so that the ratio prices Portcullis and nothing else.
     location / {
+      proxy_set_header Host              $host;
+      proxy_set_header X-Forwarded-For   $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Request-Id      $request_id;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_pass http://api;

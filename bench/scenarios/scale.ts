@@ -29,6 +29,8 @@ export interface ScaleResult {
   distinctKeys: number;
   rssAfterWarmUpMb: number;
   rssAfterDistinctMb: number;
+  /** The highest RSS seen while they passed (sampled twice a second). */
+  rssPeakDuringMb: number;
   localMaxEntries: number;
 }
 
@@ -197,6 +199,10 @@ export async function scaleScenario(options: {
   const rssAfterWarmUpMb = rssMb(portcullis.child.pid);
   // wrk starts its list afresh on each run: each run gets the keys not sent yet.
   const distinctFile = join(work, 'keys-distinct.txt');
+  let rssPeakDuringMb = 0;
+  const sampler = setInterval(() => {
+    rssPeakDuringMb = Math.max(rssPeakDuringMb, rssMb(portcullis.child.pid));
+  }, 500);
   for (let sent = 0; sent < distinct.length;) {
     writeFileSync(
       distinctFile,
@@ -208,6 +214,7 @@ export async function scaleScenario(options: {
     const run = await wrkLoad({ ...target(distinctFile), url: endpoint }, 15);
     sent += Math.round(run.requestsPerSecond * 15);
   }
+  clearInterval(sampler);
   const rssAfterDistinctMb = rssMb(portcullis.child.pid);
   await stop(portcullis.child);
   await client.end();
@@ -218,6 +225,7 @@ export async function scaleScenario(options: {
     distinctKeys: distinct.length,
     rssAfterWarmUpMb,
     rssAfterDistinctMb,
+    rssPeakDuringMb,
     localMaxEntries,
   };
 }
