@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { decodeJwt } from 'jose';
-import { KeyHasher } from '../crypto/key-hasher.js';
 import type { MaybePromise } from '../decision/maybe-promise.js';
 import { NOT_MINE, type Verification } from '../decision/verifiers/credential-verifier.js';
 import { stringClaim } from './claims.js';
@@ -26,14 +25,13 @@ export class OpaqueTokenChecker {
     private readonly client: ProviderClient,
     private readonly identities: ProviderIdentity,
     private readonly cache: ProviderTokenCache,
-    private readonly hasher: KeyHasher,
   ) {}
 
   /** At once when the answer is cached and its user remembered, else a promise. */
   check(method: OpaqueMethod, token: string): MaybePromise<Verification> {
     const candidates = this.candidates(method, token);
     if (candidates.length === 0) return NOT_MINE;
-    const tokenHash = this.hasher.hash(token);
+    const tokenHash = this.cache.hashOf(token);
     const cacheKey = `${method}:${tokenHash}`;
     const cached = this.cache.get(cacheKey);
     if (cached === 'inactive') return NOT_MINE;

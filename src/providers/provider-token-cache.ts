@@ -1,6 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config.js';
+import { KeyHashMemo } from '../crypto/key-hash-memo.js';
+import { KeyHasher } from '../crypto/key-hasher.js';
 import type { TokenFacts } from './provider-identity.js';
 import { ProviderRegistry } from './provider-registry.js';
 
@@ -18,12 +20,21 @@ const MAX_ENTRIES = 50_000;
 @Injectable()
 export class ProviderTokenCache implements OnModuleInit {
   private readonly entries: LRUCache<string, CachedAnswer>;
+  /** A token is sent again and again: its HMAC costs a one-shot SHA-256 after the first time. */
+  private readonly hashes: KeyHashMemo;
 
   constructor(
     private readonly config: AppConfig,
     private readonly registry: ProviderRegistry,
+    hasher: KeyHasher,
   ) {
     this.entries = new LRUCache({ max: MAX_ENTRIES, ttl: config.cache.localTtlMs });
+    this.hashes = new KeyHashMemo(hasher);
+  }
+
+  /** The HMAC of a token: what its answers are cached under, and its logged fingerprint's source. */
+  hashOf(token: string): string {
+    return this.hashes.hash(token)!;
   }
 
   onModuleInit(): void {

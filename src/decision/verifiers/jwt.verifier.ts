@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { AppConfig } from '../../config/app-config.js';
-import { KeyHasher } from '../../crypto/key-hasher.js';
 import type { JwksCache } from '../../providers/jwks-cache.js';
 import { ProviderIdentity } from '../../providers/provider-identity.js';
 import { ProviderRegistry } from '../../providers/provider-registry.js';
@@ -41,7 +40,6 @@ export class JwtVerifier implements CredentialVerifier {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly identities: ProviderIdentity,
-    private readonly hasher: KeyHasher,
     private readonly config: AppConfig,
     private readonly verified: ProviderTokenCache,
   ) {}
@@ -54,7 +52,7 @@ export class JwtVerifier implements CredentialVerifier {
     if (credential.kind !== 'bearer' || !JWT_SHAPE.test(credential.token)) return NOT_MINE;
     // A token checked before is not checked again until it expires (or any provider changes,
     // which empties the cache of verified tokens).
-    const tokenHash = this.hasher.hash(credential.token);
+    const tokenHash = this.verified.hashOf(credential.token);
     const cached = this.verified.get(`jwt:${tokenHash}`);
     if (cached !== undefined && cached !== 'inactive') {
       const issuer = cached.facts.claims.iss;
