@@ -9,12 +9,21 @@ export class InProcessStore extends SharedStore {
   async getMany(keys: readonly string[]): Promise<(string | undefined)[]> {
     return keys.map((key) => this.entries.get(key));
   }
-  async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
-    if (!this.entries.has(marker)) this.entries.set(key, value, { ttl: ttlMs });
+  async setIfMarkerIs(
+    key: string,
+    marker: string,
+    expected: string | undefined,
+    value: string,
+    ttlMs: number,
+  ): Promise<void> {
+    if (this.entries.get(marker) === expected) this.entries.set(key, value, { ttl: ttlMs });
   }
   async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void> {
     for (const key of keys) this.entries.delete(key);
-    for (const marker of markers) this.entries.set(marker, '1', { ttl: markerTtlMs });
+    for (const marker of markers) {
+      const count = Number(this.entries.get(marker) ?? 0) + 1;
+      this.entries.set(marker, String(count), { ttl: markerTtlMs });
+    }
   }
   async dropAll(namespace: string): Promise<void> {
     for (const key of [...this.entries.keys()]) {

@@ -107,6 +107,13 @@ for i, key in ipairs(KEYS) do
 end
 return left`;
 
+/** SET KEYS[1] only while the marker KEYS[2] holds ARGV[3] ('': does not exist; markers are counters). */
+const SET_IF_MARKER_IS = `
+local marker = redis.call('GET', KEYS[2])
+if (marker == false and ARGV[3] == '') or marker == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+end`;
+
 export class RedisStore extends SharedStore implements SharedCounters {
   readonly kind = 'redis';
   readonly shared = true;
@@ -127,22 +134,32 @@ export class RedisStore extends SharedStore implements SharedCounters {
     );
     return values.map((v) => v ?? undefined);
   }
-  async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
+  async setIfMarkerIs(
+    key: string,
+    marker: string,
+    expected: string | undefined,
+    value: string,
+    ttlMs: number,
+  ): Promise<void> {
     await guarded(this.redis, () =>
       this.redis.eval(
-        "if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end",
+        SET_IF_MARKER_IS,
         2,
         this.prefix + key,
         this.prefix + marker,
         value,
         Math.max(1, Math.ceil(ttlMs)),
+        expected ?? '',
       ),
     );
   }
   async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void> {
     const multi = this.redis.multi();
     if (keys.length > 0) multi.del(...keys.map((k) => this.prefix + k));
-    for (const marker of markers) multi.set(this.prefix + marker, '1', 'PX', markerTtlMs);
+    for (const marker of markers) {
+      multi.incr(this.prefix + marker);
+      multi.pexpire(this.prefix + marker, markerTtlMs);
+    }
     const replies = await guarded(this.redis, () => multi.exec());
     // exec() reports a failed command in its replies rather than rejecting.
     const failed = replies?.find(([error]) => error !== null)?.[0];

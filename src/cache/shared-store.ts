@@ -6,16 +6,25 @@ export abstract class SharedStore {
   abstract readonly kind: 'redis' | 'in-process';
   abstract getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   /**
-   * Sets key unless `marker` exists: a cache fill that started before an invalidation (which sets
-   * the marker) must not write back what it read.
+   * Sets key only while `marker` still holds `expected` (undefined: while it does not exist),
+   * atomically: a cache fill whose lookup read the marker before an invalidation changed it must
+   * not write back what it read.
    */
-  abstract setUnlessMarked(
+  abstract setIfMarkerIs(
     key: string,
     marker: string,
+    expected: string | undefined,
     value: string,
     ttlMs: number,
   ): Promise<void>;
-  /** Deletes keys and sets their markers for markerTtlMs, atomically. */
+  /** Sets key unless `marker` exists. */
+  setUnlessMarked(key: string, marker: string, value: string, ttlMs: number): Promise<void> {
+    return this.setIfMarkerIs(key, marker, undefined, value, ttlMs);
+  }
+  /**
+   * Deletes keys and marks each of their markers with a value it has not held in the last
+   * markerTtlMs (a counter), for markerTtlMs, atomically.
+   */
   abstract deleteAndMark(keys: string[], markers: string[], markerTtlMs: number): Promise<void>;
   /** Deletes every entry whose key starts with namespace. */
   abstract dropAll(namespace: string): Promise<void>;

@@ -111,7 +111,7 @@ export class ApiKeyAuthenticator {
     hash: string,
     token: string,
   ): Promise<KeyRecord | undefined> {
-    const cached = await this.cache.getShared(keyId, hash);
+    const { found: cached, ticket } = await this.cache.getShared(keyId, hash);
     if (cached === 'unknown') {
       this.metrics.keyLookup('shared', 'miss');
       return undefined;
@@ -126,10 +126,10 @@ export class ApiKeyAuthenticator {
     const found = record !== undefined && record.keyId === keyId;
     this.metrics.keyLookup('database', found ? 'hit' : 'miss');
     if (!found) {
-      this.cache.setUnknown(hash);
+      this.cache.setUnknown(hash, ticket);
       return undefined;
     }
-    this.cache.set(record);
+    this.cache.set(record, ticket);
     return record;
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { MessageBus, SharedStore } from '../cache/shared-store.js';
-import { TwoTierCache, type CacheRead } from '../cache/two-tier-cache.js';
+import { TwoTierCache, type CacheRead, type FillTicket } from '../cache/two-tier-cache.js';
 import { AppConfig } from '../config/app-config.js';
 import type { KeyRecord } from './key-record.js';
 
@@ -29,10 +29,16 @@ export class KeyRecordCache {
     return this.cache.getLocal(`n:${hash}`).hit === 'negative' ? 'unknown' : undefined;
   }
 
-  /** The same from the shared tier: both entries in one round trip. */
-  async getShared(keyId: string, hash: string): Promise<KeyRecord | 'unknown' | undefined> {
-    const [found, negative] = await this.cache.getShared([`k:${keyId}`, `n:${hash}`]);
-    return this.pick(found!, negative!, hash);
+  /**
+   * The same from the shared tier, both entries in one round trip, with the ticket that what the
+   * database says next is cached with (see FillTicket).
+   */
+  async getShared(
+    keyId: string,
+    hash: string,
+  ): Promise<{ found: KeyRecord | 'unknown' | undefined; ticket: FillTicket }> {
+    const { reads, ticket } = await this.cache.readShared([`k:${keyId}`, `n:${hash}`]);
+    return { found: this.pick(reads[0]!, reads[1]!, hash), ticket };
   }
 
   private pick(
@@ -46,19 +52,20 @@ export class KeyRecordCache {
 
   /**
    * Caches a record, never past its key's expiry; an expired key (which stays expired) for the
-   * negative TTL, so that a flood of it stays off the database too.
+   * negative TTL, so that a flood of it stays off the database too. `ticket`: that of the lookup
+   * that found it (see FillTicket).
    */
-  set(record: KeyRecord, now = Date.now()): void {
+  set(record: KeyRecord, ticket?: FillTicket, now = Date.now()): void {
     const untilExpiry = record.expiresAt === null ? Infinity : record.expiresAt - now;
     const ttl =
       untilExpiry > 0
         ? Math.min(this.config.cache.sharedTtlMs || this.config.cache.localTtlMs, untilExpiry)
         : this.config.cache.negativeTtlMs;
-    if (ttl > 0) this.cache.set(`k:${record.keyId}`, record, ttl);
+    if (ttl > 0) this.cache.set(`k:${record.keyId}`, record, ttl, ticket);
   }
 
-  setUnknown(hash: string): void {
-    this.cache.setNegative(`n:${hash}`);
+  setUnknown(hash: string, ticket: FillTicket): void {
+    this.cache.setNegative(`n:${hash}`, ticket);
   }
 
   dropLocal(keyIds: readonly string[]): void {

@@ -1,6 +1,12 @@
 import { checkClient, type CheckClient } from '../support/grpc.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
-import { createKey, createUser, nginxCheck, type CreatedKey } from '../support/decisions.js';
+import {
+  createKey,
+  createUser,
+  eventually,
+  nginxCheck,
+  type CreatedKey,
+} from '../support/decisions.js';
 import { call, client } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -95,6 +101,31 @@ describe('Prometheus metrics (/metrics)', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error('the revocation was not counted as an invalidation heard');
+  });
+
+  it('serves a changed key from the caches again after one database lookup', async () => {
+    const admin = client(service.url, service.adminKey);
+    const changed = await createKey(admin, { username: 'mia' });
+    const check = async () =>
+      (await nginxCheck(service.url, { authorization: `Bearer ${changed.key}` })).status;
+    expect(await check()).toBe(200);
+    const heard = sample(await scrape(), 'portcullis_invalidation_lag_seconds_count') ?? 0;
+    const patched = await admin.patch(`/v1/admin/keys/${changed.id}`, {
+      body: { allowedIps: ['127.0.0.1/32', '::1/128'] },
+    });
+    expect(patched.status).toBe(200);
+    await eventually(
+      5000,
+      async () =>
+        (sample(await scrape(), 'portcullis_invalidation_lag_seconds_count') ?? 0) > heard,
+    );
+    const databaseHits = async () =>
+      sample(await scrape(), 'portcullis_key_lookups_total{tier="database",result="hit"}') ?? 0;
+    const before = await databaseHits();
+    for (let i = 0; i < 10; i++) expect(await check()).toBe(200);
+    // The first request after the change read the new record; the nine after it found it cached
+    // (a fill is refused only when its lookup began before the change was heard).
+    expect(await databaseHits()).toBe(before + 1);
   });
 
   it('times the calls made to identity providers', async () => {

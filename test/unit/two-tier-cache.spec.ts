@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { performance } from 'node:perf_hooks';
 import { loadConfig, type CacheConfig } from '../../src/config/app-config.js';
 import { InProcessBus, InProcessStore } from '../../src/cache/in-process-store.js';
 import { MessageBus, SharedStore } from '../../src/cache/shared-store.js';
@@ -58,9 +59,15 @@ class FakeRedisStore extends SharedStore {
     this.check();
     return this.memory.getMany(keys);
   }
-  async setUnlessMarked(key: string, marker: string, value: string, ttlMs: number) {
+  async setIfMarkerIs(
+    key: string,
+    marker: string,
+    expected: string | undefined,
+    value: string,
+    ttlMs: number,
+  ) {
     this.check();
-    return this.memory.setUnlessMarked(key, marker, value, ttlMs);
+    return this.memory.setIfMarkerIs(key, marker, expected, value, ttlMs);
   }
   async deleteAndMark(keys: string[], markers: string[], markerTtlMs: number) {
     this.check();
@@ -185,10 +192,79 @@ describe(TwoTierCache.name, () => {
   it('accepts fills again once the marker has expired', async () => {
     const c = cache();
     c.dropLocal(['a']);
-    const later = Date.now() + 16_000;
-    jest.spyOn(Date, 'now').mockReturnValue(later);
+    const later = performance.now() + 16_000;
+    jest.spyOn(performance, 'now').mockReturnValue(later);
     c.set('a', { name: 'new' }, 10_000);
     expect(await c.get('a')).toEqual({ hit: 'value', value: { name: 'new' } });
+  });
+
+  describe('fills carrying the ticket of their lookup', () => {
+    /** Two instances sharing one Redis, each hearing invalidations when the test says. */
+    function twoInstances() {
+      const store = new FakeRedisStore();
+      const a = new TwoTierCache<Entry>('test:', CONFIG, store, new InProcessBus());
+      const b = new TwoTierCache<Entry>('test:', CONFIG, store, new InProcessBus());
+      const shared = async () => (await store.memory.getMany(['test:k']))[0];
+      /** A change to k made on A: dropped from both tiers there, then heard by B. */
+      const invalidate = async () => {
+        a.dropLocal(['k']);
+        await a.dropShared(['k']);
+        b.dropLocal(['k']);
+      };
+      return { a, b, store, shared, invalidate };
+    }
+
+    it('are cached in both tiers when the lookup began after the change', async () => {
+      const { b, shared, invalidate } = twoInstances();
+      await invalidate();
+      const { reads, ticket } = await b.readShared(['k']);
+      expect(reads).toEqual([{ hit: 'miss' }]);
+      b.set('k', { name: 'new' }, 10_000, ticket);
+      await sleep(0);
+      expect(b.getLocal('k')).toEqual({ hit: 'value', value: { name: 'new' } });
+      expect(await shared()).toBe(JSON.stringify({ name: 'new' }));
+      // Without a ticket, the same fill would still be refused while the change is recent.
+      const c = twoInstances();
+      await c.invalidate();
+      c.b.set('k', { name: 'new' }, 10_000);
+      await sleep(0);
+      expect(c.b.getLocal('k')).toEqual({ hit: 'miss' });
+      expect(await c.shared()).toBeUndefined();
+    });
+
+    it('are refused in both tiers when the lookup began before the change', async () => {
+      const { b, shared, invalidate } = twoInstances();
+      const { ticket } = await b.readShared(['k']);
+      await invalidate();
+      b.set('k', { name: 'old' }, 10_000, ticket);
+      b.setNegative('k', ticket);
+      await sleep(0);
+      expect(b.getLocal('k')).toEqual({ hit: 'miss' });
+      expect(await shared()).toBeUndefined();
+    });
+
+    it('are refused in the shared tier when another instance changed the entry meanwhile', async () => {
+      const { a, b, shared, invalidate } = twoInstances();
+      await invalidate();
+      // B's lookup reads the marker of the first change; a second change comes before B fills.
+      const { ticket } = await b.readShared(['k']);
+      a.dropLocal(['k']);
+      await a.dropShared(['k']);
+      b.set('k', { name: 'old' }, 10_000, ticket);
+      await sleep(0);
+      expect(await shared()).toBeUndefined();
+    });
+
+    it('are refused when the shared tier could not be read, while the change is recent', async () => {
+      const { b, store, shared, invalidate } = twoInstances();
+      await invalidate();
+      store.failing = true;
+      const { ticket } = await b.readShared(['k']);
+      store.failing = false;
+      b.set('k', { name: 'maybe old' }, 10_000, ticket);
+      await sleep(0);
+      expect(await shared()).toBeUndefined();
+    });
   });
 
   it('keeps nothing locally with LOCAL_CACHE_MAX_ENTRIES=0', async () => {
