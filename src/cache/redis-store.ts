@@ -229,6 +229,8 @@ export class RedisBus extends MessageBus {
   private readonly lostHandlers: (() => void)[] = [];
   private readonly restoredHandlers: (() => void)[] = [];
   private subscribed = false;
+  /** subscribe() calls made before the connection was ready, resolved once it has subscribed. */
+  private readonly awaitingSubscription: (() => void)[] = [];
   private wasLost = false;
   private readonly heartbeat: NodeJS.Timeout;
   private awaitingPong = false;
@@ -290,6 +292,7 @@ export class RedisBus extends MessageBus {
   private resubscribed(): void {
     if (this.subscriber.status !== 'ready') return;
     this.subscribed = true;
+    for (const resolve of this.awaitingSubscription.splice(0)) resolve();
     if (!this.wasLost) return;
     this.wasLost = false;
     for (const handler of this.restoredHandlers) handler();
@@ -321,6 +324,13 @@ export class RedisBus extends MessageBus {
     const full = this.prefix + channel;
     const existing = this.handlers.get(full);
     this.handlers.set(full, [...(existing ?? []), handler]);
+    if (this.subscriber.status !== 'ready') {
+      // ioredis would send a SUBSCRIBE made during its handshake at once, then refuse its own
+      // ready check (INFO) as "in subscriber mode" and drop the connection, which reads as a
+      // loss: the 'ready' handler subscribes to every channel instead.
+      await new Promise<void>((resolve) => this.awaitingSubscription.push(resolve));
+      return;
+    }
     if (existing === undefined) await this.subscriber.subscribe(full);
     this.subscribed = true;
   }

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { RedisBus } from '../../src/cache/redis-store.js';
+import type { Logger } from '../../src/logging/logger.js';
+import { TEST_REDIS_URL } from '../support/databases.js';
+
+/** A logger whose lines the test reads. */
+function capturingLogger(): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+  return { logger: logger as unknown as Logger, lines };
+}
+
+// The message bus against a real Redis: what every instance's cache trust rests on.
+(TEST_REDIS_URL ? describe : describe.skip)('RedisBus', () => {
+  it('subscribes during the connection handshake without dropping the connection', async () => {
+    const { logger, lines } = capturingLogger();
+    const bus = new RedisBus(
+      { url: TEST_REDIS_URL! },
+      `bus-${randomBytes(4).toString('hex')}:`,
+      logger,
+    );
+    let lost = 0;
+    bus.onLost(() => lost++);
+    try {
+      // A change feed subscribing while ioredis is between TCP connect and its ready check: it
+      // used to send SUBSCRIBE at once and then refuse its own INFO, dropping the connection.
+      const subscriber = (bus as unknown as { subscriber: NodeJS.EventEmitter }).subscriber;
+      const heard: string[] = [];
+      const subscribed = new Promise<void>((resolve, reject) =>
+        subscriber.once('connect', () =>
+          bus.subscribe('changes', (message) => heard.push(message)).then(resolve, reject),
+        ),
+      );
+      await subscribed;
+      expect(bus.live).toBe(true);
+      await bus.publish('changes', 'hello');
+      for (let i = 0; i < 50 && heard.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(heard).toEqual(['hello']);
+      await new Promise((resolve) => setTimeout(resolve, 600)); // past a heartbeat
+      expect(lost).toBe(0);
+      expect(lines.filter((line) => line.includes('Redis connection error'))).toEqual([]);
+    } finally {
+      await bus.close();
+    }
+  });
+});
