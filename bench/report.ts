@@ -97,6 +97,11 @@ function targets(report: Report): string {
       report.scale.rssAfterDistinctMb < 300,
     );
   }
+  check(
+    'the whole benchmark within 10 minutes',
+    `${Math.round(report.seconds)} s`,
+    report.seconds <= 600,
+  );
   return ['| target | measured | |', '|---|---|---|', ...lines].join('\n');
 }
 

@@ -230,7 +230,11 @@ async function main(): Promise<void> {
   }
 
   floor.child.kill();
+  const cleanup = Date.now();
   await backends.release();
+  console.log(
+    `Dropped the run's database and Redis keys in ${((Date.now() - cleanup) / 1000).toFixed(0)} s`,
+  );
   writeReport({ results, revocation, scale, backends, seconds: (Date.now() - started) / 1000 });
   rmSync(work, { recursive: true, force: true });
 }

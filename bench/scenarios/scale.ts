@@ -47,9 +47,9 @@ async function insertKeys(
   ownerId: string,
   count: number,
   keepAll: boolean,
-): Promise<{ sample: string[]; all: { plaintext: string; record: KeyRecord }[] }> {
+): Promise<{ sample: string[]; all: InsertedKey[] }> {
   const sample: string[] = [];
-  const all: { plaintext: string; record: KeyRecord }[] = [];
+  const all: InsertedKey[] = [];
   const batchSize = 10_000;
   for (let done = 0; done < count; done += batchSize) {
     const n = Math.min(batchSize, count - done);
@@ -62,10 +62,7 @@ async function insertKeys(
       keyIds.push(key.keyId);
       hashes.push(createHmac('sha256', secret).update(key.plaintext).digest('hex'));
       if (keepAll) {
-        all.push({
-          plaintext: key.plaintext,
-          record: recordOf(ids[i]!, key.keyId, hashes[i]!, ownerId),
-        });
+        all.push({ plaintext: key.plaintext, id: ids[i]!, keyId: key.keyId, hash: hashes[i]! });
       }
       // Reservoir sampling: every inserted key equally likely to be looked up.
       const seen = done + i;
@@ -84,8 +81,19 @@ async function insertKeys(
   return { sample, all };
 }
 
+/**
+ * A key inserted above. Its record is made only when needed: a million records held at once
+ * slowed this process's garbage collection to minutes.
+ */
+interface InsertedKey {
+  plaintext: string;
+  id: string;
+  keyId: string;
+  hash: string;
+}
+
 /** The record PostgreSQL holds for a key inserted above (see ApiKeyRepository.findRecordByHash). */
-function recordOf(id: string, keyId: string, hash: string, ownerId: string): KeyRecord {
+function recordOf({ id, keyId, hash }: InsertedKey, ownerId: string): KeyRecord {
   return {
     id,
     keyId,
@@ -111,7 +119,11 @@ function recordOf(id: string, keyId: string, hash: string, ownerId: string): Key
  * lookup would, so that a million distinct keys can pass through a process in minutes instead of
  * a million PostgreSQL round trips.
  */
-async function fillSharedTier(base: Record<string, string>, records: KeyRecord[]): Promise<void> {
+async function fillSharedTier(
+  base: Record<string, string>,
+  keys: InsertedKey[],
+  ownerId: string,
+): Promise<void> {
   const config = loadConfig({
     ...base,
     LOCAL_CACHE_MAX_ENTRIES: '0',
@@ -126,13 +138,37 @@ async function fillSharedTier(base: Record<string, string>, records: KeyRecord[]
   const cache = new KeyRecordCache(config, store, new InProcessBus());
   // The store fails commands fast while it connects (no offline queue): wait until it answers.
   await answered(() => store.ping());
-  // Small batches: the store's commands time out after 500 ms, and a PING waits behind its batch.
-  for (let i = 0; i < records.length; i += 1000) {
-    for (const record of records.slice(i, i + 1000)) cache.set(record);
-    // One connection answers in order: when PING returns, the batch is written.
-    await answered(() => store.ping());
+  // A cache write is fire and forget, and a command that times out (500 ms; a pause of this
+  // process is enough) drops the connection with the writes in flight: read every key back
+  // and write the missing ones again.
+  let missing = keys;
+  for (let pass = 1; missing.length > 0; pass++) {
+    if (pass > 5) throw new Error(`${missing.length} keys could not be put in the shared tier`);
+    for (let i = 0; i < missing.length; i += 1000) {
+      for (const key of missing.slice(i, i + 1000)) cache.set(recordOf(key, ownerId));
+      // One connection answers in order: when PING returns, the batch is written.
+      await answered(() => store.ping());
+    }
+    missing = await notShared(cache, missing);
+    if (missing.length > 0)
+      console.log(`  ${missing.length} records lost on the way: written again`);
   }
   await store.close();
+}
+
+/** The keys whose records the shared tier does not hold (a failed read counts as not held). */
+async function notShared(cache: KeyRecordCache, keys: InsertedKey[]): Promise<InsertedKey[]> {
+  const missing: InsertedKey[] = [];
+  for (let i = 0; i < keys.length; i += 1000) {
+    const batch = keys.slice(i, i + 1000);
+    const found = await Promise.all(
+      batch.map(async (key) => (await cache.getShared(key.keyId, key.hash)).found),
+    );
+    batch.forEach((key, j) => {
+      if (typeof found[j] !== 'object') missing.push(key);
+    });
+  }
+  return missing;
 }
 
 /** Retries until the command is answered (it fails while connecting or behind a long queue). */
@@ -185,10 +221,10 @@ export async function scaleScenario(options: {
   const localMaxEntries = 50_000;
   const distinct = rest.all.slice(0, options.distinctKeys);
   console.log(`Scale: ${distinct.length.toLocaleString('en')} distinct keys through one process`);
-  await fillSharedTier(
-    options.base,
-    distinct.map((key) => key.record),
-  );
+  let phase = Date.now();
+  await fillSharedTier(options.base, distinct, owner.id);
+  console.log(`  shared tier filled in ${((Date.now() - phase) / 1000).toFixed(0)} s`);
+  phase = Date.now();
   portcullis = await startPortcullis({
     ...options.base,
     LOCAL_CACHE_MAX_ENTRIES: String(localMaxEntries),
@@ -216,6 +252,7 @@ export async function scaleScenario(options: {
   }
   clearInterval(sampler);
   const rssAfterDistinctMb = rssMb(portcullis.child.pid);
+  console.log(`  keys sent in ${((Date.now() - phase) / 1000).toFixed(0)} s`);
   await stop(portcullis.child);
   await client.end();
   return {
