@@ -15,7 +15,7 @@ import { runLoad, type LoadResult } from './load.js';
 
 export { freePort };
 
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 export const WARMUP_SECONDS = 2;
 export const CONNECTIONS = 50;

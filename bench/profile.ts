@@ -143,7 +143,12 @@ async function profile(
 function perfProfiler(name: string): Profiler {
   const output = join(work, `${name}.perf.data`);
   return {
-    nodeOptions: ['--perf-basic-prof'],
+    // --perf-basic-prof also turns on V8's log, which would land in the checkout.
+    nodeOptions: [
+      '--perf-basic-prof',
+      '--no-logfile-per-isolate',
+      `--logfile=${join(work, `${name}.v8.log`)}`,
+    ],
     async underLoad(child, _startedAt, load) {
       const recorder = spawn(
         'perf',

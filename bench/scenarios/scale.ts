@@ -236,8 +236,11 @@ export async function scaleScenario(options: {
   // wrk starts its list afresh on each run: each run gets the keys not sent yet.
   const distinctFile = join(work, 'keys-distinct.txt');
   let rssPeakDuringMb = 0;
+  let samples = 0;
   const sampler = setInterval(() => {
-    rssPeakDuringMb = Math.max(rssPeakDuringMb, rssMb(portcullis.child.pid));
+    const rss = rssMb(portcullis.child.pid);
+    rssPeakDuringMb = Math.max(rssPeakDuringMb, rss);
+    if (++samples % 10 === 0) console.log(`  RSS ${rss} MB (highest so far ${rssPeakDuringMb} MB)`);
   }, 500);
   for (let sent = 0; sent < distinct.length;) {
     writeFileSync(
