@@ -7,17 +7,32 @@ import { DECISION_LATENCY_BOUNDS, DecisionTally } from '../../src/metrics/decisi
 const INTERFACES: DecisionInterface[] = ['nginx', 'envoy-http', 'envoy-grpc', 'json'];
 const decision = (allowed: boolean, reason: string) => ({ allowed, reason }) as Decision;
 
+type DecisionCounter = Counter<'interface' | 'outcome' | 'reason'>;
+
+/** A decision counter in `registry`, its values set by `collect` when given. */
+function decisionCounter(
+  registry: Registry,
+  collect?: (counter: DecisionCounter) => void,
+): DecisionCounter {
+  return new Counter({
+    name: 'decisions_total',
+    help: 'h',
+    labelNames: ['interface', 'outcome', 'reason'] as const,
+    registers: [registry],
+    ...(collect && {
+      collect() {
+        collect(this);
+      },
+    }),
+  });
+}
+
 /** What prom-client itself prints for the same observations: the tally must say the same. */
 async function promClientText(
   observations: { via: DecisionInterface; allowed: boolean; reason: string; ms: number }[],
 ): Promise<{ counts: string; latency: string }> {
   const registry = new Registry();
-  const counter = new Counter({
-    name: 'decisions_total',
-    help: 'h',
-    labelNames: ['interface', 'outcome', 'reason'] as const,
-    registers: [registry],
-  });
+  const counter = decisionCounter(registry);
   const histogram = new Histogram({
     name: 'latency_seconds',
     help: 'h',
@@ -54,15 +69,7 @@ describe(DecisionTally.name, () => {
           tally.record(via, decision(allowed, reason), ms);
         }
         const registry = new Registry();
-        const counter = new Counter({
-          name: 'decisions_total',
-          help: 'h',
-          labelNames: ['interface', 'outcome', 'reason'] as const,
-          registers: [registry],
-          collect() {
-            tally.countInto(this);
-          },
-        });
+        const counter = decisionCounter(registry, (c) => tally.countInto(c));
         const expected = await promClientText(observations);
         // The same samples; their order follows first sight, which differs.
         expect(sortedLines(await registry.metrics())).toEqual(sortedLines(expected.counts));
