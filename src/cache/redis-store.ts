@@ -272,16 +272,23 @@ export class RedisBus extends MessageBus {
   private checkSubscriber(logger: Logger): void {
     if (this.subscriber.status !== 'ready' || this.awaitingPong) return;
     this.awaitingPong = true;
-    const silent = setTimeout(() => {
+    let answered = false;
+    // After a pause of this process (a long collection), the timer would fire before the PONG
+    // that came meanwhile is read: judge once the pending input has been (setImmediate runs
+    // after the poll phase), so that a pause is not taken for a silent connection.
+    const silent = setTimeout(() => setImmediate(() => judge()), HEARTBEAT_MS);
+    const judge = () => {
+      if (answered) return;
       this.awaitingPong = false;
       if (this.subscriber.status !== 'ready') return;
       logger.warn({ role: 'subscriber' }, 'Redis did not answer a heartbeat; reconnecting');
       // Lost now: the close of a silent connection may take long to come.
       this.lost();
       redial(this.subscriber);
-    }, HEARTBEAT_MS);
+    };
     this.subscriber.ping().then(
       () => {
+        answered = true;
         clearTimeout(silent);
         this.awaitingPong = false;
       },

@@ -4,6 +4,12 @@ import { RedisBus } from '../../src/cache/redis-store.js';
 import type { Logger } from '../../src/logging/logger.js';
 import { TEST_REDIS_URL } from '../support/databases.js';
 
+/** Keeps this process busy: nothing else runs meanwhile. */
+function stall(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+}
+
 /** A logger whose lines the test reads. */
 function capturingLogger(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
@@ -42,6 +48,40 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
       await new Promise((resolve) => setTimeout(resolve, 600)); // past a heartbeat
       expect(lost).toBe(0);
       expect(lines.filter((line) => line.includes('Redis connection error'))).toEqual([]);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('does not take a pause of the process for a silent connection', async () => {
+    const { logger, lines } = capturingLogger();
+    const bus = new RedisBus(
+      { url: TEST_REDIS_URL! },
+      `bus-${randomBytes(4).toString('hex')}:`,
+      logger,
+    );
+    let lost = 0;
+    bus.onLost(() => lost++);
+    try {
+      await bus.subscribe('changes', () => undefined);
+      // The next heartbeat PING is sent, then the process stalls (as in a long collection) past
+      // the heartbeat's deadline; its PONG arrives meanwhile and is read only after the stall.
+      const subscriber = (bus as unknown as { subscriber: { ping(): Promise<string> } }).subscriber;
+      const ping = subscriber.ping.bind(subscriber);
+      let stalls = 0;
+      subscriber.ping = () => {
+        const pong = ping();
+        // Stalled outside the timers phase, as a long request or collection would be.
+        if (stalls++ === 0) setImmediate(() => stall(1200));
+        return pong;
+      };
+      for (let i = 0; i < 100 && stalls < 3; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(stalls).toBeGreaterThanOrEqual(3);
+      expect(lost).toBe(0);
+      expect(bus.live).toBe(true);
+      expect(lines.filter((line) => line.includes('did not answer a heartbeat'))).toEqual([]);
     } finally {
       await bus.close();
     }
