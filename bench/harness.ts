@@ -87,6 +87,11 @@ export function ratioOf(result: Measured): number {
   );
 }
 
+/** Whole seconds since `startedAt` (a Date.now()), for progress lines. */
+export function secondsSince(startedAt: number): string {
+  return ((Date.now() - startedAt) / 1000).toFixed(0);
+}
+
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)]!;

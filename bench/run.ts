@@ -12,6 +12,7 @@ import {
   measure,
   peakRssMb,
   registerTestProvider,
+  secondsSince,
   startFloor,
   startPortcullis,
   stop,
@@ -232,9 +233,7 @@ async function main(): Promise<void> {
   floor.child.kill();
   const cleanup = Date.now();
   await backends.release();
-  console.log(
-    `Dropped the run's database and Redis keys in ${((Date.now() - cleanup) / 1000).toFixed(0)} s`,
-  );
+  console.log(`Dropped the run's database and Redis keys in ${secondsSince(cleanup)} s`);
   writeReport({ results, revocation, scale, backends, seconds: (Date.now() - started) / 1000 });
   rmSync(work, { recursive: true, force: true });
 }

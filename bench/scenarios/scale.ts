@@ -15,6 +15,7 @@ import {
   adminApi,
   measure,
   rssMb,
+  secondsSince,
   startPortcullis,
   stop,
   work,
@@ -223,7 +224,7 @@ export async function scaleScenario(options: {
   console.log(`Scale: ${distinct.length.toLocaleString('en')} distinct keys through one process`);
   let phase = Date.now();
   await fillSharedTier(options.base, distinct, owner.id);
-  console.log(`  shared tier filled in ${((Date.now() - phase) / 1000).toFixed(0)} s`);
+  console.log(`  shared tier filled in ${secondsSince(phase)} s`);
   phase = Date.now();
   portcullis = await startPortcullis({
     ...options.base,
@@ -255,7 +256,7 @@ export async function scaleScenario(options: {
   }
   clearInterval(sampler);
   const rssAfterDistinctMb = rssMb(portcullis.child.pid);
-  console.log(`  keys sent in ${((Date.now() - phase) / 1000).toFixed(0)} s`);
+  console.log(`  keys sent in ${secondsSince(phase)} s`);
   await stop(portcullis.child);
   await client.end();
   return {

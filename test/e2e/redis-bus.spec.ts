@@ -10,24 +10,24 @@ function stall(ms: number): void {
   while (Date.now() < until);
 }
 
-/** A logger whose lines the test reads. */
-function capturingLogger(): { logger: Logger; lines: string[] } {
+/** A bus of its own (a fresh prefix), with its log lines and a count of the losses it reported. */
+function watchedBus(): { bus: RedisBus; lines: string[]; losses: () => number } {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
-  return { logger: logger as unknown as Logger, lines };
+  const bus = new RedisBus(
+    { url: TEST_REDIS_URL! },
+    `bus-${randomBytes(4).toString('hex')}:`,
+    logger as unknown as Logger,
+  );
+  let lost = 0;
+  bus.onLost(() => lost++);
+  return { bus, lines, losses: () => lost };
 }
 
 // The message bus against a real Redis: what every instance's cache trust rests on.
 (TEST_REDIS_URL ? describe : describe.skip)('RedisBus', () => {
   it('subscribes during the connection handshake without dropping the connection', async () => {
-    const { logger, lines } = capturingLogger();
-    const bus = new RedisBus(
-      { url: TEST_REDIS_URL! },
-      `bus-${randomBytes(4).toString('hex')}:`,
-      logger,
-    );
-    let lost = 0;
-    bus.onLost(() => lost++);
+    const { bus, lines, losses } = watchedBus();
     try {
       // A change feed subscribing while ioredis is between TCP connect and its ready check: it
       // used to send SUBSCRIBE at once and then refuse its own INFO, dropping the connection.
@@ -46,7 +46,7 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
       }
       expect(heard).toEqual(['hello']);
       await new Promise((resolve) => setTimeout(resolve, 600)); // past a heartbeat
-      expect(lost).toBe(0);
+      expect(losses()).toBe(0);
       expect(lines.filter((line) => line.includes('Redis connection error'))).toEqual([]);
     } finally {
       await bus.close();
@@ -54,14 +54,7 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
   });
 
   it('does not take a pause of the process for a silent connection', async () => {
-    const { logger, lines } = capturingLogger();
-    const bus = new RedisBus(
-      { url: TEST_REDIS_URL! },
-      `bus-${randomBytes(4).toString('hex')}:`,
-      logger,
-    );
-    let lost = 0;
-    bus.onLost(() => lost++);
+    const { bus, lines, losses } = watchedBus();
     try {
       await bus.subscribe('changes', () => undefined);
       // The next heartbeat PING is sent, then the process stalls (as in a long collection) past
@@ -79,7 +72,7 @@ function capturingLogger(): { logger: Logger; lines: string[] } {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(stalls).toBeGreaterThanOrEqual(3);
-      expect(lost).toBe(0);
+      expect(losses()).toBe(0);
       expect(bus.live).toBe(true);
       expect(lines.filter((line) => line.includes('did not answer a heartbeat'))).toEqual([]);
     } finally {
