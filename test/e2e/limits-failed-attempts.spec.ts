@@ -24,11 +24,22 @@ import { PrivateRedis } from '../support/redis-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const LIMIT = 5;
+const WINDOW_MS = 60_000;
 const LIMITS_ENV = {
   FAILED_ATTEMPTS_PER_IP: String(LIMIT),
   FAILED_ATTEMPTS_PER_KEY_ID: String(LIMIT),
-  FAILED_ATTEMPTS_WINDOW_SECONDS: '60',
+  FAILED_ATTEMPTS_WINDOW_SECONDS: String(WINDOW_MS / 1000),
 };
+
+/**
+ * Failures are counted in fixed windows: a test whose attempts straddled a window's end would
+ * see its count start again from zero. Each test starts with at least this long left.
+ */
+const WINDOW_LEFT_NEEDED_MS = 10_000;
+beforeEach(async () => {
+  const left = WINDOW_MS - (Date.now() % WINDOW_MS);
+  if (left < WINDOW_LEFT_NEEDED_MS) await new Promise((resolve) => setTimeout(resolve, left + 50));
+});
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
