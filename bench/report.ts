@@ -35,12 +35,12 @@ function throughputTable(results: ScenarioResult[]): string {
     return (
       `| ${name} | ${baseline} | ${Math.round(median(rps))} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) ` +
       `| ${Math.round(baselineRps)} | **${ratioOf(result).toFixed(2)}** | ${ms(median(result.runs.map((r) => r.p50Ms)))} ` +
-      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${unexpected(result.runs)} / ${unexpected(result.baselineRuns)} | ${result.peakRssMb ?? '–'} |`
+      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${ms(median(result.baselineRuns.map((r) => r.p99Ms)))} | ${unexpected(result.runs)} / ${unexpected(result.baselineRuns)} | ${result.peakRssMb ?? '–'} |`
     );
   });
   return [
-    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | unexpected responses (scenario / baseline) | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | baseline p99 ms | unexpected responses (scenario / baseline) | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
 }
