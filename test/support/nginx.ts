@@ -26,14 +26,24 @@ export async function startNginx(
   portcullisPort: number,
   upstreamPort: number,
 ): Promise<RunningNginx> {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
-  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const port = await freePort();
   const site = readFileSync(EXAMPLE, 'utf8')
     .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${portcullisPort};`)
     .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${upstreamPort};`)
     .replace('listen 127.0.0.1:8000;', `listen 127.0.0.1:${port};`);
-  writeFileSync(join(dir, 'portcullis.conf'), site);
+  return runNginx(port, (dir) => {
+    writeFileSync(join(dir, 'portcullis.conf'), site);
+    return `include ${dir}/portcullis.conf;`;
+  });
+}
+
+/**
+ * Runs nginx (one worker, no access log) in a throwaway prefix directory, with the http block's
+ * own directives from `site` (given the directory), and waits until it listens on `port`.
+ */
+export async function runNginx(port: number, site: (dir: string) => string): Promise<RunningNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-nginx-'));
+  for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   writeFileSync(
     join(dir, 'nginx.conf'),
     `worker_processes 1;
@@ -47,7 +57,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  include ${dir}/portcullis.conf;
+  ${site(dir)}
 }
 `,
   );
