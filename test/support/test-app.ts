@@ -75,9 +75,13 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     adminUserId: admin?.userId ?? '',
     adminUsername: admin?.username ?? '',
     async close() {
-      await app.close();
-      await runtime.close();
-      if (!options.database) await database.drop();
+      try {
+        await app.close();
+        await runtime.close();
+      } finally {
+        // Dropped even when closing failed (a test that broke Redis), or it is left behind.
+        if (!options.database) await database.drop();
+      }
     },
   };
 }
