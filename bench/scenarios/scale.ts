@@ -211,7 +211,9 @@ export async function scaleScenario(options: {
   const small = await measure(target(smallFile), target(smallFile));
 
   console.log(`Scale: inserting ${options.largeCount.toLocaleString('en')} keys`);
+  let phase = Date.now();
   const rest = await insertKeys(client, options.secret, owner.id, options.largeCount - 1000, true);
+  console.log(`  inserted in ${secondsSince(phase)} s`);
   const largeFile = join(work, 'keys-large.txt');
   writeFileSync(largeFile, rest.sample.join('\n') + '\n');
   const large = await measure(target(largeFile), target(smallFile));
@@ -222,7 +224,7 @@ export async function scaleScenario(options: {
   const localMaxEntries = 50_000;
   const distinct = [...first.all, ...rest.all].slice(0, options.distinctKeys);
   console.log(`Scale: ${distinct.length.toLocaleString('en')} distinct keys through one process`);
-  let phase = Date.now();
+  phase = Date.now();
   await fillSharedTier(options.base, distinct, owner.id);
   console.log(`  shared tier filled in ${secondsSince(phase)} s`);
   phase = Date.now();
