@@ -12,6 +12,7 @@ import {
 } from '../test/support/oidc-provider.js';
 import { freePort } from '../test/support/ports.js';
 import { runLoad, type LoadResult } from './load.js';
+import { cpuSecondsOf } from './server-cpu.js';
 
 export { freePort };
 
@@ -21,10 +22,16 @@ export const WARMUP_SECONDS = 2;
 export const CONNECTIONS = 50;
 export const work = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
 
+/** One counted run: what the load generator saw, and what serving it cost. */
+export interface RunResult extends LoadResult {
+  /** CPU microseconds the target's servers spent per response (when they are named). */
+  serverCpuUs?: number;
+}
+
 /** Counted runs of one scenario, each right after a run of its baseline. */
 export interface Measured {
-  runs: LoadResult[];
-  baselineRuns: LoadResult[];
+  runs: RunResult[];
+  baselineRuns: RunResult[];
   peakRssMb?: number;
 }
 
@@ -43,6 +50,8 @@ export interface Target {
   status: number;
   /** Bearer keys to send in turn, one per line (see load.ts). */
   keysFile?: string;
+  /** The processes that answer (with their children), whose CPU per response is reported. */
+  servers?: readonly number[];
 }
 
 /** A load generator: wrk for HTTP; the gRPC scenario brings its own. */
@@ -67,12 +76,19 @@ export async function measure(
   baseline: Target,
   load: Load = wrkLoad,
 ): Promise<Measured> {
+  const counted = async (what: Target): Promise<RunResult> => {
+    if (what.servers === undefined) return load(what, SECONDS);
+    const cpuBefore = cpuSecondsOf(what.servers);
+    const result = await load(what, SECONDS);
+    const cpu = cpuSecondsOf(what.servers) - cpuBefore;
+    return { ...result, serverCpuUs: (cpu * 1e6) / Math.max(1, result.requests) };
+  };
   await load(target, WARMUP_SECONDS);
-  const runs: LoadResult[] = [];
-  const baselineRuns: LoadResult[] = [];
+  const runs: RunResult[] = [];
+  const baselineRuns: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) {
-    baselineRuns.push(await load(baseline, SECONDS));
-    runs.push(await load(target, SECONDS));
+    baselineRuns.push(await counted(baseline));
+    runs.push(await counted(target));
   }
   console.log(
     `  ${target.url.replace(/^\w+:\/\/127\.0\.0\.1:\d+/, '')} expecting ${target.status}: ` +
@@ -104,7 +120,12 @@ export function percentile(values: number[], share: number): number {
 }
 
 /** The floor, and the upstream of the end-to-end scenarios: a bare node:http server saying 200. */
-export async function startFloor(): Promise<{ child: ChildProcess; port: number; url: string }> {
+export async function startFloor(): Promise<{
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  url: string;
+}> {
   const port = await freePort();
   const child = fork(join(import.meta.dirname, 'floor-server.js'), [String(port)], {
     stdio: 'ignore',
@@ -113,11 +134,12 @@ export async function startFloor(): Promise<{ child: ChildProcess; port: number;
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`the floor server exited (${code})`)));
   });
-  return { child, port, url: `http://127.0.0.1:${port}/` };
+  return { child, pid: child.pid!, port, url: `http://127.0.0.1:${port}/` };
 }
 
 export interface RunningPortcullis {
   child: ChildProcess;
+  pid: number;
   port: number;
   url: string;
   grpcPort: number | undefined;
@@ -160,7 +182,7 @@ export async function startPortcullis(
       throw new Error('Portcullis did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { child, port, url, grpcPort, startedAt };
+  return { child, pid: child.pid!, port, url, grpcPort, startedAt };
 }
 
 /** An admin API client for a benchmark instance. */

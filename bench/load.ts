@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Responses received in the run. */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   /** Responses other than the expected status, and socket errors. */
@@ -86,6 +88,7 @@ export async function runLoad(options: LoadOptions, scriptPath: string): Promise
   const p99 = number(/99%\s+([\d.]+)(us|ms|s|m)/);
   return {
     requestsPerSecond: Number(number(/Requests\/sec:\s+([\d.]+)/)[1]),
+    requests: Number(number(/(\d+) requests in/)[1]),
     p50Ms: toMs(p50[1]!, p50[2]!),
     p99Ms: toMs(p99[1]!, p99[2]!),
     unexpected: Number(number(/UNEXPECTED (\d+)/)[1]),

@@ -11,6 +11,7 @@ import {
   RUNS,
   SECONDS,
   WARMUP_SECONDS,
+  type RunResult,
   type ScenarioResult,
 } from './harness.js';
 import type { LoadResult } from './load.js';
@@ -35,14 +36,24 @@ function throughputTable(results: ScenarioResult[]): string {
     return (
       `| ${name} | ${baseline} | ${Math.round(median(rps))} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) ` +
       `| ${Math.round(baselineRps)} | **${ratioOf(result).toFixed(2)}** | ${ms(median(result.runs.map((r) => r.p50Ms)))} ` +
-      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${ms(median(result.baselineRuns.map((r) => r.p99Ms)))} | ${unexpected(result.runs)} / ${unexpected(result.baselineRuns)} | ${result.peakRssMb ?? '–'} |`
+      `| ${ms(median(result.runs.map((r) => r.p99Ms)))} | ${ms(median(result.baselineRuns.map((r) => r.p99Ms)))} | ${serverCpu(result)} | ${unexpected(result.runs)} / ${unexpected(result.baselineRuns)} | ${result.peakRssMb ?? '–'} |`
     );
   });
   return [
-    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | baseline p99 ms | unexpected responses (scenario / baseline) | peak RSS MB |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | baseline | req/s median (min–max) | baseline req/s | ratio to baseline | p50 ms | p99 ms | baseline p99 ms | server CPU µs per response (scenario / baseline) | unexpected responses (scenario / baseline) | peak RSS MB |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n');
+}
+
+/** Median CPU per response of the scenario's servers and of the baseline's, when both were named. */
+function serverCpu(result: ScenarioResult['result']): string {
+  const of = (runs: RunResult[]) => runs.map((r) => r.serverCpuUs);
+  const scenario = of(result.runs);
+  const baseline = of(result.baselineRuns);
+  if (scenario.includes(undefined) || baseline.includes(undefined)) return '–';
+  const us = (values: (number | undefined)[]) => median(values as number[]).toFixed(1);
+  return `${us(scenario)} / ${us(baseline)}`;
 }
 
 function find(results: ScenarioResult[], prefix: string): ScenarioResult | undefined {

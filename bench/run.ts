@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     results.push({ name, baseline, result });
 
   const floor = await startFloor();
-  const floorTarget: Target = { url: floor.url, status: 200 };
+  const floorTarget: Target = { url: floor.url, status: 200, servers: [floor.pid] };
   const base: Record<string, string> = {
     PORTCULLIS_SECRET: secret,
     PORTCULLIS_BOOTSTRAP_ADMIN: 'bench-admin',
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     url: nginxEndpoint,
     headers: bearer(credential),
     status,
+    servers: [portcullis.pid],
   });
 
   // A real OpenID provider on loopback, whose tokens map to bench-user.
@@ -102,7 +103,14 @@ async function main(): Promise<void> {
   }
   if (wants('quota')) {
     console.log('Quotas');
-    results.push(await quotaScenario({ url: portcullis.url, adminKey, headers: original }));
+    results.push(
+      await quotaScenario({
+        url: portcullis.url,
+        adminKey,
+        headers: original,
+        servers: [portcullis.pid],
+      }),
+    );
   }
   if (wants('providers')) {
     console.log('Provider tokens');
@@ -128,8 +136,9 @@ async function main(): Promise<void> {
           url: `grpc://127.0.0.1:${portcullis.grpcPort}`,
           headers: { authorization: `Bearer ${valid}` },
           status: GRPC_OK,
+          servers: [portcullis.pid],
         },
-        { url: grpcFloor.url, status: GRPC_OK },
+        { url: grpcFloor.url, status: GRPC_OK, servers: [grpcFloor.pid] },
         grpcLoad,
       ),
     );
@@ -141,12 +150,18 @@ async function main(): Promise<void> {
     const guarded = await startNginx(portcullis.port, floor.port);
     const plain = await startPlainNginx(floor.port);
     const guardedUrl = `http://127.0.0.1:${guarded.port}/orders/42`;
+    const guardedServers = [guarded.pid, portcullis.pid, floor.pid];
     add(
       'nginx + Portcullis (auth_request) + upstream, valid key',
       'nginx + upstream, no auth',
       await measure(
-        { url: guardedUrl, headers: { Authorization: `Bearer ${valid}` }, status: 200 },
-        { url: plain.url, status: 200 },
+        {
+          url: guardedUrl,
+          headers: { Authorization: `Bearer ${valid}` },
+          status: 200,
+          servers: guardedServers,
+        },
+        { url: plain.url, status: 200, servers: [plain.pid, floor.pid] },
       ),
     );
     if (ensureApache()) {
@@ -156,8 +171,18 @@ async function main(): Promise<void> {
         'nginx + Portcullis + upstream, provider JWT',
         'Apache mod_oauth2 + upstream, same JWT',
         await measure(
-          { url: guardedUrl, headers: { Authorization: `Bearer ${jwt}` }, status: 200 },
-          { url: apache.url, headers: { Authorization: `Bearer ${jwt}` }, status: 200 },
+          {
+            url: guardedUrl,
+            headers: { Authorization: `Bearer ${jwt}` },
+            status: 200,
+            servers: guardedServers,
+          },
+          {
+            url: apache.url,
+            headers: { Authorization: `Bearer ${jwt}` },
+            status: 200,
+            servers: [apache.pid, floor.pid],
+          },
         ),
       );
       await apache.stop();
@@ -185,7 +210,11 @@ async function main(): Promise<void> {
         'nginx endpoint, valid key, in-process tier off (Redis hit)',
         'floor',
         await measure(
-          { ...decision(valid, 200), url: `${redisOnly.url}/v1/authz/nginx` },
+          {
+            ...decision(valid, 200),
+            url: `${redisOnly.url}/v1/authz/nginx`,
+            servers: [redisOnly.pid],
+          },
           floorTarget,
         ),
       );
@@ -202,7 +231,7 @@ async function main(): Promise<void> {
       `nginx endpoint, valid key, no cache (${backends.databaseUrl ? 'PostgreSQL' : 'PGlite'} lookup)`,
       'floor',
       await measure(
-        { ...decision(valid, 200), url: `${uncached.url}/v1/authz/nginx` },
+        { ...decision(valid, 200), url: `${uncached.url}/v1/authz/nginx`, servers: [uncached.pid] },
         floorTarget,
       ),
     );

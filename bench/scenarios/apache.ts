@@ -26,7 +26,8 @@ export function ensureApache(): boolean {
 
 export interface RunningApache {
   url: string;
-  pid(): number | undefined;
+  /** The parent process; its workers are its children. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -81,7 +82,7 @@ LoadModule oauth2_module ${MODULES}/mod_oauth2.so
   }
   return {
     url,
-    pid: () => child.pid,
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');

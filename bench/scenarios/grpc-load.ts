@@ -68,6 +68,7 @@ export const grpcLoad: Load = async (target, seconds) => {
   const elapsed = (performance.now() - started) / 1000;
   return {
     requestsPerSecond: latencies.length / elapsed,
+    requests: latencies.length,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     unexpected,
@@ -75,7 +76,7 @@ export const grpcLoad: Load = async (target, seconds) => {
 };
 
 /** A bare grpc-js Check server in its own process: the baseline of the gRPC scenario. */
-export async function startGrpcFloor(): Promise<{ url: string; stop(): void }> {
+export async function startGrpcFloor(): Promise<{ url: string; pid: number; stop(): void }> {
   const port = await freePort();
   const child = fork(join(import.meta.dirname, '..', 'grpc-floor-server.js'), [String(port)], {
     stdio: 'ignore',
@@ -84,7 +85,7 @@ export async function startGrpcFloor(): Promise<{ url: string; stop(): void }> {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`the gRPC floor server exited (${code})`)));
   });
-  return { url: `grpc://127.0.0.1:${port}`, stop: () => child.kill() };
+  return { url: `grpc://127.0.0.1:${port}`, pid: child.pid!, stop: () => child.kill() };
 }
 
 export const GRPC_OK = GRPC.OK;

@@ -8,7 +8,7 @@ export { nginxAvailable, startNginx } from '../../test/support/nginx.js';
 /** nginx proxying straight to the upstream: what the API costs with no auth in front. */
 export async function startPlainNginx(
   upstreamPort: number,
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const port = await freePort();
   const nginx = await runNginx(
     port,
@@ -28,5 +28,5 @@ export async function startPlainNginx(
     }
   }`,
   );
-  return { url: `http://127.0.0.1:${nginx.port}/`, stop: () => nginx.stop() };
+  return { url: `http://127.0.0.1:${nginx.port}/`, pid: nginx.pid, stop: () => nginx.stop() };
 }

@@ -12,6 +12,7 @@ export async function quotaScenario(options: {
   adminKey: string;
   /** The request, as the cached-key scenario sends it, minus Authorization. */
   headers: Record<string, string>;
+  servers: readonly number[];
 }): Promise<ScenarioResult> {
   const plain = await createKey(options.url, options.adminKey, 'quota-user');
   const metered = await createKey(options.url, options.adminKey, 'quota-user');
@@ -22,6 +23,7 @@ export async function quotaScenario(options: {
     url: `${options.url}/v1/authz/nginx`,
     headers: { ...options.headers, Authorization: `Bearer ${key}` },
     status: 200,
+    servers: options.servers,
   });
   return {
     name: 'nginx endpoint, valid key with a quota never reached',

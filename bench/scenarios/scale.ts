@@ -201,7 +201,13 @@ export async function scaleScenario(options: {
 
   const nginx = `${portcullis.url}/v1/authz/nginx`;
   const original = { 'X-Original-URI': '/orders/42', 'X-Original-Method': 'GET' };
-  const target = (keysFile: string) => ({ url: nginx, headers: original, status: 200, keysFile });
+  const target = (keysFile: string) => ({
+    url: nginx,
+    headers: original,
+    status: 200,
+    keysFile,
+    servers: [portcullis.pid],
+  });
 
   console.log('Scale: 1,000 keys');
   const first = await insertKeys(client, options.secret, owner.id, 1000, true);

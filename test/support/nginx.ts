@@ -14,6 +14,8 @@ export function nginxAvailable(): boolean {
 
 export interface RunningNginx {
   port: number;
+  /** The master process; its worker is its child. */
+  pid: number;
   errorLog(): string;
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ http {
   }
   return {
     port,
+    pid: child.pid!,
     errorLog: () => readFileSync(join(dir, 'error.log'), 'utf8'),
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
