@@ -145,10 +145,7 @@ describe('Envoy ext_authz over gRPC', () => {
       ),
     );
     c.close();
-    await lonely.app.close();
-    await lonely.runtime.embedded?.close();
-    await lonely.runtime.store.close();
-    await lonely.runtime.bus.close();
+    await lonely.close();
     expect(response.status.code).toBe(14);
     expect(response.denied_response!.status.code).toBe(503);
   });
