@@ -241,14 +241,14 @@ export async function createKey(
 }
 
 /** Peak resident memory (VmHWM) of a running process, in MB. */
-export function peakRssMb(pid: number | undefined): number {
+export function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);
 }
 
 /** Current resident memory (VmRSS) of a running process, in MB. */
-export function rssMb(pid: number | undefined): number {
+export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
   return Math.round(kb / 1024);

@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   } else if (wants('nginx')) {
     console.log('nginx with auth_request is not installed: end-to-end scenarios skipped');
   }
-  const rss = peakRssMb(portcullis.child.pid);
+  const rss = peakRssMb(portcullis.pid);
   results.forEach((r) => (r.result.peakRssMb = rss));
   await stop(portcullis.child);
   await idp.stop();
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
           floorTarget,
         ),
       );
-      results.at(-1)!.result.peakRssMb = peakRssMb(redisOnly.child.pid);
+      results.at(-1)!.result.peakRssMb = peakRssMb(redisOnly.pid);
       await stop(redisOnly.child);
     }
     const uncached = await startPortcullis({
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
         floorTarget,
       ),
     );
-    results.at(-1)!.result.peakRssMb = peakRssMb(uncached.child.pid);
+    results.at(-1)!.result.peakRssMb = peakRssMb(uncached.pid);
     await stop(uncached.child);
   }
   let revocation: RevocationResult | undefined;

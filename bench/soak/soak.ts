@@ -316,8 +316,8 @@ async function main(): Promise<void> {
     while (Date.now() < deadline) {
       memory.push({
         second: Math.round((Date.now() - started) / 1000),
-        a: rssMb(a.child.pid),
-        b: rssMb(b.child.pid),
+        a: rssMb(a.pid),
+        b: rssMb(b.pid),
       });
       await new Promise((resolve) => setTimeout(resolve, 5000));
     }
