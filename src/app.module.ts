@@ -8,6 +8,7 @@ import { AuditService } from './audit/audit.service.js';
 import { EnvoyGrpcServer } from './adapters/envoy-grpc/envoy-grpc.server.js';
 import { IntrospectionController } from './adapters/introspection/introspection.controller.js';
 import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
+import { ForwardAuthzHandler } from './adapters/forward/forward-authz.handler.js';
 import { DecisionsController } from './adapters/json/decisions.controller.js';
 import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AdminGuard, DecisionClientGuard, KeyAuthGuard } from './auth/admin.guard.js';
@@ -196,6 +197,7 @@ export class AppModule {
         DecisionPipeline,
         EnvoyGrpcServer,
         NginxAuthzHandler,
+        ForwardAuthzHandler,
         EnvoyAuthzHandler,
         IntrospectionClientsService,
         OpenApiDocumentHolder,

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DecisionServer } from './adapters/decision-server.js';
 import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
+import { ForwardAuthzHandler } from './adapters/forward/forward-authz.handler.js';
 import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/request-id.js';
@@ -86,8 +87,10 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   await app.init();
   const nginx = app.get(NginxAuthzHandler);
   const envoy = app.get(EnvoyAuthzHandler);
+  const forward = app.get(ForwardAuthzHandler);
   decisionServer!.attach({
     nginx: (request, response) => nginx.handle(request, response),
+    forward: (request, response) => forward.handle(request, response),
     envoy: (request, response) => envoy.handle(request, response),
   });
   // Built from the initialised application on the first GET /openapi.(json|yaml), then kept.

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from '../logging/logger.js';
 import { ENVOY_AUTHZ_PREFIX } from './envoy-http/envoy-authz.handler.js';
+import { FORWARD_AUTHZ_PATH } from './forward/forward-authz.handler.js';
 import { NGINX_AUTHZ_PATH } from './nginx/nginx-authz.handler.js';
 
 /** Answers synchronously when the decision was synchronous; a promise when it was not. */
@@ -8,6 +9,7 @@ type Handle = (request: IncomingMessage, response: ServerResponse) => void | Pro
 
 export interface DecisionHandlers {
   nginx: Handle;
+  forward: Handle;
   envoy: Handle;
 }
 
@@ -73,6 +75,7 @@ export class DecisionServer {
       { err: (error as Error | undefined)?.message, route: kind },
       'Decision endpoint failed',
     );
+    // nginx turns any status but 2xx, 401 and 403 into a 500.
     if (!response.headersSent) response.writeHead(kind === 'nginx' ? 403 : 503).end();
     else response.end();
   }
@@ -81,21 +84,23 @@ export class DecisionServer {
 /** Which proxy endpoint a request URL names, if any. */
 export function decisionRoute(url: string): keyof DecisionHandlers | undefined {
   if (!url.startsWith('/v1/authz/')) return undefined;
-  if (url.startsWith(NGINX_AUTHZ_PATH)) {
-    const next = url.charCodeAt(NGINX_AUTHZ_PATH.length);
-    // Exactly the path, optionally a trailing slash or a query string.
-    if (
-      Number.isNaN(next) ||
-      next === 0x3f ||
-      (next === 0x2f && url.length === NGINX_AUTHZ_PATH.length + 1)
-    ) {
-      return 'nginx';
-    }
-    return undefined;
+  if (url.startsWith(NGINX_AUTHZ_PATH))
+    return isExactly(url, NGINX_AUTHZ_PATH) ? 'nginx' : undefined;
+  if (url.startsWith(FORWARD_AUTHZ_PATH)) {
+    return isExactly(url, FORWARD_AUTHZ_PATH) ? 'forward' : undefined;
   }
   if (url.startsWith(ENVOY_AUTHZ_PREFIX)) {
     const next = url.charCodeAt(ENVOY_AUTHZ_PREFIX.length);
     if (Number.isNaN(next) || next === 0x2f || next === 0x3f) return 'envoy';
   }
   return undefined;
+}
+
+/**
+ * Whether `url` is exactly `path`, optionally with a trailing slash or a query string (Caddy
+ * appends the original query to the auth call's URI).
+ */
+function isExactly(url: string, path: string): boolean {
+  const next = url.charCodeAt(path.length);
+  return Number.isNaN(next) || next === 0x3f || (next === 0x2f && url.length === path.length + 1);
 }

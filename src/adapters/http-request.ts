@@ -6,6 +6,7 @@ import {
   type DecisionInterface,
   type DecisionRequest,
 } from '../decision/decision-request.js';
+import { readOriginalRequest, type HeaderContract } from './original-request.js';
 
 /**
  * Every Authorization header the client sent. Node keeps only the first of duplicate Authorization
@@ -22,10 +23,27 @@ export function authorizationHeaders(request: IncomingMessage): string[] {
   return found;
 }
 
-/** A header's value (the first, when a client repeated it). */
-export function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
+/**
+ * A DecisionRequest for the request a proxy's auth call names in its headers (nginx auth_request,
+ * Caddy forward_auth, Traefik ForwardAuth); refused at once when the headers are ambiguous.
+ */
+export function namedDecisionRequest(
+  request: IncomingMessage,
+  via: DecisionInterface,
+  contract: HeaderContract,
+  trustedProxies: IpRanges,
+): DecisionRequest {
+  const reading = readOriginalRequest(request, contract);
+  if (reading.refusal === null)
+    return decisionRequest(request, via, reading.original, trustedProxies);
+  const { refusal, detail } = reading;
+  return decisionRequest(
+    request,
+    via,
+    { method: request.method ?? 'GET', uri: '', host: request.headers.host },
+    trustedProxies,
+    { reason: refusal, detail },
+  );
 }
 
 /** A DecisionRequest for the original request described by a proxy's auth call. */
@@ -34,8 +52,10 @@ export function decisionRequest(
   via: DecisionInterface,
   original: { method: string; uri: string; host: string | undefined },
   trustedProxies: IpRanges,
+  refusal: DecisionRequest['refusal'] = null,
 ): DecisionRequest {
   return forUri(original.uri, {
+    refusal,
     interface: via,
     method: original.method.toUpperCase(),
     host: (original.host ?? '').toLowerCase(),

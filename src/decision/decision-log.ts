@@ -66,6 +66,7 @@ export class DecisionLog implements OnApplicationShutdown {
       `,"clientIp":${JSON.stringify(request.clientIp)}` +
       // A request id holds only characters JSON leaves as they are (see proxyRequestId).
       (request.requestId === null ? '' : `,"requestId":"${request.requestId}"`) +
+      (request.refusal === null ? '' : `,"detail":${JSON.stringify(request.refusal.detail)}`) +
       (identity === null ? '' : this.identityFields(identity)) +
       `,"latencyMs":${latencyText(latencyMs)}}\n`;
     if (this.pending.length >= BATCH_CHARS) this.flush();

@@ -64,6 +64,8 @@ export class DecisionPipeline {
   }
 
   private run(request: DecisionRequest): MaybePromise<Decision> {
+    // A request the proxy did not describe unambiguously is never decided (not even switched off).
+    if (request.refusal !== null) return deny(request.refusal.reason, null, null);
     const early = this.policy.beforeCredential(request);
     if (early !== undefined) return fromVerdict(early, null, null, null);
 

@@ -1,7 +1,11 @@
+import type { DenialReason } from './decision.js';
 import { normalisePath } from './path-normalizer.js';
 
 /** The interface a request came through; logged with every decision. */
-export type DecisionInterface = 'nginx' | 'envoy-http' | 'envoy-grpc' | 'json';
+export type DecisionInterface = 'nginx' | 'forward' | 'envoy-http' | 'envoy-grpc' | 'json';
+
+/** Why an adapter could not tell which request to decide: refused before anything else. */
+export type RequestRefusal = Extract<DenialReason, 'ambiguous_request' | 'incomplete_request'>;
 
 /** What an adapter says of a request, besides its URI. */
 export interface DecisionRequestFields {
@@ -15,6 +19,8 @@ export interface DecisionRequestFields {
   authorization: readonly string[];
   /** The proxy's id of the request (X-Request-Id, Envoy's request id), for the log; null: none. */
   requestId: string | null;
+  /** Set when the request cannot be decided as described: the pipeline refuses it at once. */
+  refusal?: { reason: RequestRefusal; detail: string } | null;
 }
 
 /**
@@ -31,6 +37,7 @@ export class DecisionRequest implements DecisionRequestFields {
   readonly clientIp: string;
   readonly authorization: readonly string[];
   readonly requestId: string | null;
+  readonly refusal: { reason: RequestRefusal; detail: string } | null;
   private readonly uri: string;
   /** null until asked for. */
   private normalised: string | undefined | null = null;
@@ -43,6 +50,7 @@ export class DecisionRequest implements DecisionRequestFields {
     this.clientIp = fields.clientIp;
     this.authorization = fields.authorization;
     this.requestId = fields.requestId;
+    this.refusal = fields.refusal ?? null;
     this.uri = uri;
   }
 

@@ -19,6 +19,10 @@ export type DenialReason =
   | 'group_denied'
   | 'read_only'
   | 'unavailable'
+  /** The proxy's auth call names two different requests (client-sent headers disagree with the proxy's). */
+  | 'ambiguous_request'
+  /** The proxy's auth call does not name the original request's URI and method. */
+  | 'incomplete_request'
   /** Too many failed credential attempts from this client address, or with this key id. */
   | 'rate_limited'
   /** The key's or a group's request quota is used up for now. */
@@ -76,6 +80,8 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   group_denied: 403,
   read_only: 403,
   unavailable: 503,
+  ambiguous_request: 403,
+  incomplete_request: 403,
   rate_limited: 429,
   quota_exceeded: 429,
 };

@@ -106,6 +106,28 @@ function anyMethod(id: string, operation: Record<string, unknown>): Record<strin
   );
 }
 
+/** Refusals that carry a `{status, reason}` JSON body (Envoy HTTP, forward auth). */
+function jsonRefusals(entries: [status: string, description: string][]): Record<string, unknown> {
+  return Object.fromEntries(
+    entries.map(([status, description]) => [
+      status,
+      {
+        description,
+        headers: HEADERS,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['status', 'reason'],
+              properties: { status: { type: 'integer' }, reason: { type: 'string' } },
+            },
+          },
+        },
+      },
+    ]),
+  );
+}
+
 /**
  * The proxy endpoints are served in front of the framework (see DecisionServer), so no controller
  * describes them: their description lives here, beside the code that serves them.
@@ -115,10 +137,13 @@ const PROXY_ENDPOINTS = {
     tags: ['decisions'],
     summary: 'nginx auth_request: 200 allows (with identity headers), 401 or 403 refuses',
     description:
-      'The original request comes from X-Original-URI and X-Original-Method (or X-Forwarded-Uri, ' +
-      'X-Forwarded-Method, X-Forwarded-Host); the credential from Authorization. When the ' +
-      'decision cannot be made (database down and the key not cached) the answer is 403 with ' +
-      'X-Auth-Reason: unavailable, because nginx turns any status but 2xx, 401 and 403 into 500.',
+      'The original request comes from X-Original-URI and X-Original-Method (or, when no ' +
+      'X-Original-URI is sent, X-Forwarded-Uri and X-Forwarded-Method), the host from ' +
+      'X-Forwarded-Host or Host; the credential from Authorization. Headers that disagree, or ' +
+      'one sent twice, refuse the request (403, X-Auth-Reason: ambiguous_request); a URI or ' +
+      'method not sent refuses it too (incomplete_request). When the decision cannot be made ' +
+      '(database down and the key not cached) the answer is 403 with X-Auth-Reason: ' +
+      'unavailable, because nginx turns any status but 2xx, 401 and 403 into 500.',
     parameters: [
       {
         name: 'X-Original-URI',
@@ -127,11 +152,44 @@ const PROXY_ENDPOINTS = {
         example: '/orders/42?x=1',
       },
       { name: 'X-Original-Method', in: 'header', schema: { type: 'string' }, example: 'GET' },
+      { name: 'X-Forwarded-Host', in: 'header', schema: { type: 'string' } },
     ],
     responses: {
       '200': { description: 'Allowed', headers: IDENTITY },
       '401': { description: 'No valid credential', headers: HEADERS },
       '403': { description: 'Refused by policy, or could not decide', headers: HEADERS },
+    },
+  }),
+  '/v1/authz/forward': anyMethod('forwardAuth', {
+    tags: ['decisions'],
+    summary: 'Caddy forward_auth, Traefik ForwardAuth: 200 allows (with identity headers)',
+    description:
+      'The original request comes from X-Forwarded-Method, X-Forwarded-Uri and ' +
+      'X-Forwarded-Host, which these proxies set themselves, and only from them; the ' +
+      'credential from Authorization. An X-Original-URI or -Method that disagrees with them, or ' +
+      'any of them sent twice, refuses the request (403, ambiguous_request). On 200 every ' +
+      'identity header of the style is present, empty when it has no value, so that the proxy ' +
+      "replaces the client's own copies. A refusal carries its own status, which these proxies " +
+      'pass to the client.',
+    parameters: [
+      { name: 'X-Forwarded-Method', in: 'header', required: true, schema: { type: 'string' } },
+      {
+        name: 'X-Forwarded-Uri',
+        in: 'header',
+        required: true,
+        schema: { type: 'string' },
+        example: '/orders/42?x=1',
+      },
+      { name: 'X-Forwarded-Host', in: 'header', schema: { type: 'string' } },
+    ],
+    responses: {
+      '200': { description: 'Allowed', headers: IDENTITY },
+      ...jsonRefusals([
+        ['401', 'No valid credential'],
+        ['403', 'Refused by policy, or the request was ambiguous'],
+        ['429', 'Over a rate limit or quota (Retry-After)'],
+        ['503', 'Could not decide'],
+      ]),
     },
   }),
   '/v1/authz/envoy/{path}': anyMethod('envoyExtAuthz', {
@@ -161,30 +219,12 @@ const PROXY_ENDPOINTS = {
           },
         },
       },
-      ...Object.fromEntries(
-        (
-          [
-            ['401', 'No valid credential'],
-            ['403', 'Refused by policy'],
-            ['503', 'Could not decide'],
-          ] as const
-        ).map(([status, description]) => [
-          status,
-          {
-            description,
-            headers: HEADERS,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['status', 'reason'],
-                  properties: { status: { type: 'integer' }, reason: { type: 'string' } },
-                },
-              },
-            },
-          },
-        ]),
-      ),
+      ...jsonRefusals([
+        ['401', 'No valid credential'],
+        ['403', 'Refused by policy'],
+        ['429', 'Over a rate limit or quota (Retry-After)'],
+        ['503', 'Could not decide'],
+      ]),
     },
   }),
 };

@@ -24,7 +24,11 @@ describe('Bad input', () => {
   let basicKey: CreatedKey;
 
   const nginx = (headers: [string, string | Buffer][]) =>
-    rawExchange(port, 'GET', '/v1/authz/nginx', [['X-Original-URI', '/orders'], ...headers]);
+    rawExchange(port, 'GET', '/v1/authz/nginx', [
+      ['X-Original-URI', '/orders'],
+      ['X-Original-Method', 'GET'],
+      ...headers,
+    ]);
   const envoy = (headers: [string, string | Buffer][]) =>
     rawExchange(port, 'GET', '/v1/authz/envoy/orders', headers);
 
@@ -166,6 +170,7 @@ describe('Bad input', () => {
     it('never takes a token from the query string, with or without a header', async () => {
       const inQuery = await rawExchange(port, 'GET', '/v1/authz/nginx', [
         ['X-Original-URI', `/orders?access_token=${key.key}`],
+        ['X-Original-Method', 'GET'],
       ]);
       expect([inQuery.status, inQuery.headers['x-auth-reason']]).toEqual([
         401,
@@ -173,6 +178,7 @@ describe('Bad input', () => {
       ]);
       const both = await rawExchange(port, 'GET', `/v1/authz/nginx?access_token=${key.key}`, [
         ['X-Original-URI', `/orders?access_token=${key.key}`],
+        ['X-Original-Method', 'GET'],
         ['Authorization', 'Bearer junk'],
       ]);
       expect(both.status).toBe(401);
@@ -265,6 +271,7 @@ describe('Bad input', () => {
             const uri = `/public/${segments.join('/')}${suffix}`;
             const answer = await rawExchange(port, 'GET', '/v1/authz/nginx', [
               ['X-Original-URI', uri],
+              ['X-Original-Method', 'GET'],
             ]);
             expect([200, 401]).toContain(answer.status);
             if (answer.status === 200) {
@@ -306,7 +313,10 @@ describe('Bad input', () => {
       '/public/%00',
       '/public/%zz',
     ])('%s needs a credential', async (uri) => {
-      const answer = await rawExchange(port, 'GET', '/v1/authz/nginx', [['X-Original-URI', uri]]);
+      const answer = await rawExchange(port, 'GET', '/v1/authz/nginx', [
+        ['X-Original-URI', uri],
+        ['X-Original-Method', 'GET'],
+      ]);
       expect([answer.status, answer.headers['x-auth-reason']]).toEqual([401, 'missing_credential']);
     });
   });

@@ -121,9 +121,9 @@ const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
         headers: { 'x-original-uri': path, 'x-original-method': method },
       }).then((reply) => reply.status);
     const nginxAnonymous = (path: string) =>
-      call(b.url, 'GET', '/v1/authz/nginx', { headers: { 'x-original-uri': path } }).then(
-        (reply) => reply.status,
-      );
+      call(b.url, 'GET', '/v1/authz/nginx', {
+        headers: { 'x-original-uri': path, 'x-original-method': 'GET' },
+      }).then((reply) => reply.status);
     for (let trial = 0; trial < 5; trial++) {
       const path = `/open-${trial}`;
       expect(await nginxAnonymous(path)).toBe(401);

@@ -9,7 +9,8 @@ export interface RawAnswer {
 
 /**
  * Sends a request exactly as given, byte for byte (no client library to tidy it up: bad header
- * bytes, several headers of a name, any length), with `Connection: close`, and reads the answer.
+ * bytes, several headers of a name, any length), with `Connection: close` and `Host: 127.0.0.1`
+ * unless `headers` name a Host, from the loopback address `from` if given, and reads the answer.
  * Rejects when nothing complete comes back within timeoutMs: a hang is a failure too.
  */
 export function rawExchange(
@@ -18,18 +19,19 @@ export function rawExchange(
   path: string,
   headers: [string, string | Buffer][],
   body: Buffer | string = '',
-  timeoutMs = 5000,
+  { timeoutMs = 5000, from }: { timeoutMs?: number; from?: string } = {},
 ): Promise<RawAnswer> {
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
+  const host = headers.some(([name]) => name.toLowerCase() === 'host') ? '' : 'Host: 127.0.0.1\r\n';
   const head = Buffer.concat([
-    Buffer.from(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`),
+    Buffer.from(`${method} ${path} HTTP/1.1\r\n${host}Connection: close\r\n`),
     ...headers.map(([name, value]) =>
       Buffer.concat([Buffer.from(`${name}: `), Buffer.from(value), Buffer.from('\r\n')]),
     ),
     Buffer.from(payload.length > 0 ? `Content-Length: ${payload.length}\r\n\r\n` : '\r\n'),
   ]);
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
+    const socket = connect({ port, host: '127.0.0.1', localAddress: from });
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();

@@ -1,7 +1,11 @@
 import { jest } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { DecisionServer, type DecisionHandlers } from '../../src/adapters/decision-server.js';
+import {
+  DecisionServer,
+  decisionRoute,
+  type DecisionHandlers,
+} from '../../src/adapters/decision-server.js';
 
 /** A decision server on a loopback port whose handlers fail as told. */
 async function serve(handlers: DecisionHandlers) {
@@ -31,11 +35,12 @@ describe(DecisionServer.name, () => {
     ],
     ['rejects', () => Promise.reject(new Error('boom'))],
   ])(
-    'refuses, never allows, when a handler %s: 403 for nginx, 503 for Envoy',
+    'refuses, never allows, when a handler %s: 403 for nginx, 503 for forward auth and Envoy',
     async (_name, fail) => {
-      const server = await serve({ nginx: fail, envoy: fail });
+      const server = await serve({ nginx: fail, forward: fail, envoy: fail });
       try {
         expect(await server.status('/v1/authz/nginx')).toBe(403);
+        expect(await server.status('/v1/authz/forward?x=1')).toBe(503);
         expect(await server.status('/v1/authz/envoy/x')).toBe(503);
         expect(server.errors).toHaveBeenCalledWith(
           { err: 'boom', route: 'nginx' },
@@ -46,4 +51,23 @@ describe(DecisionServer.name, () => {
       }
     },
   );
+
+  it.each([
+    ['/v1/authz/nginx', 'nginx'],
+    ['/v1/authz/nginx/', 'nginx'],
+    ['/v1/authz/nginx?a=1', 'nginx'],
+    ['/v1/authz/nginxx', undefined],
+    ['/v1/authz/nginx/x', undefined],
+    ['/v1/authz/forward', 'forward'],
+    ['/v1/authz/forward?page=2', 'forward'],
+    ['/v1/authz/forward/', 'forward'],
+    ['/v1/authz/forward/orders', undefined],
+    ['/v1/authz/forwarded', undefined],
+    ['/v1/authz/envoy/orders/1', 'envoy'],
+    ['/v1/authz/envoy', 'envoy'],
+    ['/v1/authz/envoyx', undefined],
+    ['/v1/admin/keys', undefined],
+  ])('routes %s to %s', (url, kind) => {
+    expect(decisionRoute(url)).toBe(kind);
+  });
 });

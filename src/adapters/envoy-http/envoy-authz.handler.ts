@@ -9,6 +9,7 @@ import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
 import { decisionRequest } from '../http-request.js';
+import { writeRefusal } from '../refusal-answer.js';
 
 export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
 
@@ -73,15 +74,6 @@ export class EnvoyAuthzHandler {
       response.end();
       return;
     }
-    const challenge = this.challenges.for(decision);
-    const body = JSON.stringify({ status: decision.status, reason: decision.reason });
-    response.writeHead(decision.status, {
-      'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
-      'x-auth-reason': decision.reason,
-      ...(challenge !== undefined && { 'www-authenticate': challenge }),
-      ...(decision.retryAfter !== null && { 'retry-after': String(decision.retryAfter) }),
-    });
-    response.end(body);
+    writeRefusal(response, decision, this.challenges);
   }
 }

@@ -8,13 +8,15 @@ import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { decisionRequest, header } from '../http-request.js';
+import { namedDecisionRequest } from '../http-request.js';
 
 export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
 
 /**
  * nginx `auth_request`. nginx sends a GET with the client's headers and the original request in
- * X-Original-URI / X-Original-Method (or X-Forwarded-Uri / -Method / -Host). nginx accepts only
+ * X-Original-URI / X-Original-Method (or X-Forwarded-Uri / -Method), the host in X-Forwarded-Host
+ * or Host. Headers that disagree, or name the request twice, refuse it (see readOriginalRequest);
+ * Caddy and Traefik belong on /v1/authz/forward. nginx accepts only
  * 2xx, 401 and 403 from here and turns anything else into a 500, so "could not decide" is answered
  * as 403 with `X-Auth-Reason: unavailable`: refused, never allowed. Likewise a rate limit or quota
  * (429 elsewhere) is a 403 with `X-Auth-Reason: rate_limited` or `quota_exceeded` and a
@@ -38,15 +40,10 @@ export class NginxAuthzHandler {
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
   handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const decision = this.pipeline.decide(
-      decisionRequest(
+      namedDecisionRequest(
         request,
         'nginx',
-        {
-          method:
-            header(request, 'x-original-method') ?? header(request, 'x-forwarded-method') ?? 'GET',
-          uri: header(request, 'x-original-uri') ?? header(request, 'x-forwarded-uri') ?? '',
-          host: header(request, 'x-forwarded-host') ?? request.headers.host,
-        },
+        'original-or-forwarded',
         this.settings.trustedProxies(),
       ),
     );
