@@ -1,11 +1,21 @@
 import type { DenialReason } from './decision.js';
 import { normalisePath } from './path-normalizer.js';
+import { HostnameMemo } from './request-host.js';
 
 /** The interface a request came through; logged with every decision. */
 export type DecisionInterface = 'nginx' | 'forward' | 'envoy-http' | 'envoy-grpc' | 'json';
 
 /** Why an adapter could not tell which request to decide: refused before anything else. */
-export type RequestRefusal = Extract<DenialReason, 'ambiguous_request' | 'incomplete_request'>;
+export type RequestRefusal = Extract<
+  DenialReason,
+  'ambiguous_request' | 'incomplete_request' | 'invalid_host'
+>;
+
+const INVALID_HOST = {
+  reason: 'invalid_host',
+  detail: 'the host is not a plain host name and port',
+} as const;
+const hostnames = new HostnameMemo();
 
 /** What an adapter says of a request, besides its URI. */
 export interface DecisionRequestFields {
@@ -33,7 +43,12 @@ export class DecisionRequest implements DecisionRequestFields {
   readonly method: string;
   /** Path as sent, without the query string. */
   readonly rawPath: string;
+  /** As sent (lower case). */
   readonly host: string;
+  /** The host as the upstream reads it: no port or trailing dot; '' when none or invalid. */
+  readonly hostname: string;
+  /** Whether the target carried a `#` fragment (never sent by clients; a path trick). */
+  readonly hasFragment: boolean;
   readonly clientIp: string;
   readonly authorization: readonly string[];
   readonly requestId: string | null;
@@ -46,11 +61,14 @@ export class DecisionRequest implements DecisionRequestFields {
     this.interface = fields.interface;
     this.method = fields.method;
     this.rawPath = withoutQuery(uri);
+    this.hasFragment = uri.includes('#');
     this.host = fields.host;
+    const hostname = hostnames.of(fields.host);
+    this.hostname = hostname ?? '';
     this.clientIp = fields.clientIp;
     this.authorization = fields.authorization;
     this.requestId = fields.requestId;
-    this.refusal = fields.refusal ?? null;
+    this.refusal = fields.refusal ?? (hostname === undefined ? INVALID_HOST : null);
     this.uri = uri;
   }
 

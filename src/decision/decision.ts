@@ -23,6 +23,8 @@ export type DenialReason =
   | 'ambiguous_request'
   /** The proxy's auth call does not name the original request's URI and method. */
   | 'incomplete_request'
+  /** The request's host is not plainly a host name (percent-encoded, userinfo, a list, ...). */
+  | 'invalid_host'
   /** Too many failed credential attempts from this client address, or with this key id. */
   | 'rate_limited'
   /** The key's or a group's request quota is used up for now. */
@@ -82,6 +84,7 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   unavailable: 503,
   ambiguous_request: 403,
   incomplete_request: 403,
+  invalid_host: 403,
   rate_limited: 429,
   quota_exceeded: 429,
 };

@@ -57,7 +57,7 @@ export class AccessPolicy extends PolicyEvaluator {
       publicRule = access.ruleId;
     }
     const identity = caller.kind === 'identified' ? caller.identity : null;
-    const rules = book.accessRules(request.host);
+    const rules = book.accessRules(request);
 
     const ipRule = rules.find((rule) => rule.allowedIps?.has(request.clientIp) === false);
     if (ipRule) return { allowed: false, reason: 'ip_denied', rule: ipRule.id };

@@ -28,15 +28,3 @@ export function compileHostPattern(pattern: string): HostPattern {
   );
   return (hostname) => expression.test(hostname);
 }
-
-/** The host name a request was for: lower case, without port or trailing dot. */
-export function requestHostname(host: string): string {
-  let name = host.trim().toLowerCase();
-  if (name.startsWith('[')) {
-    const end = name.indexOf(']');
-    return end < 0 ? name : name.slice(0, end + 1);
-  }
-  const colon = name.indexOf(':');
-  if (colon >= 0) name = name.slice(0, colon);
-  return name.endsWith('.') ? name.slice(0, -1) : name;
-}

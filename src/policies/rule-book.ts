@@ -1,6 +1,6 @@
 import { IpRanges } from '../decision/client-ip.js';
 import type { DecisionRequest } from '../decision/decision-request.js';
-import { compileHostPattern, requestHostname, type HostPattern } from './host-pattern.js';
+import { compileHostPattern, type HostPattern } from './host-pattern.js';
 import { compilePathPattern, type PathPattern } from './path-pattern.js';
 import type { PathAccess } from './path-rule.entity.js';
 
@@ -47,7 +47,8 @@ const PROTECTED: PathVerdict = { access: 'protected', ruleId: null };
 /**
  * A path that needs normalising (dot segments, doubled slashes) or carries encoded separators,
  * dots, percents or `;` parameters. Its meaning depends on who reads it, so rules that open a path
- * (public, bypass) never match it: such a request needs a credential.
+ * (public, bypass) never match it: such a request needs a credential. So does a target with a
+ * fragment: `/public/x#/../../admin` is /public/x to the path check, but nginx forwards it raw.
  */
 const AMBIGUOUS_PATH = /%(2f|5c|25|2e|3b)|[;\\]|\/\/|\/\.\.?(\/|$)/i;
 
@@ -90,9 +91,9 @@ export class RuleBook {
     const open = this.findOpening(this.open, request);
     if (open === undefined) return PROTECTED;
     const path = request.path!;
-    const hostname = requestHostname(request.host);
     const closing = this.restricted.find(
-      (rule) => appliesTo(rule, request.method, hostname) && rule.pattern.matchesLoosely(path),
+      (rule) =>
+        appliesTo(rule, request.method, request.hostname) && rule.pattern.matchesLoosely(path),
     );
     return closing
       ? { access: 'protected', ruleId: closing.id }
@@ -100,9 +101,9 @@ export class RuleBook {
   }
 
   /** The access rules for a request's host: the unscoped ones and those whose host matches. */
-  accessRules(host: string): CompiledAccessRule[] {
+  accessRules(request: DecisionRequest): CompiledAccessRule[] {
     if (this.access.length === 0) return [];
-    const hostname = requestHostname(host);
+    const hostname = request.hostname;
     return this.access.filter((rule) => rule.host === null || rule.host(hostname));
   }
 
@@ -111,10 +112,11 @@ export class RuleBook {
     request: DecisionRequest,
   ): CompiledPathRule | undefined {
     const path = request.path;
-    if (path === undefined || AMBIGUOUS_PATH.test(request.rawPath)) return undefined;
-    const hostname = requestHostname(request.host);
+    if (path === undefined || request.hasFragment || AMBIGUOUS_PATH.test(request.rawPath)) {
+      return undefined;
+    }
     return rules.find(
-      (rule) => appliesTo(rule, request.method, hostname) && rule.pattern.matches(path),
+      (rule) => appliesTo(rule, request.method, request.hostname) && rule.pattern.matches(path),
     );
   }
 }

@@ -275,7 +275,9 @@ describe('Bad input', () => {
             ]);
             expect([200, 401]).toContain(answer.status);
             if (answer.status === 200) {
-              expect({ uri, clean: needsNoNormalising(uri.split(/[?#]/)[0]!) }).toEqual({
+              // A fragment counts as needing normalising: it can hide dot segments.
+              const clean = !uri.includes('#') && needsNoNormalising(uri.split('?')[0]!);
+              expect({ uri, clean }).toEqual({
                 uri,
                 clean: true,
               });

@@ -172,6 +172,19 @@ describe('JSON decision API (POST /v1/decisions)', () => {
       });
     });
 
+    it('refuses a described host that is not plainly a host name (invalid_host)', async () => {
+      for (const host of ['admin%2eexample.com', 'other@admin.example.com', 'a.example.com, b']) {
+        const reply = await decide('/v1/decisions', {
+          body: { path: '/orders', host, headers: { authorization: `Bearer ${kim.key}` } },
+        });
+        expect({ host, status: reply.status, body: reply.body }).toMatchObject({
+          host,
+          status: 200,
+          body: { allowed: false, status: 403, reason: 'invalid_host', identity: null },
+        });
+      }
+    });
+
     it("logs the described request's id, else the call's own (echoed in X-Request-Id)", async () => {
       const path = uniquePath('json-request-id');
       await decide('/v1/decisions', {

@@ -65,6 +65,15 @@ describe('Envoy ext_authz over gRPC', () => {
     expect(response.ok_response!.headers_to_remove).toContain('x-auth-email');
   });
 
+  it('refuses a host that is not plainly a host name with PERMISSION_DENIED (invalid_host)', async () => {
+    const request = checkRequest({ authorization: `Bearer ${key}` });
+    request.attributes!.request!.http!.host = 'admin%2eexample.com';
+    const response = await check(request);
+    expect(response.status.code).toBe(7);
+    expect(response.denied_response!.status.code).toBe(403);
+    expect(headerMap(response, 'denied')['x-auth-reason']).toBe('invalid_host');
+  });
+
   it("logs the decision under Envoy's request id", async () => {
     const request = checkRequest({ authorization: `Bearer ${key}` }, '/orders/grpc-request-id');
     request.attributes!.request!.http!.id = '8151398291264478';

@@ -9,6 +9,7 @@ import {
   type Reply,
 } from '../support/decisions.js';
 import { call, client } from '../support/http.js';
+import { rawExchange } from '../support/raw-http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'];
@@ -57,6 +58,22 @@ describe('Envoy ext_authz HTTP endpoint (/v1/authz/envoy)', () => {
     henry = await createKey(admin, { userId: henryId });
   });
   afterAll(() => service.close());
+
+  it('refuses a Host that is not plainly a host name (invalid_host), with a valid key', async () => {
+    const port = Number(new URL(service.url).port);
+    for (const host of ['admin%2eexample.com', 'other@admin.example.com', 'admin.example.com:x']) {
+      const reply = await rawExchange(port, 'GET', '/v1/authz/envoy/orders', [
+        ['Host', host],
+        ['Authorization', `Bearer ${grace.key}`],
+      ]);
+      expect({ host, status: reply.status, reason: reply.headers['x-auth-reason'] }).toEqual({
+        host,
+        status: 403,
+        reason: 'invalid_host',
+      });
+      expect(reply.headers['x-auth-user']).toBeUndefined();
+    }
+  });
 
   describe('allowing', () => {
     it.each(METHODS)('allows %s with the identity headers', async (method) => {

@@ -17,6 +17,11 @@ if (!withCaddy) console.warn('caddy is not installed: skipping its tests (apt-ge
 if (!withNginx)
   console.warn('nginx is not installed: skipping its tests (apt-get install nginx-light)');
 
+/** The host the upstream read, without a trailing dot (the same host). */
+function hostnameOf(reached: EchoedRequest | undefined): string | undefined {
+  return reached?.hostname?.replace(/\.$/, '');
+}
+
 /** Clients connect from here; the proxies reach Portcullis from 127.0.0.1, its trusted proxy. */
 const CLIENT_ADDRESS = '127.0.0.2';
 
@@ -104,6 +109,22 @@ const ROWS: Row[] = [
     ],
     caddy: AMBIGUOUS,
     nginx: AMBIGUOUS,
+  },
+  {
+    name: 'public: a fragment hides dot segments',
+    who: 'anonymous',
+    method: 'GET',
+    path: '/public/x#/../../admin',
+    caddy: ASKS_FOR_CREDENTIAL,
+    nginx: ASKS_FOR_CREDENTIAL,
+  },
+  {
+    name: 'bypass: a fragment hides dot segments',
+    who: 'anonymous',
+    method: 'POST',
+    path: '/webhooks/a#/../../admin',
+    caddy: ASKS_FOR_CREDENTIAL,
+    nginx: ASKS_FOR_CREDENTIAL,
   },
   {
     name: 'read-only: a reader may read',
@@ -223,6 +244,39 @@ const ROWS: Row[] = [
   },
 ];
 
+/**
+ * Spellings of admin.example.com (ops only) that a URL parser upstream reads as that host, or that
+ * are not plainly a host. alice (not in ops) must be refused for every one: by the proxy (400), as
+ * group_denied (read as admin.example.com), or as invalid_host; never passed.
+ */
+const HOST_SPELLINGS = [
+  'admin.example.com',
+  'ADMIN.Example.COM',
+  'admin.example.com.',
+  'admin.example.com:8080',
+  'admin.example.com:',
+  'admin%2eexample.com',
+  'admin%2Eexample%2Ecom',
+  '%61dmin.example.com',
+  'other@admin.example.com',
+  'a@b@admin.example.com',
+  'admin.example.com@admin.example.com',
+  'admin.example.com, www.example.com',
+  'www.example.com,admin.example.com',
+  'admin.example.com..',
+  'admin.example.com\\x',
+  'admin.example.com/x',
+  'admin.example.com?x',
+  'admin.example.com#x',
+  'admin.example.com:80@x',
+  'admin.example.com;x',
+  'admin.example.com%00',
+  'admin.example.com:99999',
+  'admin.example.com:8o',
+  'admin .example.com',
+  '[::1]@admin.example.com',
+];
+
 describe('Headers a client forges to choose what gets decided, through real proxies', () => {
   let service: TestApp;
   let upstream: EchoUpstream;
@@ -293,6 +347,44 @@ describe('Headers a client forges to choose what gets decided, through real prox
     return [answer, upstream.received.slice(before)[0]];
   }
 
+  /** Every spelling of the ops-only host is refused for alice through the proxy on `port`. */
+  function refusesEverySpelling(port: () => number) {
+    it.each(HOST_SPELLINGS)('refuses alice on admin.example.com spelt %j', async (host) => {
+      const [answer, reached] = await send(port(), { ...ROWS[0]!, who: 'alice', path: '/', host });
+      const reason = answer.headers['x-auth-reason'];
+      if (reached !== undefined) {
+        // The proxy rewrote it to another host (nginx reads [::1]@x as [::1]), decided as such.
+        expect({ host, status: answer.status, reached: hostnameOf(reached) }).toEqual({
+          host,
+          status: 200,
+          reached: expect.not.stringMatching(/^admin\.example\.com$/),
+        });
+        return;
+      }
+      expect([400, 403]).toContain(answer.status);
+      if (answer.status === 403) expect(['group_denied', 'invalid_host']).toContain(reason);
+    });
+
+    it('passes the same spellings for carol (ops), and other hosts for alice', async () => {
+      const [carol, carolReached] = await send(port(), {
+        ...ROWS[0]!,
+        who: 'carol',
+        path: '/',
+        host: 'ADMIN.example.com.',
+      });
+      expect(carol.status).toBe(200);
+      expect(hostnameOf(carolReached)).toBe('admin.example.com');
+      const [alice, aliceReached] = await send(port(), {
+        ...ROWS[0]!,
+        who: 'alice',
+        path: '/',
+        host: 'www.example.com:8080',
+      });
+      expect(alice.status).toBe(200);
+      expect(hostnameOf(aliceReached)).toBe('www.example.com');
+    });
+  }
+
   /** Every row through one proxy: refusals never reach the upstream; allowed ones arrive as sent. */
   function decidesEveryRow(proxy: 'caddy' | 'nginx', port: () => number) {
     it.each(ROWS.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
@@ -330,6 +422,7 @@ describe('Headers a client forges to choose what gets decided, through real prox
     });
 
     decidesEveryRow('caddy', () => caddy.port);
+    refusesEverySpelling(() => caddy.port);
 
     it('passes the 401 challenge on to the client', async () => {
       const [answer] = await send(caddy.port, ROWS[0]!);
@@ -392,6 +485,7 @@ describe('Headers a client forges to choose what gets decided, through real prox
       });
 
       decidesEveryRow('nginx', () => nginx.port);
+      refusesEverySpelling(() => nginx.port);
     },
   );
 });

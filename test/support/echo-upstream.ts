@@ -4,6 +4,8 @@ export interface EchoedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The host name as a WHATWG URL parser reads the Host header (as many frameworks do). */
+  hostname: string | null;
 }
 
 /** A stand-in for the protected API: answers 200 with the request it received, and counts them. */
@@ -14,7 +16,12 @@ export class EchoUpstream {
 
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      const echoed = { method: req.method ?? '', url: req.url ?? '', headers: req.headers };
+      const echoed = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        hostname: parsedHostname(req.headers.host),
+      };
       this.received.push(echoed);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(echoed));
     });
@@ -26,5 +33,13 @@ export class EchoUpstream {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+}
+
+function parsedHostname(host: string | undefined): string | null {
+  try {
+    return new URL('/', `http://${host}`).hostname;
+  } catch {
+    return null;
   }
 }

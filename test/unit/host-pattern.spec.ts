@@ -1,8 +1,4 @@
-import {
-  compileHostPattern,
-  hostPatternProblem,
-  requestHostname,
-} from '../../src/policies/host-pattern.js';
+import { compileHostPattern, hostPatternProblem } from '../../src/policies/host-pattern.js';
 
 describe(compileHostPattern.name, () => {
   it('matches a host name exactly, without regard to case', () => {
@@ -31,14 +27,4 @@ describe(compileHostPattern.name, () => {
     'refuses %j',
     (pattern) => expect(hostPatternProblem(pattern)).toBeDefined(),
   );
-});
-
-describe(requestHostname.name, () => {
-  it.each([
-    ['API.Example.com', 'api.example.com'],
-    ['api.example.com:8443', 'api.example.com'],
-    ['api.example.com.', 'api.example.com'],
-    ['[::1]:8080', '[::1]'],
-    ['', ''],
-  ])('reads %j as %j', (host, hostname) => expect(requestHostname(host)).toBe(hostname));
 });
