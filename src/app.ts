@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DecisionServer } from './adapters/decision-server.js';
 import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
 import { ForwardAuthzHandler } from './adapters/forward/forward-authz.handler.js';
+import { authorizationHeaders } from './adapters/http-request.js';
 import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AppModule } from './app.module.js';
 import { requestIdFor } from './common/request-id.js';
@@ -36,6 +37,14 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   });
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);
+    // API answers carry keys, client secrets, sessions and personal data: no cache keeps them.
+    if (NEVER_STORED.test(request.url)) void reply.header('cache-control', 'no-store');
+    // Node keeps the first of two Authorization headers, so "admin key, then junk" would pass and
+    // "junk, then admin key" would not. Like the decision endpoints, refuse the pair outright.
+    if (authorizationHeaders(request.raw).length > 1) {
+      const error = new Error('Send one Authorization header, not several');
+      return done(Object.assign(error, { statusCode: 400 }));
+    }
     done();
   });
   // A JSON body of `null` would reach the validation pipe as an empty object (Nest treats a
@@ -98,7 +107,15 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   return app;
 }
 
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** The admin and self-service API, introspection and the console's session: never cached. */
+const NEVER_STORED = /^\/(v1|oauth2|console\/session)(\/|\?|$)/;
+
+/**
+ * Names of object internals: `__proto__`, `prototype`, and everything on Object.prototype
+ * (`constructor`, `toString`, `valueOf`, `hasOwnProperty`, ...). class-validator's whitelist looks
+ * field names up in a plain object, so these would pass as known fields; no DTO has one.
+ */
+const RESERVED_KEYS = new Set(['prototype', ...Object.getOwnPropertyNames(Object.prototype)]);
 
 /** The first key, at any depth, that names an object internal, if any. */
 function reservedKeyIn(value: unknown): string | undefined {

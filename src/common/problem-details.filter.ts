@@ -1,3 +1,4 @@
+import { redactCredentials } from './redact-credentials.js';
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { QueryFailedError } from 'typeorm';
@@ -43,6 +44,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = this.toProblem(exception, request);
+    if (body.detail !== undefined) body.detail = redactCredentials(body.detail);
+    for (const field of body.errors ?? []) field.detail = redactCredentials(field.detail);
     if (request.url.startsWith('/oauth2/')) {
       // OAuth endpoints answer errors in OAuth's own form (RFC 6749 §5.2), not as problems.
       const error =

@@ -37,7 +37,7 @@ describe('Global switches', () => {
     await createUser(admin, 'olga');
     key = await createKey(admin, { username: 'olga' });
     authz = checkClient(service);
-  });
+  }, 120_000); // starting services is slow on a busy 2-core machine
   afterAll(async () => {
     authz?.close();
     await service?.close();

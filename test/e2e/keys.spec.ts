@@ -32,6 +32,32 @@ describe('Keys (admin API)', () => {
     });
   }
 
+  it('marks every answer that carries a secret Cache-Control: no-store', async () => {
+    const created = await post({ userId: aliceId });
+    const alice = created.body.key as string;
+    await admin.patch('/v1/admin/settings', { body: { allowSelfServiceKeys: true } });
+    const selfService = await client(service.url, alice).post('/v1/me/keys', {
+      body: { name: 'own', type: 'bearer', expiresIn: '1 day' },
+    });
+    await admin.patch('/v1/admin/settings', { body: { allowSelfServiceKeys: false } });
+    const introspector = await admin.post('/v1/admin/introspection-clients', {
+      body: { name: `gateway-${Date.now()}` },
+    });
+    const session = await client(service.url).post('/console/session', { body: { key: alice } });
+    const answers = { created, selfService, introspector, session };
+    for (const [name, reply] of Object.entries(answers)) {
+      expect({ name, status: reply.status, cache: reply.headers.get('cache-control') }).toEqual({
+        name,
+        status: 201,
+        cache: 'no-store',
+      });
+    }
+    expect(selfService.body.key).toMatch(KEY_SHAPE);
+    expect(introspector.body.clientSecret).toEqual(expect.any(String));
+    // And so does any other admin answer: they hold personal data.
+    expect((await admin.get('/v1/admin/keys')).headers.get('cache-control')).toBe('no-store');
+  });
+
   describe('happy path', () => {
     it.each([
       ['bearer', 'userId'],

@@ -52,7 +52,7 @@ const MASTER = 'portcullis-test';
       const admin = client(a.url, a.adminKey);
       userId = (await admin.post('/v1/admin/users', { body: { username: 'sentinel-user' } })).body
         .id;
-    });
+    }, 120_000); // starting services is slow on a busy 2-core machine
 
     afterAll(async () => {
       if (b !== a) await b?.close();

@@ -1,6 +1,7 @@
-import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   ApiConsumes,
+  ApiExcludeEndpoint,
   ApiOkResponse,
   ApiOperation,
   ApiProperty,
@@ -67,6 +68,26 @@ export class IntrospectionController {
     private readonly quotas: QuotaBuckets,
   ) {
     this.issuer = config.publicUrl ?? 'urn:portcullis';
+  }
+
+  /**
+   * RFC 7662 §2.1 lets a server refuse GET, and it must: a token in a URL ends up in access logs
+   * and browser history. 405 names the method to use, and the answer never repeats the token.
+   */
+  @Get()
+  @ApiExcludeEndpoint()
+  refuseGet(@Res() reply: FastifyReply): void {
+    void reply
+      .code(405)
+      .header('allow', 'POST')
+      .header('content-type', 'application/json')
+      .header('cache-control', 'no-store')
+      .send(
+        JSON.stringify({
+          error: 'invalid_request',
+          error_description: 'Use POST with the token in an application/x-www-form-urlencoded body',
+        }),
+      );
   }
 
   @Post()
