@@ -3,24 +3,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { IpRanges, normaliseIp } from '../decision/client-ip.js';
-
-/** Addresses no admin-configured URL may reach unless its host is explicitly allowed. */
-const INTERNAL = new IpRanges([
-  '0.0.0.0/8',
-  '10.0.0.0/8',
-  '100.64.0.0/10',
-  '127.0.0.0/8',
-  '169.254.0.0/16', // link-local, and the cloud metadata service at 169.254.169.254
-  '172.16.0.0/12',
-  '192.0.0.0/24',
-  '192.168.0.0/16',
-  '198.18.0.0/15',
-  '224.0.0.0/3',
-  '::/127',
-  'fc00::/7', // unique local, AWS's IPv6 metadata service fd00:ec2::254 included
-  'fe80::/10',
-  'ff00::/8',
-]);
+import { isInternalAddress } from './internal-address.js';
 
 export class OutboundError extends Error {
   override name = 'OutboundError';
@@ -73,7 +56,7 @@ export class OutboundHttp {
     }
     // An address in the URL is connected to without a lookup: check it here.
     const ip = normaliseIp(parsed.hostname);
-    if (ip !== undefined && !allowed && INTERNAL.has(ip)) {
+    if (ip !== undefined && !allowed && isInternalAddress(ip)) {
       return 'is an internal address (allow it with OUTBOUND_ALLOWED_HOSTS)';
     }
     return undefined;
@@ -176,7 +159,7 @@ export class OutboundHttp {
         if (error) return callback(error, '', 0);
         const usable = addresses.filter((entry) => {
           const ip = normaliseIp(entry.address) ?? entry.address;
-          return nameAllowed || this.allowedRanges.has(ip) || !INTERNAL.has(ip);
+          return nameAllowed || this.allowedRanges.has(ip) || !isInternalAddress(ip);
         });
         if (usable.length === 0) {
           const refused = new OutboundError(

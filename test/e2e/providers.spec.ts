@@ -92,6 +92,18 @@ describe('Identity providers: admin API', () => {
       { preset: 'custom', jwksUri: 'https://169.254.169.254/keys', issuer: 'https://idp' },
       ['#/jwksUri'],
     ],
+    [
+      { preset: 'custom', jwksUri: 'https://[::127.0.0.1]/keys', issuer: 'https://idp' },
+      ['#/jwksUri'],
+    ],
+    [
+      { preset: 'custom', jwksUri: 'https://[64:ff9b::a9fe:a9fe]/keys', issuer: 'https://idp' },
+      ['#/jwksUri'],
+    ],
+    [
+      { preset: 'custom', jwksUri: 'https://[2002:7f00:1::]/keys', issuer: 'https://idp' },
+      ['#/jwksUri'],
+    ],
     [{ preset: 'custom' }, ['#/validation']],
     [{ preset: 'custom', validation: 'jwt', issuer: 'https://idp.example.com' }, ['#/jwksUri']],
     [

@@ -50,6 +50,10 @@ describe(OutboundHttp.name, () => {
     ['https://169.254.169.254/latest/meta-data', 'is an internal address'],
     ['https://[::1]/', 'is an internal address'],
     ['https://[::ffff:10.0.0.1]/', 'is an internal address'],
+    ['https://[::127.0.0.1]/', 'is an internal address'],
+    ['https://[64:ff9b::7f00:1]/', 'is an internal address'],
+    ['https://[2002:7f00:1::]/', 'is an internal address'],
+    ['https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/', 'is an internal address'],
     ['https://10.1.2.3/', 'is an internal address'],
     ['not a url', 'is not a valid URL'],
   ])('refuses %s by default', (url, why) => {
