@@ -56,6 +56,12 @@ export async function openRuntime(
   }
   const embedded =
     config.databaseUrl === undefined ? await EmbeddedDatabase.open(config.dataDir) : undefined;
+  if (embedded !== undefined && embedded.wasOpenToOthers > 0) {
+    logger.warn(
+      { dataDir: config.dataDir, entries: embedded.wasOpenToOthers },
+      'The data directory was readable by other users; it and its files are now owner-only (0700/0600)',
+    );
+  }
   const dataSource = new DataSource(dataSourceOptions(config, embedded));
   try {
     await dataSource.initialize();

@@ -21,7 +21,7 @@ export function resolveServerSecret(config: Pick<AppConfig, 'secret' | 'dataDir'
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  mkdirSync(config.dataDir, { recursive: true });
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const value = randomBytes(48).toString('base64url');
   writeFileSync(path, value + '\n', { mode: 0o600, flag: 'wx' });
   return { value, source: 'generated' };

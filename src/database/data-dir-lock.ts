@@ -24,7 +24,7 @@ export class DataDirLock {
   private constructor(private readonly path: string) {}
 
   static acquire(dataDir: string): DataDirLock {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, 'portcullis.lock');
     for (let attempt = 0; attempt < 2; attempt++) {
       try {

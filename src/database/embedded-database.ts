@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { join } from 'node:path';
 import { DataDirLock } from './data-dir-lock.js';
+import { restrictToOwner } from './owner-only.js';
 
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), running in this process, so that a newcomer needs no
@@ -13,18 +14,30 @@ export class EmbeddedDatabase {
   private constructor(
     readonly pglite: PGlite,
     private readonly lock: DataDirLock | undefined,
+    /** Entries of an existing data directory that other users could read, now owner-only. */
+    readonly wasOpenToOthers: number,
+    private readonly dataDir?: string,
   ) {}
 
-  /** Opens (creating if needed) the database under dataDir, or an in-memory one for "memory://". */
+  /**
+   * Opens (creating if needed) the database under dataDir, or an in-memory one for "memory://".
+   * The directory and everything in it are made owner-only, before (an earlier version left them
+   * open) and after PGlite writes; the process's umask becomes 077, so what PGlite creates later
+   * is owner-only too where PGlite lets the umask apply (its directories; its files are 0666 inside
+   * the 0700 directory).
+   */
   static async open(dataDir: string): Promise<EmbeddedDatabase> {
     if (dataDir === 'memory://') {
       const pglite = await PGlite.create('memory://');
-      return new EmbeddedDatabase(pglite, undefined);
+      return new EmbeddedDatabase(pglite, undefined, 0);
     }
+    process.umask(0o077);
+    const wasOpenToOthers = restrictToOwner(dataDir);
     const lock = DataDirLock.acquire(dataDir);
     try {
       const pglite = await PGlite.create(join(dataDir, 'pgdata'));
-      return new EmbeddedDatabase(pglite, lock);
+      restrictToOwner(dataDir);
+      return new EmbeddedDatabase(pglite, lock, wasOpenToOthers, dataDir);
     } catch (error) {
       lock.release();
       throw error;
@@ -46,6 +59,8 @@ export class EmbeddedDatabase {
   async close(): Promise<void> {
     try {
       await this.pglite.close();
+      // What PGlite wrote since opening (WAL segments) is 0666: tighten it for the next reader.
+      if (this.dataDir !== undefined) restrictToOwner(this.dataDir);
     } finally {
       this.lock?.release();
     }

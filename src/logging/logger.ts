@@ -1,3 +1,4 @@
+import { chmodSync, statSync } from 'node:fs';
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config.js';
@@ -19,7 +20,10 @@ export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): L
     sync: false,
     mkdir: true,
     minLength: 4096,
+    // The log names users, addresses and key ids: owner-only, like the data directory.
+    mode: 0o600,
   });
+  if (config.logFile !== undefined) ownerOnlyIfFile(config.logFile);
   setInterval(() => {
     destination.flush();
   }, FLUSH_MS).unref();
@@ -83,3 +87,13 @@ export class NestLogger implements LoggerService {
 
 /** The DI token for the pino logger. */
 export const LOGGER = Symbol('LOGGER');
+
+/** A log file that existed before keeps its mode when opened: tighten it (never a device or pipe). */
+function ownerOnlyIfFile(path: string): void {
+  try {
+    const stat = statSync(path);
+    if (stat.isFile() && (stat.mode & 0o077) !== 0) chmodSync(path, stat.mode & 0o700);
+  } catch {
+    // Not there yet: sonic-boom creates it with the mode above.
+  }
+}
