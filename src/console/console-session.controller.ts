@@ -57,7 +57,7 @@ export class ConsoleSessionController {
    * Opens a session. Only JSON bodies are parsed, so a cross-site form cannot sign a browser in
    * with someone else's key (login CSRF) without a CORS preflight, which is never granted.
    */
-  @Audited('console.sign-in')
+  @Audited('console.sign-in', { secrets: ['key'] })
   @Post()
   async signIn(
     @Body() body: SignInDto,

@@ -24,6 +24,7 @@ import type { Principal } from '../keys/api-key-authenticator.js';
 import {
   CreatedIntrospectionClientDto,
   CreateIntrospectionClientDto,
+  IntrospectionClientDto,
   IntrospectionClientPageDto,
 } from './introspection-clients.dto.js';
 import { IntrospectionClientsService } from './introspection-clients.service.js';
@@ -33,7 +34,7 @@ import { IntrospectionClientsService } from './introspection-clients.service.js'
 export class IntrospectionClientsController {
   constructor(private readonly clients: IntrospectionClientsService) {}
 
-  @Audited('introspection-client.create')
+  @Audited('introspection-client.create', { secrets: ['clientSecret'] })
   @Post()
   @ApiOperation({
     summary: 'Register a client that may call /oauth2/introspect',
@@ -54,6 +55,14 @@ export class IntrospectionClientsController {
   @ApiProblems(400)
   list(@Query() query: PageQueryDto): Promise<IntrospectionClientPageDto> {
     return this.clients.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get one introspection client (never its secret)' })
+  @ApiOkResponse({ type: IntrospectionClientDto })
+  @ApiProblems(400, 404)
+  get(@Param('id', ParseUUIDPipe) id: string): Promise<IntrospectionClientDto> {
+    return this.clients.get(id);
   }
 
   @Audited('introspection-client.delete')

@@ -51,6 +51,12 @@ export class IntrospectionClientsService {
     return { items: clients.map(toDto), total, limit: page.limit, offset: page.offset };
   }
 
+  async get(id: string): Promise<IntrospectionClientDto> {
+    const client = await this.dataSource.getRepository(IntrospectionClient).findOneBy({ id });
+    if (!client) throw new NotFoundException(`No introspection client with id ${id}`);
+    return toDto(client);
+  }
+
   async delete(id: string): Promise<void> {
     const result = await this.dataSource.getRepository(IntrospectionClient).delete({ id });
     if (!result.affected) throw new NotFoundException(`No introspection client with id ${id}`);

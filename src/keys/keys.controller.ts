@@ -43,7 +43,7 @@ export class KeysController {
     private readonly dataSource: DataSource,
   ) {}
 
-  @Audited('key.create')
+  @Audited('key.create', { secrets: ['key'] })
   @Post()
   @ApiOperation({
     summary: 'Create a key for any user',

@@ -71,7 +71,7 @@ export class MeController {
     return this.keys.list({ ...query, userId: me.userId });
   }
 
-  @Audited('key.create')
+  @Audited('key.create', { secrets: ['key'] })
   @Post('keys')
   @ApiOperation({
     summary: 'Create a key for oneself (when allowSelfServiceKeys is on)',

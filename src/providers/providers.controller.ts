@@ -33,7 +33,7 @@ import { ProvidersService } from './providers.service.js';
 export class ProvidersController {
   constructor(private readonly providers: ProvidersService) {}
 
-  @Audited('provider.create')
+  @Audited('provider.create', { secrets: ['clientSecret'] })
   @Post()
   @ApiOperation({
     summary: 'Add an identity provider',
@@ -66,7 +66,7 @@ export class ProvidersController {
     return this.providers.get(id);
   }
 
-  @Audited('provider.update')
+  @Audited('provider.update', { secrets: ['clientSecret'] })
   @Patch(':id')
   @ApiOperation({
     summary: 'Change an identity provider',

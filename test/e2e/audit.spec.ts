@@ -47,10 +47,86 @@ describe('Audit trail (admin API)', () => {
       details: { username: 'eve', email: 'eve@example.com' },
     });
     expect(create).toMatchObject({ targetId: key.id, details: { name: 'eve-ci', type: 'bearer' } });
-    expect(revoke).toMatchObject({ targetId: key.id });
-    expect(settings.details).toEqual({ identityHeaderStyle: 'kong' });
+    expect(revoke).toMatchObject({
+      targetId: key.id,
+      details: { before: { state: 'active' }, after: { state: 'revoked', name: 'eve-ci' } },
+    });
+    expect(settings.details).toMatchObject({
+      identityHeaderStyle: 'kong',
+      before: { identityHeaderStyle: 'x-auth' },
+      after: { identityHeaderStyle: 'kong' },
+    });
     expect(events.text).not.toContain(key.key);
     expect(events.text).not.toContain(service.adminKey);
+  });
+
+  it('records every settings field, with its value before and after', async () => {
+    const change = {
+      maxKeyLifetime: '30 days',
+      allowSelfServiceKeys: true,
+      maxActiveKeysPerUser: 3,
+      disablePasswordBasicAuth: false,
+    };
+    const before = (await admin.get('/v1/admin/settings')).body;
+    expect((await admin.patch('/v1/admin/settings', { body: change })).status).toBe(200);
+    const [event] = (await admin.get('/v1/admin/audit?action=settings.update&limit=1')).body.items;
+    expect(event.details).toMatchObject({
+      ...change,
+      before: {
+        maxKeyLifetime: before.maxKeyLifetime,
+        allowSelfServiceKeys: before.allowSelfServiceKeys,
+        maxActiveKeysPerUser: before.maxActiveKeysPerUser,
+        disablePasswordBasicAuth: before.disablePasswordBasicAuth,
+      },
+      after: change,
+    });
+    const { maxKeyLifetime, allowSelfServiceKeys, maxActiveKeysPerUser } = before;
+    const restore = { maxKeyLifetime, allowSelfServiceKeys, maxActiveKeysPerUser };
+    expect((await admin.patch('/v1/admin/settings', { body: restore })).status).toBe(200);
+  });
+
+  it("keeps a deleted record's name, and a declared secret's presence but never its value", async () => {
+    const group = await admin.post('/v1/admin/groups', { body: { name: 'short-lived' } });
+    expect((await admin.delete(`/v1/admin/groups/${group.body.id}`)).status).toBe(204);
+    const [deleted] = (
+      await admin.get(`/v1/admin/audit?target=${group.body.id}&action=group.delete`)
+    ).body.items;
+    expect(deleted.details.before).toMatchObject({ name: 'short-lived' });
+
+    const secret = 'client-secret-value-0123456789';
+    const provider = await admin.post('/v1/admin/providers', {
+      body: {
+        name: 'Audited IdP',
+        preset: 'custom',
+        discover: false,
+        clientId: 'portcullis',
+        validation: 'introspection',
+        introspectionEndpoint: 'https://idp.example.com/introspect',
+        clientSecret: secret,
+      },
+    });
+    expect(provider.status).toBe(201);
+    const rotated = `${secret}-2`;
+    await admin.patch(`/v1/admin/providers/${provider.body.id}`, {
+      body: { clientSecret: rotated },
+    });
+    const events = await admin.get(`/v1/admin/audit?target=${provider.body.id}`);
+    const [update, create] = events.body.items;
+    expect(create.details).toMatchObject({ name: 'Audited IdP', clientSecret: '[secret]' });
+    expect(update.details).toMatchObject({
+      clientSecret: '[secret]',
+      before: { name: 'Audited IdP', hasClientSecret: true },
+      after: { name: 'Audited IdP', hasClientSecret: true },
+    });
+    expect(events.text).not.toContain(secret);
+
+    const signIn = await client(service.url).post('/console/session', {
+      body: { key: service.adminKey },
+    });
+    expect(signIn.status).toBe(201);
+    const [session] = (await admin.get('/v1/admin/audit?action=console.sign-in&limit=1')).body
+      .items;
+    expect(session.details).toEqual({ key: '[secret]' });
   });
 
   it('filters by actor, action (or prefix) and record', async () => {
