@@ -9,6 +9,7 @@ import { EnvoyGrpcServer } from './adapters/envoy-grpc/envoy-grpc.server.js';
 import { IntrospectionController } from './adapters/introspection/introspection.controller.js';
 import { EnvoyAuthzHandler } from './adapters/envoy-http/envoy-authz.handler.js';
 import { ForwardAuthzHandler } from './adapters/forward/forward-authz.handler.js';
+import { UntrustedForwarders } from './adapters/untrusted-forwarders.js';
 import { DecisionsController } from './adapters/json/decisions.controller.js';
 import { NginxAuthzHandler } from './adapters/nginx/nginx-authz.handler.js';
 import { AdminGuard, DecisionClientGuard, KeyAuthGuard } from './auth/admin.guard.js';
@@ -198,6 +199,7 @@ export class AppModule {
         EnvoyGrpcServer,
         NginxAuthzHandler,
         ForwardAuthzHandler,
+        UntrustedForwarders,
         EnvoyAuthzHandler,
         IntrospectionClientsService,
         OpenApiDocumentHolder,

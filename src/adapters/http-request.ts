@@ -1,12 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { proxyRequestId } from '../common/request-id.js';
-import { resolveClientIp, type IpRanges } from '../decision/client-ip.js';
+import { normaliseIp, resolveClientIp, type IpRanges } from '../decision/client-ip.js';
 import {
   forUri,
   type DecisionInterface,
   type DecisionRequest,
 } from '../decision/decision-request.js';
 import { readOriginalRequest, type HeaderContract } from './original-request.js';
+import type { UntrustedForwarders } from './untrusted-forwarders.js';
+
+/** The trustedProxies setting, and where to note a forwarding peer outside it. */
+export interface ProxyTrust {
+  trusted: IpRanges;
+  untrusted: UntrustedForwarders;
+}
 
 /**
  * Every Authorization header the client sent. Node keeps only the first of duplicate Authorization
@@ -31,17 +38,16 @@ export function namedDecisionRequest(
   request: IncomingMessage,
   via: DecisionInterface,
   contract: HeaderContract,
-  trustedProxies: IpRanges,
+  proxies: ProxyTrust,
 ): DecisionRequest {
   const reading = readOriginalRequest(request, contract);
-  if (reading.refusal === null)
-    return decisionRequest(request, via, reading.original, trustedProxies);
+  if (reading.refusal === null) return decisionRequest(request, via, reading.original, proxies);
   const { refusal, detail } = reading;
   return decisionRequest(
     request,
     via,
     { method: request.method ?? 'GET', uri: '', host: request.headers.host },
-    trustedProxies,
+    proxies,
     { reason: refusal, detail },
   );
 }
@@ -51,7 +57,7 @@ export function decisionRequest(
   request: IncomingMessage,
   via: DecisionInterface,
   original: { method: string; uri: string; host: string | undefined },
-  trustedProxies: IpRanges,
+  proxies: ProxyTrust,
   refusal: DecisionRequest['refusal'] = null,
 ): DecisionRequest {
   return forUri(original.uri, {
@@ -59,12 +65,22 @@ export function decisionRequest(
     interface: via,
     method: original.method.toUpperCase(),
     host: (original.host ?? '').toLowerCase(),
-    clientIp: resolveClientIp(
-      request.socket.remoteAddress ?? '',
-      request.headers['x-forwarded-for'],
-      trustedProxies,
-    ),
+    clientIp: clientIpOf(request, proxies),
     authorization: authorizationHeaders(request),
     requestId: proxyRequestId(request.headers['x-request-id']),
   });
+}
+
+/**
+ * The client's address (see resolveClientIp). X-Forwarded-For from a peer outside trustedProxies
+ * is ignored, as it must be, and noted: it is usually a proxy nobody listed.
+ */
+function clientIpOf(request: IncomingMessage, proxies: ProxyTrust): string {
+  const peer = request.socket.remoteAddress ?? '';
+  const forwardedFor = request.headers['x-forwarded-for'];
+  if (forwardedFor !== undefined) {
+    const address = normaliseIp(peer) ?? peer;
+    if (proxies.trusted.empty || !proxies.trusted.has(address)) proxies.untrusted.note(address);
+  }
+  return resolveClientIp(peer, forwardedFor, proxies.trusted);
 }

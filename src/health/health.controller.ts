@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
+import { UntrustedForwarders } from '../adapters/untrusted-forwarders.js';
 import { SharedStore } from '../cache/shared-store.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { ShutdownState } from './shutdown-state.js';
@@ -41,6 +42,7 @@ export class HealthController {
     private readonly store: SharedStore,
     private readonly settings: SettingsService,
     private readonly shutdown: ShutdownState,
+    private readonly untrustedForwarders: UntrustedForwarders,
   ) {}
 
   @Get('healthz')
@@ -65,7 +67,11 @@ export class HealthController {
     if (this.shutdown.stopping) checks.shutdown = { status: 'failing', detail: 'shutting down' };
     const status = Object.values(checks).every((c) => c.status === 'ok') ? 'ok' : 'failing';
     if (status !== 'ok') void reply.status(503);
-    return { status, checks, warnings: this.settings.warnings() };
+    const warnings = [
+      ...this.settings.warnings(),
+      ...this.untrustedForwarders.warnings(this.settings.trustedProxies()),
+    ];
+    return { status, checks, warnings };
   }
 }
 

@@ -1,4 +1,5 @@
-import { call } from '../support/http.js';
+import { logLines } from '../support/decisions.js';
+import { call, client } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('Health endpoints', () => {
@@ -38,6 +39,45 @@ describe('Health endpoints', () => {
         checks: { database: { status: 'ok' }, cache: { status: 'ok' } },
         warnings: [],
       });
+    });
+  });
+
+  describe('a proxy nobody listed in trustedProxies', () => {
+    let service: TestApp;
+
+    beforeAll(async () => {
+      service = await startTestApp();
+    });
+    afterAll(() => service.close());
+
+    const authCall = () =>
+      call(service.url, 'GET', '/v1/authz/nginx', {
+        headers: {
+          'x-original-uri': '/orders',
+          'x-original-method': 'GET',
+          'x-forwarded-for': '203.0.113.7',
+        },
+      });
+
+    it('is named in /readyz warnings and logged once, until it is trusted', async () => {
+      expect((await authCall()).status).toBe(401);
+      expect((await authCall()).status).toBe(401);
+      const ready = await call(service.url, 'GET', '/readyz');
+      expect(ready.status).toBe(200);
+      expect(ready.body.warnings).toEqual([
+        expect.stringMatching(
+          /^Decision requests from 127\.0\.0\.1 carry X-Forwarded-For, but 127\.0\.0\.1 is not in the trustedProxies setting.*\(2 requests in the last 10 minutes\)$/,
+        ),
+      ]);
+      const logged = (await logLines(service)).filter((line) =>
+        String(line.msg).startsWith('Decision requests from 127.0.0.1 carry X-Forwarded-For'),
+      );
+      expect(logged).toEqual([expect.objectContaining({ level: 'warn', peer: '127.0.0.1' })]);
+
+      const admin = client(service.url, service.adminKey);
+      await admin.patch('/v1/admin/settings', { body: { trustedProxies: ['127.0.0.1'] } });
+      expect((await authCall()).status).toBe(401);
+      expect((await call(service.url, 'GET', '/readyz')).body.warnings).toEqual([]);
     });
   });
 

@@ -8,7 +8,8 @@ import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { decisionRequest } from '../http-request.js';
+import { decisionRequest, type ProxyTrust } from '../http-request.js';
+import { UntrustedForwarders } from '../untrusted-forwarders.js';
 import { writeRefusal } from '../refusal-answer.js';
 
 export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
@@ -43,9 +44,14 @@ export class EnvoyAuthzHandler {
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
+    private readonly untrusted: UntrustedForwarders,
     config: AppConfig,
   ) {
     this.challenges = new Challenges(config.realm);
+  }
+
+  private proxies(): ProxyTrust {
+    return { trusted: this.settings.trustedProxies(), untrusted: this.untrusted };
   }
 
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
@@ -60,7 +66,7 @@ export class EnvoyAuthzHandler {
           uri: uri.startsWith('/') ? uri : `/${uri}`,
           host: request.headers.host,
         },
-        this.settings.trustedProxies(),
+        this.proxies(),
       ),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));

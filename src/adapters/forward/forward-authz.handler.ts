@@ -8,7 +8,8 @@ import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { namedDecisionRequest } from '../http-request.js';
+import { namedDecisionRequest, type ProxyTrust } from '../http-request.js';
+import { UntrustedForwarders } from '../untrusted-forwarders.js';
 import { writeRefusal } from '../refusal-answer.js';
 
 export const FORWARD_AUTHZ_PATH = '/v1/authz/forward';
@@ -38,15 +39,20 @@ export class ForwardAuthzHandler {
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
+    private readonly untrusted: UntrustedForwarders,
     config: AppConfig,
   ) {
     this.challenges = new Challenges(config.realm);
   }
 
+  private proxies(): ProxyTrust {
+    return { trusted: this.settings.trustedProxies(), untrusted: this.untrusted };
+  }
+
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
   handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const decision = this.pipeline.decide(
-      namedDecisionRequest(request, 'forward', 'forwarded', this.settings.trustedProxies()),
+      namedDecisionRequest(request, 'forward', 'forwarded', this.proxies()),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
     this.answer(response, decision);

@@ -8,7 +8,8 @@ import { isPromise } from '../../decision/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { namedDecisionRequest } from '../http-request.js';
+import { namedDecisionRequest, type ProxyTrust } from '../http-request.js';
+import { UntrustedForwarders } from '../untrusted-forwarders.js';
 
 export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
 
@@ -32,20 +33,20 @@ export class NginxAuthzHandler {
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
+    private readonly untrusted: UntrustedForwarders,
     config: AppConfig,
   ) {
     this.challenges = new Challenges(config.realm);
   }
 
+  private proxies(): ProxyTrust {
+    return { trusted: this.settings.trustedProxies(), untrusted: this.untrusted };
+  }
+
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
   handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const decision = this.pipeline.decide(
-      namedDecisionRequest(
-        request,
-        'nginx',
-        'original-or-forwarded',
-        this.settings.trustedProxies(),
-      ),
+      namedDecisionRequest(request, 'nginx', 'original-or-forwarded', this.proxies()),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
     this.answer(response, decision);
