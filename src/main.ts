@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { startControlSocket } from './bootstrap/control-socket.js';
-import { BootstrapRefusedError, createFirstAdmin, hasAdmin } from './bootstrap/first-admin.js';
+import { BootstrapRefusedError, createFirstAdmin } from './bootstrap/first-admin.js';
+import { hasUsableAdmin } from './directory/usable-admin.js';
 import { limitHeapGrowth } from './bootstrap/heap-growth.js';
 import { ApiProblemError } from './admin-client/admin-api.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     },
     'Portcullis is listening',
   );
-  if (!(await hasAdmin(runtime.dataSource, config.adminGroup))) {
+  if (!(await hasUsableAdmin(runtime.dataSource.manager, config.adminGroup))) {
     logger.warn(
       'No admin exists yet. Create the first one (its key is printed once): ' +
         'npm run cli -- bootstrap-admin --username admin',
@@ -94,7 +95,7 @@ async function main(): Promise<void> {
 async function bootstrapFromEnvironment(runtime: Runtime): Promise<void> {
   const request = runtime.config.bootstrapAdmin;
   if (request === undefined) return;
-  if (await hasAdmin(runtime.dataSource, runtime.config.adminGroup)) {
+  if (await hasUsableAdmin(runtime.dataSource.manager, runtime.config.adminGroup)) {
     runtime.logger.info('An admin exists; PORTCULLIS_BOOTSTRAP_ADMIN is ignored');
     return;
   }

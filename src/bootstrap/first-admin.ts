@@ -5,6 +5,7 @@ import type { KeyHasher } from '../crypto/key-hasher.js';
 import { Group } from '../directory/group.entity.js';
 import { USERNAME_PATTERN } from '../directory/directory.dto.js';
 import { Membership } from '../directory/membership.entity.js';
+import { hasUsableAdmin } from '../directory/usable-admin.js';
 import { User } from '../directory/user.entity.js';
 import { ApiKey } from '../keys/api-key.entity.js';
 import { generateKey, parseKey } from '../keys/key-format.js';
@@ -30,7 +31,8 @@ export interface FirstAdmin {
 
 /**
  * Creates the first admin (user, admins group, membership and a bearer key that never expires) on
- * an install that has none. Works on the database directly, so that it needs no admin to exist.
+ * an install that has none able to sign in (none, or all disabled or without an active key; an
+ * existing user of that name is enabled and given the new key). Works on the database directly, so that it needs no admin to exist.
  */
 export async function createFirstAdmin(
   dataSource: DataSource,
@@ -54,9 +56,10 @@ export async function createFirstAdmin(
       : generateKey();
 
   return dataSource.transaction(async (tx) => {
-    if (await hasAdmin(tx, adminGroup)) {
+    // The escape hatch when every admin is disabled or keyless: only a usable admin stops it.
+    if (await hasUsableAdmin(tx, adminGroup)) {
       throw new BootstrapRefusedError(
-        `An admin already exists (a member of "${adminGroup}"); ask them for a key`,
+        `An admin already exists (an enabled member of "${adminGroup}" with an active key); ask them for a key`,
       );
     }
     let group = await tx
@@ -87,7 +90,13 @@ export async function createFirstAdmin(
     } else if (user.disabled) {
       await tx.update(User, { id: user.id }, { disabled: false });
     }
-    await tx.insert(Membership, { userId: user.id, groupId: group.id });
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(Membership)
+      .values({ userId: user.id, groupId: group.id })
+      .orIgnore()
+      .execute();
     await tx.insert(ApiKey, {
       id: randomUUID(),
       keyId,
@@ -113,17 +122,4 @@ export async function createFirstAdmin(
     });
     return { userId: user.id, username: user.username, keyId, key: plaintext };
   });
-}
-
-/** True when some user belongs to the admins group. */
-export async function hasAdmin(
-  dataSource: Pick<DataSource, 'query'>,
-  adminGroup: string,
-): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query(
-    `SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id
-      WHERE lower(g.name) = lower($1) LIMIT 1`,
-    [adminGroup],
-  );
-  return rows.length > 0;
 }

@@ -25,6 +25,7 @@ export const PROBLEM_TYPES = {
   keyLimit: 'urn:portcullis:problem:too-many-active-keys',
   selfServiceOff: 'urn:portcullis:problem:self-service-keys-disabled',
   conflict: 'urn:portcullis:problem:conflict',
+  lastAdmin: 'urn:portcullis:problem:last-admin',
   providerFlow: 'urn:portcullis:problem:provider-test-flow',
   rateLimited: 'urn:portcullis:problem:rate-limited',
 } as const;

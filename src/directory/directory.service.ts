@@ -1,3 +1,5 @@
+import { AppConfig } from '../config/app-config.js';
+import { assertUsableAdminRemains } from './usable-admin.js';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -29,6 +31,7 @@ export class DirectoryService {
     private readonly dataSource: DataSource,
     private readonly invalidate: CredentialInvalidator,
     private readonly settings: SettingsService,
+    private readonly config: AppConfig,
   ) {}
 
   async createUser(input: CreateUserDto): Promise<UserDto> {
@@ -116,6 +119,7 @@ export class DirectoryService {
           ...(input.disabled !== undefined && { disabled: input.disabled }),
         },
       );
+      if (input.disabled === true) await assertUsableAdminRemains(tx, this.config.adminGroup);
     });
     await this.invalidate.users([id]);
     return this.getUser(id);
@@ -123,8 +127,11 @@ export class DirectoryService {
 
   async deleteUser(id: string): Promise<void> {
     const keyIds = await this.invalidate.keyIdsOfUsers([id]);
-    const result = await this.dataSource.getRepository(User).delete({ id });
-    if (!result.affected) throw new NotFoundException(`No user with id ${id}`);
+    await this.dataSource.transaction(async (tx) => {
+      const result = await tx.delete(User, { id });
+      if (!result.affected) throw new NotFoundException(`No user with id ${id}`);
+      await assertUsableAdminRemains(tx, this.config.adminGroup);
+    });
     await this.invalidate.keyIds(keyIds);
     await this.invalidate.announceUsers([id]);
   }
@@ -185,7 +192,11 @@ export class DirectoryService {
           ...rateLimitColumns(input.rateLimit),
         },
       );
-      if (renaming) await renameGroupInAccessRules(tx, group.name, input.name!);
+      if (renaming) {
+        await renameGroupInAccessRules(tx, group.name, input.name!);
+        // Renaming the admins group takes every admin's rights away.
+        await assertUsableAdminRemains(tx, this.config.adminGroup);
+      }
     };
     // A rename reaches the access rules that name the group: a policy change like any other.
     if (renaming) await this.settings.changePolicy(change);
@@ -207,8 +218,11 @@ export class DirectoryService {
       );
     }
     const members = await this.memberIds(id);
-    const result = await this.dataSource.getRepository(Group).delete({ id });
-    if (!result.affected) throw new NotFoundException(`No group with id ${id}`);
+    await this.dataSource.transaction(async (tx) => {
+      const result = await tx.delete(Group, { id });
+      if (!result.affected) throw new NotFoundException(`No group with id ${id}`);
+      await assertUsableAdminRemains(tx, this.config.adminGroup);
+    });
     await this.invalidate.users(members);
   }
 
@@ -238,6 +252,7 @@ export class DirectoryService {
       await this.requireGroupAndUser(tx, groupId, userId);
       const result = await tx.delete(Membership, { groupId, userId });
       if (!result.affected) throw new NotFoundException('The user is not a member of this group');
+      await assertUsableAdminRemains(tx, this.config.adminGroup);
     });
     await this.invalidate.users([userId]);
   }

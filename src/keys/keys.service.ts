@@ -1,3 +1,5 @@
+import { AppConfig } from '../config/app-config.js';
+import { assertUsableAdminRemains } from '../directory/usable-admin.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -47,6 +49,7 @@ export class KeysService {
     private readonly settings: SettingsService,
     private readonly invalidate: CredentialInvalidator,
     private readonly mailer: KeyMailer,
+    private readonly config: AppConfig,
   ) {}
 
   /** Issues a key, within the maximum lifetime and the owner's cap on active keys. */
@@ -161,13 +164,16 @@ export class KeysService {
   async revoke(id: string, ownerId?: string): Promise<KeyDto> {
     const key = await this.find(id, ownerId);
     if (key.revokedAt === null) {
-      await this.dataSource
-        .getRepository(ApiKey)
-        .createQueryBuilder()
-        .update()
-        .set({ revokedAt: () => 'now()' })
-        .where('id = :id AND revoked_at IS NULL', { id })
-        .execute();
+      await this.dataSource.transaction(async (tx) => {
+        await tx
+          .getRepository(ApiKey)
+          .createQueryBuilder()
+          .update()
+          .set({ revokedAt: () => 'now()' })
+          .where('id = :id AND revoked_at IS NULL', { id })
+          .execute();
+        await assertUsableAdminRemains(tx, this.config.adminGroup);
+      });
       await this.invalidate.keyIds([key.keyId]);
     }
     return this.get(id);
@@ -193,7 +199,10 @@ export class KeysService {
 
   async delete(id: string): Promise<void> {
     const key = await this.find(id);
-    await this.dataSource.getRepository(ApiKey).delete({ id });
+    await this.dataSource.transaction(async (tx) => {
+      await tx.delete(ApiKey, { id });
+      await assertUsableAdminRemains(tx, this.config.adminGroup);
+    });
     await this.invalidate.keyIds([key.keyId]);
   }
 
