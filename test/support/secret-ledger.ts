@@ -95,8 +95,9 @@ export function rememberErrorBody(method: string, path: string, status: number, 
  * spec: `<spec file>-<label>-<random>.log`.
  */
 export function serviceLogFile(label: string): string {
-  const spec =
-    typeof expect === 'undefined' ? 'adhoc' : basename(expect.getState().testPath ?? 'adhoc');
+  // Jest's expect, when in a test (the benchmark, which shares this file, has none).
+  const jest = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect;
+  const spec = basename(jest?.getState().testPath ?? 'adhoc');
   return join(LOG_DIR, `${spec}-${label}-${randomBytes(4).toString('hex')}.log`);
 }
 
