@@ -276,13 +276,30 @@ describe('nginx auth_request endpoint (/v1/authz/nginx)', () => {
 
     it('refuses a key that expires while it is cached', async () => {
       const key = await createKey(admin, { username: 'bob' }, { expiresIn: '90 days' });
-      const expiry = Date.now() + 1500;
+      const expiry = Date.now() + 500;
       await setKeyExpiry(service, key.id, new Date(expiry));
+      // Its first use caches it, before it expires.
       expect((await check({ authorization: bearer(key.key) })).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiry - Date.now()) + 100));
-      const reply = await check({ authorization: bearer(key.key) });
-      expect(reply.status).toBe(401);
-      expect(reply.headers.get('x-auth-reason')).toBe('expired_key');
+      expect(Date.now()).toBeLessThan(expiry);
+      // Then asked again and again until refused: passed before the expiry, refused after it.
+      const answers: { sentAt: number; answeredAt: number; answer: [number, string | null] }[] = [];
+      await eventually(
+        5000,
+        async () => {
+          const sentAt = Date.now();
+          const reply = await check({ authorization: bearer(key.key) });
+          const answer: [number, string | null] = [
+            reply.status,
+            reply.headers.get('x-auth-reason'),
+          ];
+          answers.push({ sentAt, answeredAt: Date.now(), answer });
+          return reply.status !== 200;
+        },
+        20,
+      );
+      expect(answers.at(-1)!.answer).toEqual([401, 'expired_key']);
+      expect(answers.filter((a) => a.answeredAt < expiry && a.answer[0] !== 200)).toEqual([]);
+      expect(answers.filter((a) => a.sentAt > expiry && a.answer[0] === 200)).toEqual([]);
     });
 
     it('refuses two Authorization headers, even when each would be allowed', async () => {
