@@ -55,8 +55,13 @@ export async function call<T = any>(
 /** Notes the values of the cookies a response sets (console sessions, sign-in bindings). */
 export function rememberCookies(headers: Headers): void {
   for (const cookie of headers.getSetCookie()) {
-    const pair = cookie.split(';', 1)[0]!;
-    rememberSecret(decodeURIComponent(pair.slice(pair.indexOf('=') + 1)));
+    const value = cookie.split(';', 1)[0]!.replace(/^[^=]*=/, '');
+    rememberSecret(value);
+    try {
+      rememberSecret(decodeURIComponent(value));
+    } catch {
+      // Not percent-encoding after all: noted as it is.
+    }
   }
 }
 

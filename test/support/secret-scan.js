@@ -66,8 +66,9 @@ export function leakFinder(secrets) {
   const charClass = [...alphabet]
     .map((char) => `\\u{${char.codePointAt(0).toString(16)}}`)
     .join('');
+  // Counted in code points, which may take two UTF-16 units each: a form of 12 units has at least 6.
   const run =
-    alphabet.size > 0 ? new RegExp(`[${charClass}]{${MIN_NEEDLE_LENGTH},}`, 'gu') : undefined;
+    alphabet.size > 0 ? new RegExp(`[${charClass}]{${MIN_NEEDLE_LENGTH / 2},}`, 'gu') : undefined;
   return (text) => {
     const key = KEY_SHAPE.exec(text);
     if (key) return key[0];

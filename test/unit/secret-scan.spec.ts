@@ -43,6 +43,15 @@ describe('secret scan', () => {
     expect(find(JSON.stringify({ msg: `got ${special}` }))).toBe(special);
   });
 
+  it('finds a secret of characters beyond ASCII, as it is and encoded', () => {
+    const unicode = 'clé-🔑-secrète';
+    const findIt = leakFinder([unicode]);
+    expect(findIt(`{"msg":"${unicode}"}`)).toBe(unicode);
+    expect(findIt(`/cb?x=${encodeURIComponent(unicode)}`)).toBe(unicode);
+    expect(findIt(`Basic ${b64(`u:${unicode}`)}`)).toBe(unicode);
+    expect(findIt('{"msg":"clé-🔑-secrèt"}')).toBeUndefined();
+  });
+
   it('finds any full Portcullis key, noted or not', () => {
     const key = generateKey().plaintext;
     expect(find(`{"msg":"decision","credential":"${key}"}`)).toBe(key);
