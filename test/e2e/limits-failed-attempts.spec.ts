@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import { loadConfig } from '../../src/config/app-config.js';
 import { generateKey, keyIdOf } from '../../src/keys/key-format.js';
 import { FailedAttemptLimiter } from '../../src/limits/failed-attempt-limiter.js';
 import {
@@ -372,8 +373,9 @@ const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
 // Without Redis the same limits hold on the single instance (the embedded default): the
 // describe above runs the whole set in that mode when TEST_REDIS_URL is unset.
 describe('Failed-attempt limits switched off', () => {
-  /** The limit per address and per key id when the variables are unset. */
-  const DEFAULT_LIMIT = 20;
+  /** The limits per address and per key id when the variables are unset (20 each). */
+  const { failedAttemptsPerIp, failedAttemptsPerKeyId } = loadConfig({}).limits;
+  const DEFAULT_LIMIT = Math.max(failedAttemptsPerIp, failedAttemptsPerKeyId);
   let service: TestApp;
 
   beforeAll(async () => {
