@@ -13,8 +13,11 @@ import {
 import { freePort } from '../test/support/ports.js';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuSecondsOf } from './server-cpu.js';
+import { median, percentile, ratioOf } from './verdicts.js';
 
 export { freePort };
+// The statistics live in verdicts.ts (pure, unit-tested); scenarios take them from here.
+export { median, percentile, ratioOf };
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -97,26 +100,9 @@ export async function measure(
   return { runs, baselineRuns };
 }
 
-export function ratioOf(result: Measured): number {
-  return median(
-    result.runs.map((r, i) => r.requestsPerSecond / result.baselineRuns[i]!.requestsPerSecond),
-  );
-}
-
 /** Whole seconds since `startedAt` (a Date.now()), for progress lines. */
 export function secondsSince(startedAt: number): string {
   return ((Date.now() - startedAt) / 1000).toFixed(0);
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-/** The value below which `share` of the values lie (nearest rank). */
-export function percentile(values: number[], share: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(share * sorted.length) - 1)]!;
 }
 
 /** The floor, and the upstream of the end-to-end scenarios: a bare node:http server saying 200. */

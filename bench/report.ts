@@ -5,9 +5,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import {
   CONNECTIONS,
-  median,
-  percentile,
-  ratioOf,
   RUNS,
   SECONDS,
   WARMUP_SECONDS,
@@ -15,18 +12,8 @@ import {
   type ScenarioResult,
 } from './harness.js';
 import type { LoadResult } from './load.js';
-import type { RevocationResult } from './scenarios/revocation.js';
 import type { ScaleResult } from './scenarios/scale.js';
-
-interface Report {
-  results: ScenarioResult[];
-  revocation: RevocationResult | undefined;
-  scale: ScaleResult | undefined;
-  backends: { databaseUrl?: string; redisUrl?: string };
-  seconds: number;
-}
-
-const ms = (value: number) => value.toFixed(2);
+import { median, ms, percentile, ratioOf, targetVerdicts, type Report } from './verdicts.js';
 
 function throughputTable(results: ScenarioResult[]): string {
   const rows = results.map(({ name, baseline, result }) => {
@@ -56,72 +43,11 @@ function serverCpu(result: ScenarioResult['result']): string {
   return `${us(scenario)} / ${us(baseline)}`;
 }
 
-function find(results: ScenarioResult[], prefix: string): ScenarioResult | undefined {
-  return results.find((r) => r.name.startsWith(prefix));
-}
-
 function targets(report: Report): string {
-  const lines: string[] = [];
-  const check = (label: string, value: string, met: boolean) =>
-    lines.push(`| ${label} | ${value} | ${met ? 'met' : '**not met**'} |`);
-  const cached = find(report.results, 'nginx endpoint, valid key, in-process');
-  if (cached) {
-    const p99 = median(cached.result.runs.map((r) => r.p99Ms));
-    check(
-      'cached decision ≥ 0.60 of the floor, p99 < 5 ms',
-      `${ratioOf(cached.result).toFixed(2)}, p99 ${ms(p99)} ms`,
-      ratioOf(cached.result) >= 0.6 && p99 < 5,
-    );
-  }
-  const e2e = find(report.results, 'nginx + Portcullis (auth_request)');
-  if (e2e)
-    check(
-      'Portcullis in front costs at most half of nginx alone (≥ 0.50)',
-      ratioOf(e2e.result).toFixed(2),
-      ratioOf(e2e.result) >= 0.5,
-    );
-  const peer = find(report.results, 'nginx + Portcullis + upstream, provider JWT');
-  if (peer)
-    check(
-      'at least as fast as Apache mod_oauth2 on the same JWT (≥ 1.0)',
-      ratioOf(peer.result).toFixed(2),
-      ratioOf(peer.result) >= 1,
-    );
-  if (report.revocation) {
-    const p99 = percentile(report.revocation.lagsMs, 0.99);
-    check(
-      'revocation reaches the other instance, p99 < 1 s (aim 100 ms)',
-      `${ms(p99)} ms`,
-      p99 < 1000,
-    );
-  }
-  if (report.scale) {
-    const growth = coldGrowth(report.scale);
-    check(
-      `cold lookup at ${report.scale.largeCount.toLocaleString('en')} keys within 1.5× of 1,000`,
-      `${growth.toFixed(2)}×`,
-      growth <= 1.5,
-    );
-    check(
-      'RSS under 300 MB after the distinct keys',
-      `${report.scale.rssAfterDistinctMb} MB`,
-      report.scale.rssAfterDistinctMb < 300,
-    );
-  }
-  check(
-    'the whole benchmark within 10 minutes',
-    `${Math.round(report.seconds)} s`,
-    report.seconds <= 600,
+  const lines = targetVerdicts(report).map(
+    ({ label, value, met }) => `| ${label} | ${value} | ${met ? 'met' : '**not met**'} |`,
   );
   return ['| target | measured | |', '|---|---|---|', ...lines].join('\n');
-}
-
-/**
- * p50 latency of cold lookups with many keys over that with 1,000 keys: the median of the ratios
- * of each many-keys run to the 1,000-key run made just before it (same minute, same noise).
- */
-function coldGrowth(scale: ScaleResult): number {
-  return median(scale.large.runs.map((r, i) => r.p50Ms / scale.large.baselineRuns[i]!.p50Ms));
 }
 
 function extraTables(report: Report): string {

@@ -24,7 +24,7 @@ const NEGATIVE_HIT = { hit: 'negative' } as const;
 /** Longer than any database lookup may take: how long an invalidation is remembered. */
 const MARKER_TTL_MS = 15_000;
 /** How often a failed clear-out of the shared tier after an outage is tried again. */
-const CLEAR_RETRY_MS = 1000;
+export const CLEAR_RETRY_MS = 1000;
 
 /**
  * A read-through cache in two tiers: a bounded in-process LRU (microseconds, this instance only)

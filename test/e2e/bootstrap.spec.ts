@@ -6,6 +6,7 @@ import { parseKey } from '../../src/keys/key-format.js';
 import { breakChecksum } from '../support/decisions.js';
 import { call } from '../support/http.js';
 import { freePort } from '../support/ports.js';
+import { registerServiceLog, rememberSecret, serviceLogFile } from '../support/secret-ledger.js';
 
 // The built CLI and service (`npm test` builds them first), run as real processes on the embedded
 // database in a fresh data directory each.
@@ -37,11 +38,11 @@ interface RunningService {
 const tempDirs: string[] = [];
 const children = new Set<ChildProcess>();
 
-/** A fresh install: its own data directory, with the log file inside it. */
+/** A fresh install: its own data directory; its log file where the secret scan reads. */
 function newInstall(extra: Record<string, string> = {}): Install {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-boot-'));
   tempDirs.push(dataDir);
-  const logFile = join(dataDir, 'portcullis.log');
+  const logFile = serviceLogFile('boot');
   return {
     dataDir,
     logFile,
@@ -105,7 +106,10 @@ async function startService(install: Install): Promise<RunningService> {
       (reply) => reply.status === 200,
       () => false,
     );
-    if (healthy) return { url, child, output: () => output };
+    if (healthy) {
+      registerServiceLog(install.logFile);
+      return { url, child, output: () => output };
+    }
     if (Date.now() > deadline) {
       await stop(child);
       throw new Error(`The service did not answer /healthz within ${STARTUP_MS} ms: ${output}`);
@@ -128,9 +132,11 @@ async function stop(child: ChildProcess): Promise<void> {
   children.delete(child);
 }
 
-/** Every key-shaped string in some text. */
+/** Every key-shaped string in some text (each noted for the secret scan). */
 function keysIn(text: string): string[] {
-  return text.match(KEY_SHAPE) ?? [];
+  const keys = text.match(KEY_SHAPE) ?? [];
+  keys.forEach(rememberSecret);
+  return keys;
 }
 
 /** The JSON lines of a log file's text. */

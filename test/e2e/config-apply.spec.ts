@@ -74,6 +74,30 @@ async function configure(service: TestApp): Promise<void> {
   expect(settings.status).toBe(200);
 }
 
+/**
+ * What a service holds of the configuration, read through its admin API: each record with its id
+ * and updatedAt (a remove and re-add, or a rewrite of the same values, shows), and how many audit
+ * events it has (every change through the admin API is audited).
+ */
+async function serviceState(admin: ReturnType<typeof client>) {
+  const items = async (path: string) => {
+    const reply = await admin.get(`${path}?limit=500`);
+    expect(reply.status).toBe(200);
+    return reply.body.items as unknown[];
+  };
+  const settings = await admin.get('/v1/admin/settings');
+  const audit = await admin.get('/v1/admin/audit?limit=1');
+  expect([settings.status, audit.status]).toEqual([200, 200]);
+  return {
+    groups: await items('/v1/admin/groups'),
+    pathRules: await items('/v1/admin/path-rules'),
+    accessRules: await items('/v1/admin/access-rules'),
+    providers: await items('/v1/admin/providers'),
+    settings: settings.body,
+    auditEvents: audit.body.total as number,
+  };
+}
+
 describe('export and apply (declarative configuration)', () => {
   let target: TestApp;
   let dir: string;
@@ -152,10 +176,15 @@ describe('export and apply (declarative configuration)', () => {
       }),
     ]);
 
-    // Applying twice changes nothing: the second plan is empty.
+    // Applying twice changes nothing: the second plan is empty, and what the service holds (every
+    // record with its id and updatedAt, the settings, the audit trail) is the same afterwards.
+    const before = await serviceState(admin);
+    expect(before.groups.length).toBeGreaterThan(1);
+    expect(before.pathRules).toHaveLength(3);
     const again = await toTarget(['apply', '-f', file, '--yes']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No changes: the service matches the file.');
+    expect(await serviceState(admin)).toEqual(before);
     const asJson = JSON.parse(ok(await toTarget(['apply', '-f', file, '--json'])));
     expect(asJson).toEqual({ changes: [], notes: [], applied: false });
     expect((await toTarget(['apply', '-f', file, '--check'])).code).toBe(0);

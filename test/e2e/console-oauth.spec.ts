@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { flushLogger } from '../../src/logging/logger.js';
 import { createGroup, createUser, type AdminClient } from '../support/decisions.js';
-import { call, client } from '../support/http.js';
+import { call, client, rememberCookies } from '../support/http.js';
 import { CLIENT_ID, CLIENT_SECRET, TestOidcProvider } from '../support/oidc-provider.js';
 import { freePort } from '../support/ports.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -20,6 +20,7 @@ async function navigate(url: string, cookie?: string): Promise<Hop> {
     headers: cookie === undefined ? {} : { cookie },
   });
   await response.text();
+  rememberCookies(response.headers);
   return {
     status: response.status,
     location: response.headers.get('location') ?? '',

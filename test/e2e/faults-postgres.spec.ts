@@ -22,8 +22,14 @@ const once = (url: string, key: string) => viaNginx(url, key, AbortSignal.timeou
 
   async function start(env: Record<string, string> = {}): Promise<void> {
     database = await createTestDatabase();
-    proxy = await FaultProxy.start({ host: '127.0.0.1', port: 5432 });
+    // In front of the server TEST_DATABASE_URL names, wherever that is; the service is told the
+    // proxy's address instead.
     const url = new URL(database.url!);
+    proxy = await FaultProxy.start({
+      host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: Number(url.port || 5432),
+    });
+    url.hostname = '127.0.0.1';
     url.port = String(proxy.port);
     service = await startTestApp({
       database: { url: url.toString(), drop: async () => undefined },

@@ -6,14 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKey } from '../../src/keys/key-format.js';
 import { createKey, createUser, eventually, nginxCheck } from '../support/decisions.js';
-import {
-  createTestDatabase,
-  LOG_DIR,
-  TEST_REDIS_URL,
-  type TestDatabase,
-} from '../support/databases.js';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../support/databases.js';
 import { client } from '../support/http.js';
 import { freePort, waitForPort } from '../support/ports.js';
+import { registerServiceLog, serviceLogFile } from '../support/secret-ledger.js';
 import { TEST_SECRET } from '../support/test-app.js';
 
 /** The built service (`node dist/main.js`) as a child process, as it runs in production. */
@@ -29,6 +25,7 @@ class ServiceProcess {
 
   static async start(env: Record<string, string>): Promise<ServiceProcess> {
     const port = await freePort();
+    const logFile = serviceLogFile('proc');
     const child = spawn(process.execPath, ['dist/main.js'], {
       env: {
         PATH: process.env.PATH,
@@ -36,7 +33,7 @@ class ServiceProcess {
         PORT: String(port),
         GRPC_PORT: 'off',
         PORTCULLIS_SECRET: TEST_SECRET,
-        LOG_FILE: join(LOG_DIR, `graceful-shutdown-${randomBytes(4).toString('hex')}.log`),
+        LOG_FILE: logFile,
         ...env,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -46,6 +43,7 @@ class ServiceProcess {
       waitForPort(port, 30_000),
       service.exit.then((code) => Promise.reject(new Error(`The service exited (${code})`))),
     ]);
+    registerServiceLog(logFile);
     return service;
   }
 

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import { loadConfig } from '../../src/config/app-config.js';
 import { generateKey, keyIdOf } from '../../src/keys/key-format.js';
 import { FailedAttemptLimiter } from '../../src/limits/failed-attempt-limiter.js';
 import {
@@ -13,6 +14,7 @@ import {
 } from '../support/databases.js';
 import {
   basicAuth,
+  createGroup,
   createKey,
   createUser,
   nginxCheck,
@@ -124,13 +126,54 @@ describe(FailedAttemptLimiter.name, () => {
     expect((await nginxFrom(service, ip, fresh.key)).status).toBe(200);
   });
 
-  it('does not count requests without a credential, nor refusals by policy', async () => {
+  it('does not count requests without a credential', async () => {
     const ip = newAddress();
     for (let i = 0; i < LIMIT * 2; i++) {
       const reply = await nginxCheck(service.url, { headers: { 'x-forwarded-for': ip } });
       expect(reply.headers.get('x-auth-reason')).toBe('missing_credential');
     }
-    expect((await nginxFrom(service, ip, generateKey().plaintext)).status).toBe(401);
+    const reply = await nginxFrom(service, ip, generateKey().plaintext);
+    expect([reply.status, reply.headers.get('x-auth-reason')]).toEqual([401, 'unknown_key']);
+  });
+
+  it('does not count refusals by policy (group_denied, ip_denied): a proven caller is no guess', async () => {
+    const ip = newAddress();
+    // group_denied: a host whose rule lets in a group the user is not in.
+    await createGroup(admin, 'limits-nobody');
+    const rule = await admin.post('/v1/admin/access-rules', {
+      body: { host: 'members-only.example', allowedGroups: ['limits-nobody'] },
+    });
+    expect(rule.status).toBe(201);
+    // ip_denied: a key of its own allowed only from elsewhere.
+    const fenced = await createKey(admin, { userId });
+    const narrowed = await admin.patch(`/v1/admin/keys/${fenced.id}`, {
+      body: { allowedIps: ['192.0.2.0/24'] },
+    });
+    expect(narrowed.status).toBe(200);
+    const member = await createKey(admin, { userId });
+    try {
+      // More than the limit of each, from one address, with one key id each.
+      for (let i = 0; i <= LIMIT; i++) {
+        const groupDenied = await nginxCheck(service.url, {
+          authorization: `Bearer ${member.key}`,
+          headers: { 'x-forwarded-for': ip, 'x-forwarded-host': 'members-only.example' },
+        });
+        expect([groupDenied.status, groupDenied.headers.get('x-auth-reason')]).toEqual([
+          403,
+          'group_denied',
+        ]);
+        const ipDenied = await nginxFrom(service, ip, fenced.key);
+        expect([ipDenied.status, ipDenied.headers.get('x-auth-reason')]).toEqual([
+          403,
+          'ip_denied',
+        ]);
+      }
+      // Nothing was counted: a bad key from there is answered, not limited.
+      const reply = await nginxFrom(service, ip, generateKey().plaintext);
+      expect([reply.status, reply.headers.get('x-auth-reason')]).toEqual([401, 'unknown_key']);
+    } finally {
+      await admin.delete(`/v1/admin/access-rules/${rule.body.id}`);
+    }
   });
 
   it('Envoy HTTP: 429 with Retry-After and a JSON body', async () => {
@@ -330,10 +373,15 @@ const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
 // Without Redis the same limits hold on the single instance (the embedded default): the
 // describe above runs the whole set in that mode when TEST_REDIS_URL is unset.
 describe('Failed-attempt limits switched off', () => {
+  /** The limits per address and per key id when the variables are unset (20 each). */
+  const { failedAttemptsPerIp, failedAttemptsPerKeyId } = loadConfig({}).limits;
+  const DEFAULT_LIMIT = Math.max(failedAttemptsPerIp, failedAttemptsPerKeyId);
   let service: TestApp;
 
   beforeAll(async () => {
-    service = await startTestApp();
+    service = await startTestApp({
+      env: { FAILED_ATTEMPTS_PER_IP: '0', FAILED_ATTEMPTS_PER_KEY_ID: '0' },
+    });
   });
 
   afterAll(async () => {
@@ -341,16 +389,20 @@ describe('Failed-attempt limits switched off', () => {
   });
 
   it('never refuses as rate_limited when FAILED_ATTEMPTS_PER_IP and _PER_KEY_ID are 0', async () => {
-    for (let i = 0; i < LIMIT * 3; i++) {
+    // More than the default limit, from one address, guessing one key id: "off" is not "20".
+    const keyId = keyIdOf(generateKey().plaintext);
+    for (let i = 0; i < DEFAULT_LIMIT + 5; i++) {
       const reply = await nginxCheck(service.url, {
-        authorization: `Bearer ${generateKey().plaintext}`,
+        authorization: `Bearer ${forgedKey(keyId)}`,
       });
-      expect(reply.headers.get('x-auth-reason')).toBe('unknown_key');
+      expect([i, reply.headers.get('x-auth-reason')]).toEqual([i, 'unknown_key']);
     }
   });
 });
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+// In CI (which has it) a missing redis-server fails rather than skips.
+const hasRedisServer =
+  spawnSync('redis-server', ['--version']).status === 0 || process.env.CI === 'true';
 
 // Fail closed: with Redis gone or silent, failures are still counted, by the instance itself, and
 // their answers do not wait for Redis. A private redis-server, never the shared one.

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { EchoUpstream } from '../support/echo-upstream.js';
 import {
   createGroup,
@@ -127,12 +127,40 @@ describe('Identity providers with a real OpenID provider', () => {
       ['without typ at+jwt', async () => forged({}, { typ: 'JWT' }), 'invalid_token'],
       ['tampered', async () => tamper(await idp.jwtAccessToken('alice')), 'invalid_token'],
       ['alg none', async () => unsigned({ sub: 'alice' }), 'invalid_token'],
-      ['HMAC with the public key', async () => hmacWithPublicKey(), 'invalid_token'],
+      // Algorithm confusion: HS256 keyed with the provider's public key, in the forms an attacker
+      // takes it in (a verifier that let the token pick its algorithm would accept one).
+      [
+        'HMAC-signed with the public key as SPKI PEM',
+        () => hmacWithPublicKey('pem'),
+        'invalid_token',
+      ],
+      [
+        'HMAC-signed with the public key as SPKI PEM without its final newline',
+        () => hmacWithPublicKey('pem-trimmed'),
+        'invalid_token',
+      ],
+      [
+        'HMAC-signed with the public key as SPKI DER',
+        () => hmacWithPublicKey('der'),
+        'invalid_token',
+      ],
+      [
+        'HMAC-signed with the public key as PKCS#1 PEM',
+        () => hmacWithPublicKey('pkcs1'),
+        'invalid_token',
+      ],
       ['signed by a key the provider never published', async () => foreignKey(), 'invalid_token'],
       ['for an unknown user', async () => forged({ sub: 'mallory' }), 'unknown_user'],
     ])('refuses a JWT %s', async (_name, make, reason) => {
       const reply = await decide(await make());
       expect(reply.body).toMatchObject({ allowed: false, status: 401, reason });
+    });
+
+    it('accepts the tokens forged above when signed as the provider signs (their control)', async () => {
+      expect((await decide(await forged({}))).body).toMatchObject({
+        allowed: true,
+        identity: { username: 'alice' },
+      });
     });
 
     it('knows a user created after their token was first refused', async () => {
@@ -469,6 +497,16 @@ describe('Identity providers with a real OpenID provider', () => {
     header: { typ?: string } = {},
   ): Promise<string> {
     const { kid, privateJwk } = idp.currentSigningKey();
+    return signJwt(accessClaims(claims), {
+      alg: 'RS256',
+      kid,
+      key: privateJwk,
+      typ: header.typ ?? 'at+jwt',
+    });
+  }
+
+  /** The claims of a valid access token for alice, with these changed (undefined: left out). */
+  function accessClaims(claims: Record<string, unknown>): Record<string, unknown> {
     const base: Record<string, unknown> = {
       iss: idp.issuer,
       sub: 'alice',
@@ -480,7 +518,7 @@ describe('Identity providers with a real OpenID provider', () => {
       ...claims,
     };
     for (const name of Object.keys(base)) if (base[name] === undefined) delete base[name];
-    return signJwt(base, { alg: 'RS256', kid, key: privateJwk, typ: header.typ ?? 'at+jwt' });
+    return base;
   }
 
   function tamper(token: string): string {
@@ -500,14 +538,27 @@ describe('Identity providers with a real OpenID provider', () => {
     })}.`;
   }
 
-  async function hmacWithPublicKey(): Promise<string> {
+  /** The claims `forged` signs, HMAC-signed with the bytes of the provider's public key. */
+  async function hmacWithPublicKey(form: 'pem' | 'pem-trimmed' | 'der' | 'pkcs1'): Promise<string> {
     const { kid, privateJwk } = idp.currentSigningKey();
-    const publicJwk = { kty: privateJwk.kty, n: privateJwk.n, e: privateJwk.e };
-    const secret = createHash('sha256').update(JSON.stringify(publicJwk)).digest();
-    return signJwt(
-      { iss: idp.issuer, sub: 'alice', aud: RESOURCE, exp: now() + 300, iat: now() },
-      { alg: 'HS256', kid, key: secret, typ: 'at+jwt' },
-    );
+    const publicKey = createPublicKey({
+      key: { kty: privateJwk.kty!, n: privateJwk.n!, e: privateJwk.e! },
+      format: 'jwk',
+    });
+    const spkiPem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const bytes = {
+      pem: Buffer.from(spkiPem),
+      'pem-trimmed': Buffer.from(spkiPem.trimEnd()),
+      der: publicKey.export({ type: 'spki', format: 'der' }),
+      pkcs1: Buffer.from(publicKey.export({ type: 'pkcs1', format: 'pem' }) as string),
+    }[form];
+    expect(bytes.length).toBeGreaterThan(200);
+    return signJwt(accessClaims({}), {
+      alg: 'HS256',
+      kid,
+      key: new Uint8Array(bytes),
+      typ: 'at+jwt',
+    });
   }
 
   async function foreignKey(): Promise<string> {

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 
-export const LOG_DIR = join(process.cwd(), '.test-output', 'logs');
+export { LOG_DIR } from './secret-ledger.js';
 
 /** The real PostgreSQL server to test against, if TEST_DATABASE_URL names one. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL || undefined;

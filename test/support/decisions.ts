@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { flushLogger } from '../../src/logging/logger.js';
 import { call, client, type Reply, type RequestOptions } from './http.js';
+import { rememberErrorBody, rememberHeaders } from './secret-ledger.js';
 import type { TestApp } from './test-app.js';
 
 /** An admin API client, as returned by `client(url, adminKey)`. */
@@ -122,6 +123,7 @@ export function rawRequest(
   body?: string,
 ): Promise<RawReply> {
   const url = new URL(path, baseUrl);
+  rememberHeaders(headers);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       {
@@ -136,7 +138,11 @@ export function rawRequest(
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 400) rememberErrorBody(method, path, status, text);
+          resolve({ status, headers: res.headers, text });
+        });
         res.on('error', reject);
       },
     );

@@ -5,6 +5,7 @@ import {
   type CheckRequest,
   type CheckResponse,
 } from '../../src/adapters/envoy-grpc/envoy-proto.js';
+import { rememberErrorBody, rememberHeaders } from './secret-ledger.js';
 import type { TestApp } from './test-app.js';
 
 /** An Envoy ext_authz gRPC client, as Envoy would call Portcullis. */
@@ -15,11 +16,27 @@ export type CheckClient = grpc.Client & {
   ): void;
 };
 
-/** A client of a test service's gRPC port (start the service with GRPC_PORT=0). */
+/**
+ * A client of a test service's gRPC port (start the service with GRPC_PORT=0). Its Check notes
+ * the credentials it sends and keeps the bodies of denied responses, for the secret scan.
+ */
 export function checkClient(service: TestApp): CheckClient {
   const Authorization = loadAuthorizationService();
-  return new Authorization(
+  const client = new Authorization(
     `127.0.0.1:${service.app.get(EnvoyGrpcServer).port}`,
     grpc.credentials.createInsecure(),
   ) as unknown as CheckClient;
+  const check = client.Check.bind(client);
+  client.Check = (request, callback) => {
+    const http = request.attributes?.request?.http;
+    rememberHeaders(http?.headers);
+    return check(request, (error, response) => {
+      const denied = response?.denied_response;
+      if (denied !== undefined && denied !== null) {
+        rememberErrorBody('Check', http?.path ?? '', denied.status.code, denied.body);
+      }
+      callback(error, response);
+    });
+  };
+  return client;
 }

@@ -1,4 +1,9 @@
-import { rememberAuthorization, rememberErrorBody, rememberSecretFields } from './secret-ledger.js';
+import {
+  rememberAuthorization,
+  rememberErrorBody,
+  rememberSecret,
+  rememberSecretFields,
+} from './secret-ledger.js';
 
 /** A parsed HTTP response from the service under test. */
 export interface Reply<T = any> {
@@ -43,7 +48,21 @@ export async function call<T = any>(
   if (type.includes('json') && text.length > 0) parsed = JSON.parse(text);
   if (response.status >= 400) rememberErrorBody(method, path, response.status, text);
   else rememberSecretFields(parsed);
+  rememberCookies(response.headers);
   return { status: response.status, headers: response.headers, body: parsed as T, text };
+}
+
+/** Notes the values of the cookies a response sets (console sessions, sign-in bindings). */
+export function rememberCookies(headers: Headers): void {
+  for (const cookie of headers.getSetCookie()) {
+    const value = cookie.split(';', 1)[0]!.replace(/^[^=]*=/, '');
+    rememberSecret(value);
+    try {
+      rememberSecret(decodeURIComponent(value));
+    } catch {
+      // Not percent-encoding after all: noted as it is.
+    }
+  }
 }
 
 /** A client bound to one service and one credential. */

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CheckRequest, CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
 import type { CheckClient } from './grpc.js';
+import { rememberErrorBody, rememberSecret } from './secret-ledger.js';
 
 /**
  * What one decision request came back as: allowed, refused (a decision: 401/403 with a reason),
@@ -160,6 +161,7 @@ export async function viaNginx(
   credential: string,
   signal: AbortSignal,
 ): Promise<Answer> {
+  rememberSecret(credential);
   const response = await fetch(`${baseUrl}/v1/authz/nginx`, {
     headers: {
       authorization: `Bearer ${credential}`,
@@ -168,7 +170,8 @@ export async function viaNginx(
     },
     signal,
   });
-  await response.arrayBuffer();
+  const text = await response.text();
+  if (response.status >= 400) rememberErrorBody('GET', '/v1/authz/nginx', response.status, text);
   const reason = response.headers.get('x-auth-reason') ?? '';
   const detail = `${response.status} ${reason}`.trim();
   if (response.status === 200) return { outcome: 'allowed', detail };
@@ -187,6 +190,8 @@ export async function viaJson(
   credential: string,
   signal: AbortSignal,
 ): Promise<Answer> {
+  rememberSecret(clientKey);
+  rememberSecret(credential);
   const response = await fetch(`${baseUrl}/v1/decisions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${clientKey}`, 'content-type': 'application/json' },
@@ -194,6 +199,7 @@ export async function viaJson(
     signal,
   });
   const text = await response.text();
+  if (response.status >= 400) rememberErrorBody('POST', '/v1/decisions', response.status, text);
   const body = (text.startsWith('{') ? JSON.parse(text) : {}) as Record<string, unknown>;
   const detail = `${response.status} ${String(body.reason ?? body.title ?? '')}`.trim();
   if (response.status === 503 && body.allowed === false) return { outcome: 'unavailable', detail };
@@ -207,6 +213,7 @@ export function viaGrpc(
   credential: string,
   signal: AbortSignal,
 ): Promise<Answer> {
+  rememberSecret(credential);
   const request: CheckRequest = {
     attributes: {
       source: { address: { socket_address: { address: '127.0.0.1' } } },

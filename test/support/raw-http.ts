@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import { rememberErrorBody, rememberHeaders } from './secret-ledger.js';
 
 export interface RawAnswer {
   status: number;
@@ -22,6 +23,7 @@ export function rawExchange(
   { timeoutMs = 5000, from }: { timeoutMs?: number; from?: string } = {},
 ): Promise<RawAnswer> {
   const payload = typeof body === 'string' ? Buffer.from(body) : body;
+  rememberHeaders(headers);
   const host = headers.some(([name]) => name.toLowerCase() === 'host') ? '' : 'Host: 127.0.0.1\r\n';
   const head = Buffer.concat([
     Buffer.from(`${method} ${path} HTTP/1.1\r\n${host}Connection: close\r\n`),
@@ -54,7 +56,9 @@ export function rawExchange(
       }
       let rest = text.slice(end + 4);
       if (parsed['transfer-encoding'] === 'chunked') rest = unchunk(rest);
-      resolve({ status: Number(match[1]), headers: parsed, body: rest });
+      const status = Number(match[1]);
+      if (status >= 400) rememberErrorBody(method, path, status, rest);
+      resolve({ status, headers: parsed, body: rest });
     });
     socket.write(Buffer.concat([head, payload]));
   });

@@ -4,13 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call } from './http.js';
 import { freePort } from './ports.js';
+import { registerServiceLog, serviceLogFile } from './secret-ledger.js';
 
 /** The built service (`npm test` builds it first). */
 const SERVICE = join(process.cwd(), 'dist', 'main.js');
 /** PGlite creates its database on first open: slow on a busy machine. */
 export const STARTUP_MS = 90_000;
 
-/** A fresh install on the embedded database: its own data directory, the log file inside it. */
+/**
+ * A fresh install on the embedded database: its own data directory; its log file where the secret
+ * scan reads (see secret-ledger.ts).
+ */
 export interface Install {
   dataDir: string;
   logFile: string;
@@ -20,7 +24,7 @@ export interface Install {
 
 export function newInstall(extra: Record<string, string> = {}): Install {
   const dataDir = mkdtempSync(join(tmpdir(), 'portcullis-proc-'));
-  const logFile = join(dataDir, 'portcullis.log');
+  const logFile = serviceLogFile('proc');
   return {
     dataDir,
     logFile,
@@ -70,7 +74,10 @@ export async function startServiceProcess(
       (reply) => reply.status === 200,
       () => false,
     );
-    if (healthy) return { url, child, stop };
+    if (healthy) {
+      registerServiceLog(install.logFile);
+      return { url, child, stop };
+    }
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`The service did not answer /healthz within ${STARTUP_MS} ms: ${output}`);

@@ -1,13 +1,13 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import 'reflect-metadata';
 import { createApp } from '../../src/app.js';
 import { createFirstAdmin } from '../../src/bootstrap/first-admin.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { createLogger } from '../../src/logging/logger.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
-import { createTestDatabase, LOG_DIR, TEST_REDIS_URL, type TestDatabase } from './databases.js';
+import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './databases.js';
+import { registerServiceLog, serviceLogFile } from './secret-ledger.js';
 
 /** The server secret of every test service (random per run); the log scan looks for it too. */
 export const TEST_SECRET =
@@ -40,12 +40,11 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase());
   const id = randomBytes(4).toString('hex');
-  const testFile = (expect.getState().testPath ?? 'unknown').split('/').pop();
   const config = loadConfig({
     PORTCULLIS_SECRET: TEST_SECRET,
     DATA_DIR: 'memory://',
     LOG_LEVEL: 'debug',
-    LOG_FILE: join(LOG_DIR, `${testFile}-${id}.log`),
+    LOG_FILE: serviceLogFile(id),
     GRPC_PORT: 'off',
     // Most specs send many bad credentials from 127.0.0.1 on purpose; the limits are tested in
     // test/e2e/limits*.spec.ts, which set them.
@@ -67,6 +66,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp(runtime);
   await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const address = app.getHttpServer().address() as { port: number };
+  registerServiceLog(config.logFile!);
   return {
     url: `http://127.0.0.1:${address.port}`,
     app,

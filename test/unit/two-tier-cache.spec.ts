@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig, type CacheConfig } from '../../src/config/app-config.js';
 import { InProcessBus, InProcessStore } from '../../src/cache/in-process-store.js';
 import { MessageBus, SharedStore } from '../../src/cache/shared-store.js';
-import { TwoTierCache } from '../../src/cache/two-tier-cache.js';
+import { CLEAR_RETRY_MS, TwoTierCache } from '../../src/cache/two-tier-cache.js';
 
 interface Entry {
   name: string;
@@ -17,6 +17,19 @@ const CONFIG: CacheConfig = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Lets pending promise callbacks (the shared tier's asynchronous fills) run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Fake setTimeout for the rest of the test (the cache's retry timer), so that a test steps over
+ * the retry delay instead of sleeping through it; the clocks the cache reads stay real.
+ */
+function fakeTimers(): void {
+  jest.useFakeTimers({
+    doNotFake: ['Date', 'performance', 'hrtime', 'nextTick', 'queueMicrotask', 'setImmediate'],
+  });
+}
+afterEach(() => jest.useRealTimers());
 
 function cache(config: Partial<CacheConfig> = {}, bus: MessageBus = new InProcessBus()) {
   return new TwoTierCache<Entry>('test:', { ...CONFIG, ...config }, new InProcessStore(), bus);
@@ -300,15 +313,19 @@ describe(TwoTierCache.name, () => {
     bus.lose();
     // An invalidation made now could not reach Redis: its entry there may be stale.
     expect(await c.get('a')).toEqual({ hit: 'miss' });
+    fakeTimers();
     store.failing = true;
     bus.restore();
-    await sleep(20);
+    await jest.advanceTimersByTimeAsync(20); // the first clear-out fails: retried in a second
     expect(await c.get('a')).toEqual({ hit: 'miss' });
     store.failing = false;
-    await sleep(1100);
+    await jest.advanceTimersByTimeAsync(CLEAR_RETRY_MS - 40);
+    expect(await store.memory.getMany(['test:a'])).toEqual([JSON.stringify({ name: 'stale' })]);
+    expect(await c.get('a')).toEqual({ hit: 'miss' });
+    await jest.advanceTimersByTimeAsync(40); // the retry
     expect(await store.memory.getMany(['test:a'])).toEqual([undefined]);
     c.set('a', { name: 'fresh' }, 10_000);
-    await sleep(0);
+    await settle();
     expect(await c.getShared(['a'])).toEqual([{ hit: 'value', value: { name: 'fresh' } }]);
   });
 
@@ -316,10 +333,11 @@ describe(TwoTierCache.name, () => {
     const bus = new SwitchableBus();
     const store = new FakeRedisStore();
     const c = new TwoTierCache<Entry>('test:', CONFIG, store, bus);
+    fakeTimers();
     bus.lose();
     store.failing = true;
     bus.restore();
-    await sleep(20);
+    await jest.advanceTimersByTimeAsync(20); // the first clear-out fails: retried in a second
     bus.lose();
     store.failing = false;
     await store.memory.setUnlessMarked(
@@ -328,7 +346,9 @@ describe(TwoTierCache.name, () => {
       JSON.stringify({ name: 'stale' }),
       60_000,
     );
-    await sleep(1100); // the retried clear-out succeeds, but the bus was lost again meanwhile
+    // The retried clear-out succeeds (it empties the tier), but the bus was lost again meanwhile.
+    await jest.advanceTimersByTimeAsync(CLEAR_RETRY_MS);
+    expect(await store.memory.getMany(['test:a'])).toEqual([undefined]);
     await store.memory.setUnlessMarked(
       'test:a',
       'test:a:invalidated',
@@ -337,7 +357,7 @@ describe(TwoTierCache.name, () => {
     );
     expect(await c.getShared(['a'])).toEqual([{ hit: 'miss' }]);
     bus.restore();
-    await sleep(20);
+    await jest.advanceTimersByTimeAsync(20);
     expect(await c.getShared(['a'])).toEqual([{ hit: 'miss' }]);
     expect(await store.memory.getMany(['test:a'])).toEqual([undefined]);
   });
