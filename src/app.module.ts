@@ -1,3 +1,4 @@
+import { KnownKeyIds } from './keys/known-key-ids.js';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
@@ -158,6 +159,7 @@ export class AppModule {
         DirectoryService,
         ApiKeyRepository,
         KeysService,
+        KnownKeyIds,
         KeyRecordCache,
         ApiKeyAuthenticator,
         CredentialInvalidator,

@@ -8,6 +8,8 @@ export type Change =
   | { kind: 'settings'; version: number }
   /** Cached records of these keys are stale (the key, its owner or the owner's groups changed). */
   | { kind: 'keys'; keyIds: string[] }
+  /** Keys created with these ids (see KnownKeyIds): not a change that could deny, but news. */
+  | { kind: 'keys-created'; keyIds: string[] }
   /** These users changed (disabled, renamed, groups): identities resolved for them are stale. */
   | { kind: 'users'; userIds: string[] };
 

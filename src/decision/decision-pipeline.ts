@@ -1,3 +1,4 @@
+import { ApiKeyAuthenticator } from '../keys/api-key-authenticator.js';
 import { Inject, Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { KeyUsageRecorder } from '../keys/key-usage-recorder.js';
@@ -41,6 +42,7 @@ export class DecisionPipeline {
     private readonly metrics: Metrics,
     private readonly attempts: FailedAttemptLimiter,
     private readonly quotas: QuotaBuckets,
+    private readonly keys: ApiKeyAuthenticator,
   ) {}
 
   /**
@@ -81,6 +83,15 @@ export class DecisionPipeline {
         ),
       );
     }
+    // A key over a limit is refused before any verifier looks it up (see beforeLookup), unless
+    // this instance holds it as valid: a made-up key id never reaches the database.
+    const keyId = presentedKeyId(credential);
+    if (keyId !== undefined) {
+      const limited = this.attempts.beforeLookup(request.clientIp, keyId);
+      if (limited !== undefined && !this.keys.heldAsValid(credential)) {
+        return rateLimited(null, limited);
+      }
+    }
     return this.verifyFrom(0, credential, request);
   }
 
@@ -118,10 +129,10 @@ export class DecisionPipeline {
         return this.unavailable(error, verifier.name);
       }
       if (isPromise(verification)) {
-        // While the address or key id is over its limit, only what this instance holds in memory
-        // is believed: a credential that needs a lookup is refused at once, so a guess beyond the
-        // limit is never answered (the lookup runs on, filling the caches, but is not waited for).
-        const limited = this.attempts.limited(request.clientIp, presentedKeyId(credential));
+        // While the address or key id is over its limit, a credential that needs a lookup is
+        // refused at once (the lookup runs on, filling the caches, but is not waited for), unless
+        // only the address is and the credential names a key that exists: see beforeLookup.
+        const limited = this.attempts.beforeLookup(request.clientIp, presentedKeyId(credential));
         if (limited !== undefined) {
           verification.then(undefined, () => undefined);
           return rateLimited(verifier.name, limited);

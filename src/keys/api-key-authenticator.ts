@@ -1,3 +1,5 @@
+import type { Credential } from '../decision/credential.js';
+import { looksLikeKey } from './key-format.js';
 import { Injectable } from '@nestjs/common';
 import { KeyHashMemo } from '../crypto/key-hash-memo.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
@@ -69,6 +71,17 @@ export class ApiKeyAuthenticator {
       username === undefined ? BEARER : { type: 'basic', username },
       now,
     );
+  }
+
+  /** Whether this credential is a key this process holds in memory as valid (nothing looked up). */
+  heldAsValid(credential: Credential): boolean {
+    const check =
+      credential.kind === 'bearer' && looksLikeKey(credential.token)
+        ? this.inMemory(credential.token)
+        : credential.kind === 'basic' && looksLikeKey(credential.password)
+          ? this.inMemory(credential.password, credential.username)
+          : undefined;
+    return check?.ok === true;
   }
 
   /** The record of a well-formed, known key, whatever its state or type (for introspection). */

@@ -1,3 +1,4 @@
+import { KnownKeyIds } from './known-key-ids.js';
 import { AppConfig } from '../config/app-config.js';
 import { assertUsableAdminRemains } from '../directory/usable-admin.js';
 import { Injectable, NotFoundException } from '@nestjs/common';
@@ -50,6 +51,7 @@ export class KeysService {
     private readonly invalidate: CredentialInvalidator,
     private readonly mailer: KeyMailer,
     private readonly config: AppConfig,
+    private readonly knownKeyIds: KnownKeyIds,
   ) {}
 
   /** Issues a key, within the maximum lifetime and the owner's cap on active keys. */
@@ -68,6 +70,8 @@ export class KeysService {
     const { created, email } = await this.dataSource.transaction((manager) =>
       this.insert(manager, input, expiresAt),
     );
+    // Known at once here and soon everywhere, so a limited address still gets its lookup.
+    await this.knownKeyIds.created([created.keyId]);
     if (!input.emailToOwner) return { ...created, emailed: false };
     const emailed = await this.mailer.send({
       to: email!,

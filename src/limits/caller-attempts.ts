@@ -4,7 +4,6 @@ import { authorizationHeaders } from '../adapters/http-request.js';
 import { resolveClientIp } from '../decision/client-ip.js';
 import { extractCredential, type Credential } from '../decision/credential.js';
 import { ApiKeyAuthenticator } from '../keys/api-key-authenticator.js';
-import { looksLikeKey } from '../keys/key-format.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { FailedAttemptLimiter, type Limited } from './failed-attempt-limiter.js';
 import { presentedKeyId } from './failed-attempts.js';
@@ -19,9 +18,9 @@ export interface CallerAttempt {
 /**
  * The failed-attempt limit on Portcullis's own APIs (admin, self-service, the JSON decision API's
  * callers, introspection callers), with the same rule as on the decision endpoints: while the
- * caller's address or key id is over its limit, only a key this instance holds in memory as
- * valid is let through to be checked (so an admin behind a busy NAT is not locked out); anything
- * else is refused with 429 before any lookup.
+ * caller's address is over its limit, a key with a real id (or one this instance holds in memory as
+ * valid) is still checked, so an admin behind a busy NAT is not locked out; anything else, and any
+ * key whose own id is over its limit, is refused with 429 before any lookup.
  */
 @Injectable()
 export class CallerAttempts {
@@ -51,8 +50,8 @@ export class CallerAttempts {
    */
   screen(attempt: CallerAttempt): Limited | undefined {
     if (attempt.credential.kind === 'none') return undefined;
-    const limited = this.limiter.limited(attempt.ip, attempt.keyId);
-    if (limited === undefined || this.heldAsValid(attempt.credential)) return undefined;
+    const limited = this.limiter.beforeLookup(attempt.ip, attempt.keyId);
+    if (limited === undefined || this.keys.heldAsValid(attempt.credential)) return undefined;
     return limited;
   }
 
@@ -60,15 +59,5 @@ export class CallerAttempts {
   async failed(attempt: CallerAttempt): Promise<Limited | undefined> {
     if (attempt.credential.kind === 'none') return undefined;
     return this.limiter.failed(attempt.ip, attempt.keyId);
-  }
-
-  private heldAsValid(credential: Credential): boolean {
-    const check =
-      credential.kind === 'bearer' && looksLikeKey(credential.token)
-        ? this.keys.inMemory(credential.token)
-        : credential.kind === 'basic' && looksLikeKey(credential.password)
-          ? this.keys.inMemory(credential.password, credential.username)
-          : undefined;
-    return check?.ok === true;
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config.js';
 import { isPromise, type MaybePromise } from '../decision/maybe-promise.js';
+import { KnownKeyIds } from '../keys/known-key-ids.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { SharedCounters } from './shared-counters.js';
 
@@ -47,6 +48,7 @@ export class FailedAttemptLimiter {
   constructor(
     config: AppConfig,
     private readonly counters: SharedCounters,
+    private readonly knownKeyIds: KnownKeyIds,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.perIp = config.limits.failedAttemptsPerIp;
@@ -54,12 +56,19 @@ export class FailedAttemptLimiter {
     this.windowMs = config.limits.failedAttemptsWindowMs;
   }
 
-  /** Whether this client address or key id is over its limit now, from memory alone. */
-  limited(ip: string, keyId: string | undefined, now = Date.now()): Limited | undefined {
-    return (
-      this.over(this.ipSubject(ip), this.perIp, now) ??
-      this.over(this.keyIdSubject(keyId), this.perKeyId, now)
-    );
+  /**
+   * Whether a credential that needs a lookup must be refused now, from memory alone: its key id is
+   * over its limit, or its address is and it names no key that exists. So from a limited address a
+   * key with a real id is still checked (a valid key is never refused because others failed from
+   * its address: one NAT, one proxy nobody listed), a made-up id never reaches the database, and
+   * guesses at one key's secret stay limited by its key id.
+   */
+  beforeLookup(ip: string, keyId: string | undefined, now = Date.now()): Limited | undefined {
+    const byKeyId = this.over(this.keyIdSubject(keyId), this.perKeyId, now);
+    if (byKeyId !== undefined) return byKeyId;
+    const byIp = this.over(this.ipSubject(ip), this.perIp, now);
+    if (byIp === undefined || keyId === undefined) return byIp;
+    return this.knownKeyIds.has(keyId) === true ? undefined : byIp;
   }
 
   /**

@@ -95,6 +95,12 @@ describe('PORTCULLIS_CONFIG', () => {
         const rules = await call(second.url, 'GET', '/v1/admin/access-rules', { auth: key });
         expect(rules.body.total).toBe(1);
         const keys = await call(second.url, 'GET', '/v1/admin/keys', { auth: key });
+        // The last admin's last key cannot be revoked (409): root gets another one first.
+        const spare = await call(second.url, 'POST', '/v1/admin/keys', {
+          auth: key,
+          body: { username: 'root', name: 'spare', type: 'bearer', expiresIn: '1 day' },
+        });
+        expect(spare.status).toBe(201);
         const revoke = await call(
           second.url,
           'POST',

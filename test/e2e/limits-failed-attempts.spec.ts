@@ -60,6 +60,23 @@ function forgedKey(keyId: string): string {
   return body + sum;
 }
 
+/** How many database queries `work` made on the service. */
+async function countingQueries(service: TestApp, work: () => Promise<void>): Promise<number> {
+  const dataSource = service.runtime.dataSource;
+  const original = dataSource.query.bind(dataSource);
+  let queries = 0;
+  dataSource.query = (async (...args: Parameters<typeof original>) => {
+    queries++;
+    return original(...args);
+  }) as typeof dataSource.query;
+  try {
+    await work();
+  } finally {
+    dataSource.query = original;
+  }
+  return queries;
+}
+
 /** A client address of its own for each test, so that their counts never meet. */
 let nextAddress = 1;
 const newAddress = () => `203.0.113.${nextAddress++}`;
@@ -115,15 +132,77 @@ describe(FailedAttemptLimiter.name, () => {
     expect((await nginxFrom(service, newAddress(), generateKey().plaintext)).status).toBe(401);
   });
 
-  it('nginx: while limited, a valid key that would need a lookup is refused at once', async () => {
+  it('nginx: from a limited address, 100 valid keys never seen here pass, after 1,000 bad attempts', async () => {
+    const ip = newAddress();
+    const bad = [
+      () => generateKey().plaintext, // a made-up key id
+      () => 'not-a-key',
+      () => forgedKey(generateKey().keyId),
+    ];
+    for (let i = 0; i < 1000; i++) await nginxFrom(service, ip, bad[i % bad.length]!());
+    const made = await nginxFrom(service, ip, generateKey().plaintext);
+    expect([made.status, made.headers.get('x-auth-reason')]).toEqual([403, 'rate_limited']);
+
+    const fresh: CreatedKey[] = [];
+    for (let i = 0; i < 100; i++) fresh.push(await createKey(admin, { userId }));
+    const answers = [];
+    for (const key of fresh) answers.push((await nginxFrom(service, ip, key.key)).status);
+    expect(answers).toEqual(fresh.map(() => 200));
+    // The address is still limited for everything else.
+    const after = await nginxFrom(service, ip, generateKey().plaintext);
+    expect([after.status, after.headers.get('x-auth-reason')]).toEqual([403, 'rate_limited']);
+  });
+
+  it('nginx: from a limited address, made-up key ids are refused without a database query', async () => {
     const ip = newAddress();
     for (let i = 0; i <= LIMIT; i++) await nginxFrom(service, ip, generateKey().plaintext);
-    const fresh = await createKey(admin, { userId });
-    const reply = await nginxFrom(service, ip, fresh.key);
-    expect([reply.status, reply.headers.get('x-auth-reason')]).toEqual([403, 'rate_limited']);
-    // From another address it works, and is then held in memory for the limited one too.
-    expect((await nginxFrom(service, newAddress(), fresh.key)).status).toBe(200);
-    expect((await nginxFrom(service, ip, fresh.key)).status).toBe(200);
+    const made = Array.from({ length: 100 }, () => generateKey().plaintext);
+    const counted = await countingQueries(service, async () => {
+      for (const key of made) {
+        const reply = await nginxFrom(service, ip, key);
+        expect([reply.status, reply.headers.get('x-auth-reason')]).toEqual([403, 'rate_limited']);
+      }
+    });
+    expect(counted).toBe(0);
+    // A real key, guessed beyond its own limit, stays limited by its key id from anywhere.
+    const target = await createKey(admin, { userId });
+    for (let i = 0; i <= LIMIT; i++) {
+      await nginxFrom(service, newAddress(), forgedKey(target.keyId));
+    }
+    const guessed = await nginxFrom(service, newAddress(), forgedKey(target.keyId));
+    expect(guessed.headers.get('x-auth-reason')).toBe('rate_limited');
+  });
+
+  it('admin API and introspection: callers with real keys get in from a limited address', async () => {
+    const ip = newAddress();
+    for (let i = 0; i <= LIMIT; i++) await nginxFrom(service, ip, generateKey().plaintext);
+    const from = { 'x-forwarded-for': ip };
+    const adminId = await createUser(admin, `second-admin-${ip}`, {
+      groups: ['portcullis-admins'],
+    });
+    const adminKey = await createKey(admin, { userId: adminId });
+    const listed = await call(service.url, 'GET', '/v1/admin/users', {
+      auth: adminKey.key,
+      headers: from,
+    });
+    expect(listed.status).toBe(200);
+    await admin.post('/v1/admin/groups', { body: { name: 'portcullis-introspectors' } });
+    const introspectorId = await createUser(admin, `introspector-${ip}`, {
+      groups: ['portcullis-introspectors'],
+    });
+    const introspector = await createKey(admin, { userId: introspectorId });
+    const introspected = await call(service.url, 'POST', '/oauth2/introspect', {
+      auth: introspector.key,
+      headers: { ...from, 'content-type': 'application/x-www-form-urlencoded' },
+      raw: `token=${encodeURIComponent(adminKey.key)}`,
+    });
+    expect([introspected.status, introspected.body.active]).toEqual([200, true]);
+    // A made-up key is still refused there, before any lookup.
+    const made = await call(service.url, 'GET', '/v1/admin/users', {
+      auth: generateKey().plaintext,
+      headers: from,
+    });
+    expect(made.status).toBe(429);
   });
 
   it('does not count requests without a credential', async () => {

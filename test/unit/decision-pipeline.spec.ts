@@ -1,3 +1,5 @@
+import type { ApiKeyAuthenticator } from '../../src/keys/api-key-authenticator.js';
+import type { KnownKeyIds } from '../../src/keys/known-key-ids.js';
 import { jest } from '@jest/globals';
 import { Metrics } from '../../src/metrics/metrics.js';
 import { pino } from 'pino';
@@ -57,6 +59,12 @@ function verifier(name: string, answer: Answer, async: boolean): CredentialVerif
   };
 }
 
+/** Key ids not loaded yet: with the limits off here, never asked. */
+const NO_KEY_IDS_YET = { has: () => undefined } as unknown as KnownKeyIds;
+
+/** With the limits off here, never asked. */
+const NO_HELD_KEYS = { heldAsValid: () => false } as unknown as ApiKeyAuthenticator;
+
 function pipeline(answers: Answer[], async: boolean) {
   const lines: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
@@ -81,6 +89,7 @@ function pipeline(answers: Answer[], async: boolean) {
         },
       } as AppConfig,
       new UnsharedCounters(),
+      NO_KEY_IDS_YET,
       logger,
     ),
     new QuotaBuckets(
@@ -88,6 +97,7 @@ function pipeline(answers: Answer[], async: boolean) {
       new UnsharedCounters(),
       logger,
     ),
+    NO_HELD_KEYS,
   );
   const logged = () => {
     log.flush();
