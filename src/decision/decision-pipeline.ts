@@ -85,7 +85,7 @@ export class DecisionPipeline {
     }
     // A key over a limit is refused before any verifier looks it up (see beforeLookup), unless
     // this instance holds it as valid: a made-up key id never reaches the database.
-    const keyId = presentedKeyId(credential);
+    const keyId = this.attempts.anyLimited() ? presentedKeyId(credential) : undefined;
     if (keyId !== undefined) {
       const limited = this.attempts.beforeLookup(request.clientIp, keyId);
       if (limited !== undefined && !this.keys.heldAsValid(credential)) {

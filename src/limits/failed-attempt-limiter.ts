@@ -44,6 +44,8 @@ export class FailedAttemptLimiter {
   private readonly perKeyId: number;
   private readonly windowMs: number;
   private sharedFailures = 0;
+  /** Until when some subject may be over its limit: the end of the last window one went over. */
+  private limitedUntil = 0;
 
   constructor(
     config: AppConfig,
@@ -56,6 +58,11 @@ export class FailedAttemptLimiter {
     this.windowMs = config.limits.failedAttemptsWindowMs;
   }
 
+  /** False when no subject can be over its limit now: the decision path then skips asking. */
+  anyLimited(now = Date.now()): boolean {
+    return now < this.limitedUntil;
+  }
+
   /**
    * Whether a credential that needs a lookup must be refused now, from memory alone: its key id is
    * over its limit, or its address is and it names no key that exists. So from a limited address a
@@ -64,6 +71,7 @@ export class FailedAttemptLimiter {
    * guesses at one key's secret stay limited by its key id.
    */
   beforeLookup(ip: string, keyId: string | undefined, now = Date.now()): Limited | undefined {
+    if (now >= this.limitedUntil) return undefined;
     const byKeyId = this.over(this.keyIdSubject(keyId), this.perKeyId, now);
     if (byKeyId !== undefined) return byKeyId;
     const byIp = this.over(this.ipSubject(ip), this.perIp, now);
@@ -135,6 +143,7 @@ export class FailedAttemptLimiter {
     const window = Math.floor(now / this.windowMs);
     if (count === undefined || count.window !== window) return undefined;
     if (Math.max(count.local, count.shared) <= limit) return undefined;
+    this.limitedUntil = Math.max(this.limitedUntil, (window + 1) * this.windowMs);
     const endsIn = (window + 1) * this.windowMs - now;
     return { retryAfterSeconds: Math.max(1, Math.ceil(endsIn / 1000)) };
   }
