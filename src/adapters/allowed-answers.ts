@@ -1,6 +1,6 @@
-import type { Decision } from '../decision/decision.js';
+import type { Decision } from '../core/decision.js';
 import type { IdentityHeaders } from '../decision/identity-headers.js';
-import type { Identity } from '../decision/identity.js';
+import type { Identity } from '../core/identity.js';
 
 /** How an adapter turns the upstream headers of an allowed request into its response headers. */
 export type AnswerBuilder = (

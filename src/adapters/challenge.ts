@@ -1,4 +1,4 @@
-import type { Decision } from '../decision/decision.js';
+import type { Decision } from '../core/decision.js';
 
 /**
  * WWW-Authenticate for a 401 (RFC 6750 §3, RFC 7617 §2): a request without credentials gets the

@@ -1,11 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { proxyRequestId } from '../common/request-id.js';
-import { normaliseIp, resolveClientIp, type IpRanges } from '../decision/client-ip.js';
-import {
-  forUri,
-  type DecisionInterface,
-  type DecisionRequest,
-} from '../decision/decision-request.js';
+import { normaliseIp, resolveClientIp, type IpRanges } from '../core/client-ip.js';
+import { forUri, type DecisionInterface, type DecisionRequest } from '../core/decision-request.js';
 import { readOriginalRequest, type HeaderContract } from './original-request.js';
 import type { UntrustedForwarders } from './untrusted-forwarders.js';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { RequestRefusal } from '../decision/decision-request.js';
+import type { RequestRefusal } from '../core/decision-request.js';
 
 /** The request a proxy's auth call asks about, as its headers name it. */
 export interface OriginalRequest {

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { Decision } from '../decision/decision.js';
+import type { Decision } from '../core/decision.js';
 import type { Challenges } from './challenge.js';
 
 /**

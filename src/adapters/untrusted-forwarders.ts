@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { IpRanges } from '../decision/client-ip.js';
+import type { IpRanges } from '../core/client-ip.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 
 /** How long a sighting stays in /readyz, and how often each peer is logged at most. */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { parseRate, RATE_FORMAT, type Rate } from '../limits/rate.js';
+import { parseRate, RATE_FORMAT, type Rate } from '../core/rate.js';
 
 /** The validated configuration every part of Portcullis reads; built once at boot from the environment. */
 export class AppConfig {

@@ -1,4 +1,4 @@
-import type { Identity } from '../decision/identity.js';
+import type { Identity } from '../core/identity.js';
 
 /** Whether someone in these groups is an admin (ADMIN_GROUP, without regard to case). */
 export function isAdmin(groups: readonly string[], adminGroup: string): boolean {

@@ -3,7 +3,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
 import { SharedStore } from '../cache/shared-store.js';
 import { AppConfig } from '../config/app-config.js';
-import type { Identity } from '../decision/identity.js';
+import type { Identity } from '../core/identity.js';
 import { JWT_ALGORITHMS } from '../decision/verifiers/jwt.verifier.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { authorizationUrl } from '../providers/authorization-request.js';

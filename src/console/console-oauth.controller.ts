@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
-import { resolveClientIp } from '../decision/client-ip.js';
+import { resolveClientIp } from '../core/client-ip.js';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { SettingsService } from '../settings/settings.service.js';

@@ -17,7 +17,7 @@ import { Audited } from '../audit/audited.decorator.js';
 import { PROBLEM_TYPES, ProblemException, TooManyAttemptsException } from '../common/problem.js';
 import { AppConfig } from '../config/app-config.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
-import type { Identity } from '../decision/identity.js';
+import type { Identity } from '../core/identity.js';
 import { ApiKeyAuthenticator, type KeyCheck } from '../keys/api-key-authenticator.js';
 import { CallerAttempts } from '../limits/caller-attempts.js';
 import { SettingsService } from '../settings/settings.service.js';

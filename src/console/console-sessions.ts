@@ -9,7 +9,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SharedStore } from '../cache/shared-store.js';
 import { AppConfig } from '../config/app-config.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
-import type { Identity } from '../decision/identity.js';
+import type { Identity } from '../core/identity.js';
 import { ApiKeyRepository } from '../keys/api-key.repository.js';
 import { checkKeyRecord, type KeyCheck } from '../keys/key-record.js';
 import { ProviderSessionCheck, type ProviderSessionResult } from './provider-session-check.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
-import type { Identity } from '../decision/identity.js';
+import type { Identity } from '../core/identity.js';
 import { mergeGroups } from '../providers/provider-identity.js';
 import { ProviderRegistry } from '../providers/provider-registry.js';
 import { ProviderUserResolver, type LocalUser } from '../providers/provider-user-resolver.js';

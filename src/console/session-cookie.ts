@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { normaliseIp, type IpRanges } from '../decision/client-ip.js';
+import { normaliseIp, type IpRanges } from '../core/client-ip.js';
 
 /** The console's session cookie. Its value is a random id; the session itself is in the store. */
 export const SESSION_COOKIE = 'portcullis_session';

@@ -2,9 +2,9 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { pino } from 'pino';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER, onLoggerFlush, type Logger } from '../logging/logger.js';
-import type { DecisionRequest } from './decision-request.js';
-import type { Decision } from './decision.js';
-import type { Identity } from './identity.js';
+import type { DecisionRequest } from '../core/decision-request.js';
+import type { Decision } from '../core/decision.js';
+import type { Identity } from '../core/identity.js';
 
 const MAX_LOGGED_PATH = 256;
 /**

@@ -11,19 +11,19 @@ import { isFailedAttempt, presentedKeyId } from '../limits/failed-attempts.js';
 import { QuotaBuckets } from '../limits/quota-buckets.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
-import { extractCredential, type Credential } from './credential.js';
+import { extractCredential, type Credential } from '../core/credential.js';
 import { DecisionLog } from './decision-log.js';
-import { isPromise, type MaybePromise } from './maybe-promise.js';
-import type { DecisionRequest } from './decision-request.js';
-import { statusFor, type Decision, type DenialReason, type Verdict } from './decision.js';
-import type { Identity } from './identity.js';
-import { PolicyEvaluator, type Caller } from './policy/policy-evaluator.js';
+import { isPromise, type MaybePromise } from '../core/maybe-promise.js';
+import type { DecisionRequest } from '../core/decision-request.js';
+import { statusFor, type Decision, type DenialReason, type Verdict } from '../core/decision.js';
+import type { Identity } from '../core/identity.js';
+import { PolicyEvaluator, type Caller } from '../core/policy-evaluator.js';
 import {
   CREDENTIAL_VERIFIERS,
   NOT_MINE,
   type CredentialVerifier,
   type Verification,
-} from './verifiers/credential-verifier.js';
+} from '../core/credential-verifier.js';
 
 /**
  * The path every protected request takes: request -> credential -> identity (the first verifier

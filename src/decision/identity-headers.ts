@@ -1,6 +1,6 @@
 import type { IdentityHeaderStyle } from '../settings/settings.entity.js';
-import type { Decision } from './decision.js';
-import type { Identity } from './identity.js';
+import type { Decision } from '../core/decision.js';
+import type { Identity } from '../core/identity.js';
 
 type Field = 'user' | 'email' | 'groups' | 'credential' | 'name';
 

@@ -1,10 +1,10 @@
-import type { Credential } from '../decision/credential.js';
+import type { Credential } from '../core/credential.js';
 import { looksLikeKey } from './key-format.js';
 import { Injectable } from '@nestjs/common';
 import { KeyHashMemo } from '../crypto/key-hash-memo.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
-import type { Identity } from '../decision/identity.js';
-import type { MaybePromise } from '../decision/maybe-promise.js';
+import type { Identity } from '../core/identity.js';
+import type { MaybePromise } from '../core/maybe-promise.js';
 import { Metrics } from '../metrics/metrics.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { KEY_LENGTH, keyIdOf, parseKey } from './key-format.js';

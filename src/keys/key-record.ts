@@ -1,7 +1,7 @@
-import type { DenialReason } from '../decision/decision.js';
-import type { Identity } from '../decision/identity.js';
-import type { Quota } from '../limits/quota-buckets.js';
-import type { Rate } from '../limits/rate.js';
+import type { DenialReason } from '../core/decision.js';
+import type { Identity } from '../core/identity.js';
+import type { Quota } from '../core/quota.js';
+import type { Rate } from '../core/rate.js';
 import type { ApiKeyType } from './api-key.entity.js';
 
 /**

@@ -24,7 +24,7 @@ import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { User } from '../directory/user.entity.js';
-import type { Principal } from '../keys/api-key-authenticator.js';
+import type { Principal } from './api-key-authenticator.js';
 import {
   CreatedKeyDto,
   CreateKeyDto,

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { authorizationHeaders } from '../adapters/http-request.js';
-import { resolveClientIp } from '../decision/client-ip.js';
-import { extractCredential, type Credential } from '../decision/credential.js';
+import { resolveClientIp } from '../core/client-ip.js';
+import { extractCredential, type Credential } from '../core/credential.js';
 import { ApiKeyAuthenticator } from '../keys/api-key-authenticator.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { FailedAttemptLimiter, type Limited } from './failed-attempt-limiter.js';

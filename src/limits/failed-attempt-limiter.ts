@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { AppConfig } from '../config/app-config.js';
-import { isPromise, type MaybePromise } from '../decision/maybe-promise.js';
+import { isPromise, type MaybePromise } from '../core/maybe-promise.js';
 import { KnownKeyIds } from '../keys/known-key-ids.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import { SharedCounters } from './shared-counters.js';

@@ -1,5 +1,5 @@
-import type { Credential } from '../decision/credential.js';
-import type { Decision } from '../decision/decision.js';
+import type { Credential } from '../core/credential.js';
+import type { Decision } from '../core/decision.js';
 import { looksLikeKey, parseKey } from '../keys/key-format.js';
 
 /**

@@ -1,16 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
-import type { Rate } from './rate.js';
+import type { Quota } from '../core/quota.js';
 import { SharedCounters } from './shared-counters.js';
 import { TokenBucket } from './token-bucket.js';
-
-/** A request rate limit on something (a key, a group, an introspection caller). */
-export interface Quota {
-  /** What is limited, unique across kinds: `key:<id>`, `group:<name>`, `introspect:<caller>`. */
-  subject: string;
-  rate: Rate;
-}
 
 /** Buckets forgotten when idle and full, at most this often. */
 const SWEEP_MS = 10_000;

@@ -7,7 +7,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { formatRate, parseRate, RATE_FORMAT, type Rate } from './rate.js';
+import { formatRate, parseRate, RATE_FORMAT, type Rate } from '../core/rate.js';
 
 @ValidatorConstraint({ name: 'rate' })
 export class RateConstraint implements ValidatorConstraintInterface {

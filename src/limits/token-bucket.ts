@@ -1,4 +1,4 @@
-import type { Rate } from './rate.js';
+import type { Rate } from '../core/rate.js';
 
 /**
  * One instance's share of a token bucket that all instances fill and empty together (in Redis).

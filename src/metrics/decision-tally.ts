@@ -1,6 +1,6 @@
 import type { Counter } from 'prom-client';
-import type { Decision } from '../decision/decision.js';
-import type { DecisionInterface } from '../decision/decision-request.js';
+import type { Decision } from '../core/decision.js';
+import type { DecisionInterface } from '../core/decision-request.js';
 
 /** Upper bounds, in seconds, of the decision-latency histogram's buckets. */
 export const DECISION_LATENCY_BOUNDS = [

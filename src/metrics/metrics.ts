@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
-import type { Decision } from '../decision/decision.js';
-import type { DecisionInterface } from '../decision/decision-request.js';
+import type { Decision } from '../core/decision.js';
+import type { DecisionInterface } from '../core/decision-request.js';
 import { DecisionTally } from './decision-tally.js';
 
 /** Where a key's record was found: this process, Redis, or the database (or nowhere). */

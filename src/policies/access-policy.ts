@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { IpRanges } from '../decision/client-ip.js';
-import type { DecisionRequest } from '../decision/decision-request.js';
-import type { Verdict } from '../decision/decision.js';
-import type { Identity } from '../decision/identity.js';
-import { PolicyEvaluator, type Caller } from '../decision/policy/policy-evaluator.js';
+import { IpRanges } from '../core/client-ip.js';
+import type { DecisionRequest } from '../core/decision-request.js';
+import type { Verdict } from '../core/decision.js';
+import type { Identity } from '../core/identity.js';
+import { PolicyEvaluator, type Caller } from '../core/policy-evaluator.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { PolicyRulesService } from './policy-rules.service.js';
 import type { CompiledAccessRule } from './rule-book.js';

@@ -1,5 +1,5 @@
-import { IpRanges } from '../decision/client-ip.js';
-import type { DecisionRequest } from '../decision/decision-request.js';
+import { IpRanges } from '../core/client-ip.js';
+import type { DecisionRequest } from '../core/decision-request.js';
 import { compileHostPattern, type HostPattern } from './host-pattern.js';
 import { compilePathPattern, type PathPattern } from './path-pattern.js';
 import type { PathAccess } from './path-rule.entity.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { decodeJwt } from 'jose';
-import type { MaybePromise } from '../decision/maybe-promise.js';
-import { NOT_MINE, type Verification } from '../decision/verifiers/credential-verifier.js';
+import type { MaybePromise } from '../core/maybe-promise.js';
+import { NOT_MINE, type Verification } from '../core/credential-verifier.js';
 import { stringClaim } from './claims.js';
 import { ProviderClient, type TokenAnswer } from './provider-client.js';
 import { ProviderIdentity, type TokenFacts } from './provider-identity.js';

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { IpRanges, normaliseIp } from '../decision/client-ip.js';
+import { IpRanges, normaliseIp } from '../core/client-ip.js';
 import { isInternalAddress } from './internal-address.js';
 
 export class OutboundError extends Error {

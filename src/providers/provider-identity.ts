@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { Identity } from '../decision/identity.js';
-import { isPromise, type MaybePromise } from '../decision/maybe-promise.js';
-import type { Verification } from '../decision/verifiers/credential-verifier.js';
+import type { Identity } from '../core/identity.js';
+import { isPromise, type MaybePromise } from '../core/maybe-promise.js';
+import type { Verification } from '../core/credential-verifier.js';
 import { listClaim, stringClaim } from './claims.js';
 import type { Provider } from './provider.entity.js';
 import { ProviderUserResolver, type LocalUser } from './provider-user-resolver.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { extractCredential } from '../decision/credential.js';
-import type { Identity } from '../decision/identity.js';
+import { extractCredential } from '../core/credential.js';
+import type { Identity } from '../core/identity.js';
 import { IntrospectionVerifier } from '../decision/verifiers/introspection.verifier.js';
 import { JwtVerifier } from '../decision/verifiers/jwt.verifier.js';
 import { UserinfoVerifier } from '../decision/verifiers/userinfo.verifier.js';

@@ -1,5 +1,5 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import type { MaybePromise } from '../decision/maybe-promise.js';
+import type { MaybePromise } from '../core/maybe-promise.js';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';

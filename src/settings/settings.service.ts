@@ -3,7 +3,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { ChangeFeed } from '../cache/change-feed.js';
 import { MessageBus } from '../cache/shared-store.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
-import { IpRanges } from '../decision/client-ip.js';
+import { IpRanges } from '../core/client-ip.js';
 import { formatLifetime, parseLifetime } from '../keys/key-lifetime.js';
 import { LOGGER, type Logger } from '../logging/logger.js';
 import type { SettingsDto, UpdateSettingsDto } from './settings.dto.js';

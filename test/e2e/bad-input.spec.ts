@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normaliseIp } from '../../src/decision/client-ip.js';
+import { normaliseIp } from '../../src/core/client-ip.js';
 import { createKey, createUser, type AdminClient, type CreatedKey } from '../support/decisions.js';
 import { client } from '../support/http.js';
 import { rawExchange, type RawAnswer } from '../support/raw-http.js';

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { AllowedAnswers, flatHeaders } from '../../src/adapters/allowed-answers.js';
 import { IdentityHeaders } from '../../src/decision/identity-headers.js';
-import type { Identity } from '../../src/decision/identity.js';
+import type { Identity } from '../../src/core/identity.js';
 
 const identity = (): Identity => ({
   userId: 'u1',

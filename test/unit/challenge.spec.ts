@@ -1,5 +1,5 @@
 import { Challenges } from '../../src/adapters/challenge.js';
-import type { Decision } from '../../src/decision/decision.js';
+import type { Decision } from '../../src/core/decision.js';
 
 function decision(status: Decision['status'], challenge: Decision['challenge']): Decision {
   return {

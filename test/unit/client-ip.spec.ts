@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { IpRanges, normaliseIp, resolveClientIp } from '../../src/decision/client-ip.js';
+import { IpRanges, normaliseIp, resolveClientIp } from '../../src/core/client-ip.js';
 
 describe(normaliseIp.name, () => {
   it.each([

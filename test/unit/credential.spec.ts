@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { extractCredential } from '../../src/decision/credential.js';
+import { extractCredential } from '../../src/core/credential.js';
 
 const basic = (decoded: string | Buffer): string =>
   `Basic ${(typeof decoded === 'string' ? Buffer.from(decoded, 'utf8') : decoded).toString('base64')}`;

@@ -6,16 +6,16 @@ import { pino } from 'pino';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { DecisionLog } from '../../src/decision/decision-log.js';
 import { DecisionPipeline } from '../../src/decision/decision-pipeline.js';
-import { forUri } from '../../src/decision/decision-request.js';
-import type { Decision, Verdict } from '../../src/decision/decision.js';
-import type { Identity } from '../../src/decision/identity.js';
-import { isPromise } from '../../src/decision/maybe-promise.js';
-import { PolicyEvaluator, type Caller } from '../../src/decision/policy/policy-evaluator.js';
+import { forUri } from '../../src/core/decision-request.js';
+import type { Decision, Verdict } from '../../src/core/decision.js';
+import type { Identity } from '../../src/core/identity.js';
+import { isPromise } from '../../src/core/maybe-promise.js';
+import { PolicyEvaluator, type Caller } from '../../src/core/policy-evaluator.js';
 import {
   NOT_MINE,
   type CredentialVerifier,
   type Verification,
-} from '../../src/decision/verifiers/credential-verifier.js';
+} from '../../src/core/credential-verifier.js';
 import type { KeyUsageRecorder } from '../../src/keys/key-usage-recorder.js';
 import { FailedAttemptLimiter } from '../../src/limits/failed-attempt-limiter.js';
 import { QuotaBuckets } from '../../src/limits/quota-buckets.js';

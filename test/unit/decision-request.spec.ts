@@ -1,4 +1,4 @@
-import { forUri } from '../../src/decision/decision-request.js';
+import { forUri } from '../../src/core/decision-request.js';
 
 describe(forUri.name, () => {
   const fields = {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { Decision } from '../../src/decision/decision.js';
-import type { DecisionInterface } from '../../src/decision/decision-request.js';
+import type { Decision } from '../../src/core/decision.js';
+import type { DecisionInterface } from '../../src/core/decision-request.js';
 import { DECISION_LATENCY_BOUNDS, DecisionTally } from '../../src/metrics/decision-tally.js';
 
 const INTERFACES: DecisionInterface[] = ['nginx', 'envoy-http', 'envoy-grpc', 'json'];

@@ -1,5 +1,5 @@
 import { IdentityHeaders } from '../../src/decision/identity-headers.js';
-import type { Identity } from '../../src/decision/identity.js';
+import type { Identity } from '../../src/core/identity.js';
 
 const alice: Identity = {
   userId: 'u-1',

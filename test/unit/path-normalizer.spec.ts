@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { normalisePath } from '../../src/decision/path-normalizer.js';
+import { normalisePath } from '../../src/core/path-normalizer.js';
 
 describe(normalisePath.name, () => {
   it.each([

@@ -1,4 +1,4 @@
-import type { Identity } from '../../src/decision/identity.js';
+import type { Identity } from '../../src/core/identity.js';
 import { ProviderIdentity, type TokenFacts } from '../../src/providers/provider-identity.js';
 import type {
   LocalUser,

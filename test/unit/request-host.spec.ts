@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { requestHostname } from '../../src/decision/request-host.js';
+import { requestHostname } from '../../src/core/request-host.js';
 
 /** How a WHATWG URL parser (Node's, browsers', most frameworks') reads a Host value. */
 function urlHostname(host: string): string | undefined {

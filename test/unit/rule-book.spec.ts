@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { forUri, type DecisionRequest } from '../../src/decision/decision-request.js';
+import { forUri, type DecisionRequest } from '../../src/core/decision-request.js';
 import { RuleBook, type PathRuleSpec } from '../../src/policies/rule-book.js';
 
 let ids = 0;

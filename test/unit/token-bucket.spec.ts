@@ -1,8 +1,9 @@
 import { jest } from '@jest/globals';
 import { pino } from 'pino';
 import type { AppConfig } from '../../src/config/app-config.js';
-import { QuotaBuckets, type Quota } from '../../src/limits/quota-buckets.js';
-import { formatRate, parseRate } from '../../src/limits/rate.js';
+import type { Quota } from '../../src/core/quota.js';
+import { QuotaBuckets } from '../../src/limits/quota-buckets.js';
+import { formatRate, parseRate } from '../../src/core/rate.js';
 import {
   SharedCounters,
   UnsharedCounters,

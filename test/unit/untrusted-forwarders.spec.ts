@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { pino } from 'pino';
 import { UntrustedForwarders } from '../../src/adapters/untrusted-forwarders.js';
-import { IpRanges } from '../../src/decision/client-ip.js';
+import { IpRanges } from '../../src/core/client-ip.js';
 
 const MINUTE = 60_000;
 const NONE = new IpRanges([]);

@@ -7,12 +7,12 @@ import {
 } from '@nestjs/common';
 import { proxyRequestId } from '../../common/request-id.js';
 import { AppConfig } from '../../config/app-config.js';
-import { normaliseIp } from '../../decision/client-ip.js';
+import { normaliseIp } from '../../core/client-ip.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
-import { forUri } from '../../decision/decision-request.js';
-import type { Decision } from '../../decision/decision.js';
+import { forUri } from '../../core/decision-request.js';
+import type { Decision } from '../../core/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
-import { isPromise, type MaybePromise } from '../../decision/maybe-promise.js';
+import { isPromise, type MaybePromise } from '../../core/maybe-promise.js';
 import { LOGGER, type Logger } from '../../logging/logger.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { Challenges } from '../challenge.js';

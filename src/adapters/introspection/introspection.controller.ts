@@ -10,8 +10,8 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../../config/app-config.js';
-import { extractCredential } from '../../decision/credential.js';
-import type { Identity } from '../../decision/identity.js';
+import { extractCredential } from '../../core/credential.js';
+import type { Identity } from '../../core/identity.js';
 import { ProviderTokens } from '../../providers/provider-tokens.js';
 import { IntrospectionClientsService } from '../../introspection/introspection-clients.service.js';
 import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';

@@ -2,7 +2,7 @@ import type { ConfigDocument } from '../config-document.js';
 import { nameKey } from '../config-keys.js';
 import type { ServiceState } from '../service-state.js';
 import { bodyOf } from './compare.js';
-import { formatRate, parseRate } from '../../limits/rate.js';
+import { formatRate, parseRate } from '../../core/rate.js';
 import { PlanError, type FieldChange, type Plan } from './plan-types.js';
 
 /** A rate as the service writes it ("600/minute" and "600 per minute" are one rate). */

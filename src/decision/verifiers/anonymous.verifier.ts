@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Credential } from '../credential.js';
-import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+import type { Credential } from '../../core/credential.js';
+import {
+  NOT_MINE,
+  type CredentialVerifier,
+  type Verification,
+} from '../../core/credential-verifier.js';
 
 /** A request with no credential at all is anonymous; policy decides whether that is enough. */
 @Injectable()

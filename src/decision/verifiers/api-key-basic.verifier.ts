@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeyAuthenticator } from '../../keys/api-key-authenticator.js';
 import { looksLikeKey } from '../../keys/key-format.js';
-import type { Credential } from '../credential.js';
-import type { MaybePromise } from '../maybe-promise.js';
-import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+import type { Credential } from '../../core/credential.js';
+import type { MaybePromise } from '../../core/maybe-promise.js';
+import {
+  NOT_MINE,
+  type CredentialVerifier,
+  type Verification,
+} from '../../core/credential-verifier.js';
 import { keyVerification } from './key-verification.js';
 
 /** Portcullis basic keys sent as Basic `username:pcl_...`; valid only with the owner's username. */

@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { OpaqueTokenChecker } from '../../providers/opaque-token-checker.js';
-import type { Credential } from '../credential.js';
-import type { MaybePromise } from '../maybe-promise.js';
-import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+import type { Credential } from '../../core/credential.js';
+import type { MaybePromise } from '../../core/maybe-promise.js';
+import {
+  NOT_MINE,
+  type CredentialVerifier,
+  type Verification,
+} from '../../core/credential-verifier.js';
 
 /**
  * Bearer tokens checked by RFC 7662 introspection at the provider (providers that validate that way),

@@ -6,9 +6,13 @@ import { ProviderIdentity } from '../../providers/provider-identity.js';
 import { ProviderRegistry } from '../../providers/provider-registry.js';
 import { ProviderTokenCache } from '../../providers/provider-token-cache.js';
 import type { Provider } from '../../providers/provider.entity.js';
-import type { Credential } from '../credential.js';
-import type { MaybePromise } from '../maybe-promise.js';
-import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+import type { Credential } from '../../core/credential.js';
+import type { MaybePromise } from '../../core/maybe-promise.js';
+import {
+  NOT_MINE,
+  type CredentialVerifier,
+  type Verification,
+} from '../../core/credential-verifier.js';
 
 /** Asymmetric algorithms only: never `none`, never HMAC (a public key must not become a secret). */
 export const JWT_ALGORITHMS = [

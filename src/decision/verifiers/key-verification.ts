@@ -1,6 +1,6 @@
 import type { KeyCheck } from '../../keys/api-key-authenticator.js';
-import { isPromise, type MaybePromise } from '../maybe-promise.js';
-import type { Verification } from './credential-verifier.js';
+import { isPromise, type MaybePromise } from '../../core/maybe-promise.js';
+import type { Verification } from '../../core/credential-verifier.js';
 
 /** A key check as a verifier's answer, synchronous when the check was. */
 export function keyVerification(check: MaybePromise<KeyCheck>): MaybePromise<Verification> {

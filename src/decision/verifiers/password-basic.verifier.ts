@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { looksLikeKey } from '../../keys/key-format.js';
 import { SettingsService } from '../../settings/settings.service.js';
-import type { Credential } from '../credential.js';
-import { NOT_MINE, type CredentialVerifier, type Verification } from './credential-verifier.js';
+import type { Credential } from '../../core/credential.js';
+import {
+  NOT_MINE,
+  type CredentialVerifier,
+  type Verification,
+} from '../../core/credential-verifier.js';
 
 /**
  * Basic credentials whose password is not a Portcullis key: an upstream's own users and

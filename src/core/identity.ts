@@ -1,4 +1,4 @@
-import type { Quota } from '../limits/quota-buckets.js';
+import type { Quota } from './quota.js';
 
 /** The credential a request was identified by. */
 export interface CredentialRef {

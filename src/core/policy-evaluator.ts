@@ -1,6 +1,6 @@
-import type { DecisionRequest } from '../decision-request.js';
-import type { Verdict } from '../decision.js';
-import type { Identity } from '../identity.js';
+import type { DecisionRequest } from './decision-request.js';
+import type { Verdict } from './decision.js';
+import type { Identity } from './identity.js';
 
 /**
  * Who the verifiers found the caller to be: a proven identity, nobody (no credential), or someone

@@ -1,8 +1,8 @@
-import type { Credential } from '../credential.js';
-import type { DenialReason } from '../decision.js';
-import type { DecisionRequest } from '../decision-request.js';
-import type { Identity } from '../identity.js';
-import type { MaybePromise } from '../maybe-promise.js';
+import type { Credential } from './credential.js';
+import type { DenialReason } from './decision.js';
+import type { DecisionRequest } from './decision-request.js';
+import type { Identity } from './identity.js';
+import type { MaybePromise } from './maybe-promise.js';
 
 /** A verifier's answer: the credential is not its kind, proves an identity, or is refused. */
 export type Verification =
