@@ -7,17 +7,17 @@ import {
   HttpCode,
   Param,
   ParseUUIDPipe,
-  Patch,
-  Post,
   Put,
   Query,
 } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+  CreateRoute,
+  DeleteRoute,
+  ListRoute,
+  ReadRoute,
+  UpdateRoute,
+} from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PageQueryDto } from '../common/pagination.js';
@@ -36,45 +36,29 @@ export class GroupsController {
   constructor(private readonly directory: DirectoryService) {}
 
   @Audited('group.create')
-  @Post()
-  @ApiOperation({ summary: 'Create a group' })
-  @ApiCreatedResponse({ type: GroupDto })
-  @ApiProblems(400, 409)
+  @CreateRoute('Create a group', GroupDto, 400, 409)
   create(@Body() body: CreateGroupDto): Promise<GroupDto> {
     return this.directory.createGroup(body);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List groups' })
-  @ApiOkResponse({ type: GroupPageDto })
-  @ApiProblems(400)
+  @ListRoute('List groups', GroupPageDto)
   list(@Query() query: PageQueryDto): Promise<GroupPageDto> {
     return this.directory.listGroups(query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'Get a group' })
-  @ApiOkResponse({ type: GroupDto })
-  @ApiProblems(400, 404)
+  @ReadRoute('Get a group', GroupDto)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<GroupDto> {
     return this.directory.getGroup(id);
   }
 
   @Audited('group.update')
-  @Patch(':id')
-  @ApiOperation({ summary: 'Rename or describe a group' })
-  @ApiOkResponse({ type: GroupDto })
-  @ApiProblems(400, 404, 409)
+  @UpdateRoute('Rename or describe a group', GroupDto, 400, 404, 409)
   update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
     return this.directory.updateGroup(id, body);
   }
 
   @Audited('group.delete')
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a group and its memberships' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @DeleteRoute('Delete a group and its memberships')
   delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.directory.deleteGroup(id);
   }

@@ -1,24 +1,8 @@
 import { Audited } from '../audit/audited.decorator.js';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { CreateRoute, DeleteRoute, ListRoute, ReadRoute } from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
-import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PageQueryDto } from '../common/pagination.js';
 import type { Principal } from '../keys/api-key-authenticator.js';
 import {
@@ -35,13 +19,15 @@ export class IntrospectionClientsController {
   constructor(private readonly clients: IntrospectionClientsService) {}
 
   @Audited('introspection-client.create', { secrets: ['clientSecret'] })
-  @Post()
-  @ApiOperation({
-    summary: 'Register a client that may call /oauth2/introspect',
-    description: 'The response holds the client secret, once: it is stored only as a hash.',
-  })
-  @ApiCreatedResponse({ type: CreatedIntrospectionClientDto })
-  @ApiProblems(400, 409)
+  @CreateRoute(
+    {
+      summary: 'Register a client that may call /oauth2/introspect',
+      description: 'The response holds the client secret, once: it is stored only as a hash.',
+    },
+    CreatedIntrospectionClientDto,
+    400,
+    409,
+  )
   create(
     @Body() body: CreateIntrospectionClientDto,
     @CurrentPrincipal() caller: Principal,
@@ -49,28 +35,18 @@ export class IntrospectionClientsController {
     return this.clients.create(body, caller.userId);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List introspection clients (never their secrets)' })
-  @ApiOkResponse({ type: IntrospectionClientPageDto })
-  @ApiProblems(400)
+  @ListRoute('List introspection clients (never their secrets)', IntrospectionClientPageDto)
   list(@Query() query: PageQueryDto): Promise<IntrospectionClientPageDto> {
     return this.clients.list(query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'Get one introspection client (never its secret)' })
-  @ApiOkResponse({ type: IntrospectionClientDto })
-  @ApiProblems(400, 404)
+  @ReadRoute('Get one introspection client (never its secret)', IntrospectionClientDto)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<IntrospectionClientDto> {
     return this.clients.get(id);
   }
 
   @Audited('introspection-client.delete')
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Remove an introspection client' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @DeleteRoute('Remove an introspection client')
   delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.clients.delete(id);
   }

@@ -2,23 +2,22 @@ import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
   Controller,
-  Delete,
-  Get,
   HttpCode,
   NotFoundException,
   Param,
   ParseUUIDPipe,
-  Patch,
   Post,
   Query,
 } from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
+import {
+  CreateRoute,
+  DeleteRoute,
+  ListRoute,
+  ReadRoute,
+  UpdateRoute,
+} from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
 import { ApiProblems } from '../common/api-problems.decorator.js';
@@ -44,13 +43,15 @@ export class KeysController {
   ) {}
 
   @Audited('key.create', { secrets: ['key'] })
-  @Post()
-  @ApiOperation({
-    summary: 'Create a key for any user',
-    description: 'The response holds the key itself, once: it is stored only as a hash.',
-  })
-  @ApiCreatedResponse({ type: CreatedKeyDto })
-  @ApiProblems(400, 404)
+  @CreateRoute(
+    {
+      summary: 'Create a key for any user',
+      description: 'The response holds the key itself, once: it is stored only as a hash.',
+    },
+    CreatedKeyDto,
+    400,
+    404,
+  )
   async create(
     @Body() body: CreateKeyDto,
     @CurrentPrincipal() caller: Principal,
@@ -68,30 +69,26 @@ export class KeysController {
     });
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List keys, by owner and state' })
-  @ApiOkResponse({ type: KeyPageDto })
-  @ApiProblems(400)
+  @ListRoute('List keys, by owner and state', KeyPageDto)
   list(@Query() query: ListKeysQueryDto): Promise<KeyPageDto> {
     return this.keys.list(query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'Get a key (never the key itself)' })
-  @ApiOkResponse({ type: KeyDto })
-  @ApiProblems(400, 404)
+  @ReadRoute('Get a key (never the key itself)', KeyDto)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<KeyDto> {
     return this.keys.get(id);
   }
 
   @Audited('key.update')
-  @Patch(':id')
-  @ApiOperation({
-    summary: 'Rename a key, or change the addresses it may be used from',
-    description: 'A new allowedIps list is enforced on every instance within a second.',
-  })
-  @ApiOkResponse({ type: KeyDto })
-  @ApiProblems(400, 404)
+  @UpdateRoute(
+    {
+      summary: 'Rename a key, or change the addresses it may be used from',
+      description: 'A new allowedIps list is enforced on every instance within a second.',
+    },
+    KeyDto,
+    400,
+    404,
+  )
   update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateKeyDto): Promise<KeyDto> {
     return this.keys.update(id, body);
   }
@@ -107,11 +104,7 @@ export class KeysController {
   }
 
   @Audited('key.delete')
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a key' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @DeleteRoute('Delete a key')
   delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.keys.delete(id);
   }

@@ -1,24 +1,13 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator.js';
+import {
+  CreateRoute,
+  DeleteRoute,
+  ListRoute,
+  ReadRoute,
+  UpdateRoute,
+} from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
-import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PageQueryDto } from '../common/pagination.js';
 import {
   CreateAccessRuleDto,
@@ -40,35 +29,23 @@ export class AccessRulesController {
   constructor(private readonly rules: PolicyRulesService) {}
 
   @Audited('access-rule.create')
-  @Post()
-  @ApiOperation({ summary: 'Create a access rule', description: DESCRIPTION })
-  @ApiCreatedResponse({ type: AccessRuleDto })
-  @ApiProblems(400)
+  @CreateRoute({ summary: 'Create a access rule', description: DESCRIPTION }, AccessRuleDto, 400)
   create(@Body() body: CreateAccessRuleDto): Promise<AccessRuleDto> {
     return this.rules.createAccessRule(body);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List access rules, oldest first' })
-  @ApiOkResponse({ type: AccessRulePageDto })
-  @ApiProblems(400)
+  @ListRoute('List access rules, oldest first', AccessRulePageDto)
   list(@Query() query: PageQueryDto): Promise<AccessRulePageDto> {
     return this.rules.listAccessRules(query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'Get a access rule' })
-  @ApiOkResponse({ type: AccessRuleDto })
-  @ApiProblems(400, 404)
+  @ReadRoute('Get a access rule', AccessRuleDto)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<AccessRuleDto> {
     return this.rules.getAccessRule(id);
   }
 
   @Audited('access-rule.update')
-  @Patch(':id')
-  @ApiOperation({ summary: 'Change a access rule' })
-  @ApiOkResponse({ type: AccessRuleDto })
-  @ApiProblems(400, 404)
+  @UpdateRoute('Change a access rule', AccessRuleDto, 400, 404)
   update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdateAccessRuleDto,
@@ -77,11 +54,7 @@ export class AccessRulesController {
   }
 
   @Audited('access-rule.delete')
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a access rule' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @DeleteRoute('Delete a access rule')
   delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.rules.deleteAccessRule(id);
   }

@@ -1,24 +1,13 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator.js';
+import {
+  CreateRoute,
+  DeleteRoute,
+  ListRoute,
+  ReadRoute,
+  UpdateRoute,
+} from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
-import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PageQueryDto } from '../common/pagination.js';
 import {
   CreatePathRuleDto,
@@ -39,35 +28,23 @@ export class PathRulesController {
   constructor(private readonly rules: PolicyRulesService) {}
 
   @Audited('path-rule.create')
-  @Post()
-  @ApiOperation({ summary: 'Create a path rule', description: DESCRIPTION })
-  @ApiCreatedResponse({ type: PathRuleDto })
-  @ApiProblems(400)
+  @CreateRoute({ summary: 'Create a path rule', description: DESCRIPTION }, PathRuleDto, 400)
   create(@Body() body: CreatePathRuleDto): Promise<PathRuleDto> {
     return this.rules.createPathRule(body);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List path rules, oldest first' })
-  @ApiOkResponse({ type: PathRulePageDto })
-  @ApiProblems(400)
+  @ListRoute('List path rules, oldest first', PathRulePageDto)
   list(@Query() query: PageQueryDto): Promise<PathRulePageDto> {
     return this.rules.listPathRules(query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'Get a path rule' })
-  @ApiOkResponse({ type: PathRuleDto })
-  @ApiProblems(400, 404)
+  @ReadRoute('Get a path rule', PathRuleDto)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<PathRuleDto> {
     return this.rules.getPathRule(id);
   }
 
   @Audited('path-rule.update')
-  @Patch(':id')
-  @ApiOperation({ summary: 'Change a path rule' })
-  @ApiOkResponse({ type: PathRuleDto })
-  @ApiProblems(400, 404)
+  @UpdateRoute('Change a path rule', PathRuleDto, 400, 404)
   update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdatePathRuleDto,
@@ -76,11 +53,7 @@ export class PathRulesController {
   }
 
   @Audited('path-rule.delete')
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a path rule' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @DeleteRoute('Delete a path rule')
   delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.rules.deletePathRule(id);
   }

@@ -1,24 +1,13 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
-import {
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator.js';
+import {
+  CreateRoute,
+  DeleteRoute,
+  ListRoute,
+  ReadRoute,
+  UpdateRoute,
+} from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
-import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PageQueryDto } from '../common/pagination.js';
 import {
   CreateProviderDto,
@@ -34,48 +23,47 @@ export class ProvidersController {
   constructor(private readonly providers: ProvidersService) {}
 
   @Audited('provider.create', { secrets: ['clientSecret'] })
-  @Post()
-  @ApiOperation({
-    summary: 'Add an identity provider',
-    description:
-      'A preset asks only for what that provider needs (azure: tenant; okta: domain and ' +
-      'authorizationServer; keycloak: baseUrl and realm; auth0: domain; cognito: region, ' +
-      'userPoolId and domain; gitlab: baseUrl; google, github: nothing) and fills in the rest; ' +
-      'custom takes the endpoints. Where the provider publishes OpenID discovery it is read, and ' +
-      'the document is returned. Register `redirectUri` at the provider for the test flow.',
-  })
-  @ApiCreatedResponse({ type: ProviderDto })
-  @ApiProblems(400, 409)
+  @CreateRoute(
+    {
+      summary: 'Add an identity provider',
+      description:
+        'A preset asks only for what that provider needs (azure: tenant; okta: domain and ' +
+        'authorizationServer; keycloak: baseUrl and realm; auth0: domain; cognito: region, ' +
+        'userPoolId and domain; gitlab: baseUrl; google, github: nothing) and fills in the rest; ' +
+        'custom takes the endpoints. Where the provider publishes OpenID discovery it is read, and ' +
+        'the document is returned. Register `redirectUri` at the provider for the test flow.',
+    },
+    ProviderDto,
+    400,
+    409,
+  )
   create(@Body() body: CreateProviderDto): Promise<ProviderDto> {
     return this.providers.create(body);
   }
 
-  @Get()
-  @ApiOperation({ summary: 'List identity providers, in the order they are tried' })
-  @ApiOkResponse({ type: ProviderPageDto })
-  @ApiProblems(400)
+  @ListRoute('List identity providers, in the order they are tried', ProviderPageDto)
   list(@Query() query: PageQueryDto): Promise<ProviderPageDto> {
     return this.providers.list(query);
   }
 
-  @Get(':id')
-  @ApiOperation({ summary: 'Get an identity provider (never its client secret)' })
-  @ApiOkResponse({ type: ProviderDto })
-  @ApiProblems(400, 404)
+  @ReadRoute('Get an identity provider (never its client secret)', ProviderDto)
   get(@Param('id', ParseUUIDPipe) id: string): Promise<ProviderDto> {
     return this.providers.get(id);
   }
 
   @Audited('provider.update', { secrets: ['clientSecret'] })
-  @Patch(':id')
-  @ApiOperation({
-    summary: 'Change an identity provider',
-    description:
-      'Discovery is read again when the parameters or the issuer change, or with ' +
-      '`"discover": true`. Every instance forgets the tokens it cached for this provider.',
-  })
-  @ApiOkResponse({ type: ProviderDto })
-  @ApiProblems(400, 404, 409)
+  @UpdateRoute(
+    {
+      summary: 'Change an identity provider',
+      description:
+        'Discovery is read again when the parameters or the issuer change, or with ' +
+        '`"discover": true`. Every instance forgets the tokens it cached for this provider.',
+    },
+    ProviderDto,
+    400,
+    404,
+    409,
+  )
   update(
     @Param('id', ParseUUIDPipe) id: string,
     @Body() body: UpdateProviderDto,
@@ -84,11 +72,7 @@ export class ProvidersController {
   }
 
   @Audited('provider.delete')
-  @Delete(':id')
-  @HttpCode(204)
-  @ApiOperation({ summary: 'Delete an identity provider; its tokens are refused from then on' })
-  @ApiNoContentResponse()
-  @ApiProblems(400, 404)
+  @DeleteRoute('Delete an identity provider; its tokens are refused from then on')
   delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
     return this.providers.delete(id);
   }
