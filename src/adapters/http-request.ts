@@ -3,12 +3,23 @@ import { proxyRequestId } from '../common/request-id.js';
 import { normaliseIp, resolveClientIp, type IpRanges } from '../core/client-ip.js';
 import { forUri, type DecisionInterface, type DecisionRequest } from '../core/decision-request.js';
 import { readOriginalRequest, type HeaderContract } from './original-request.js';
+import type { SettingsService } from '../settings/settings.service.js';
 import type { UntrustedForwarders } from './untrusted-forwarders.js';
 
 /** The trustedProxies setting, and where to note a forwarding peer outside it. */
 export interface ProxyTrust {
-  trusted: IpRanges;
-  untrusted: UntrustedForwarders;
+  readonly trusted: IpRanges;
+  readonly untrusted: UntrustedForwarders;
+}
+
+/** One ProxyTrust per adapter, made once: `trusted` reads the current setting each time. */
+export function proxyTrust(settings: SettingsService, untrusted: UntrustedForwarders): ProxyTrust {
+  return {
+    get trusted() {
+      return settings.trustedProxies();
+    },
+    untrusted,
+  };
 }
 
 /**

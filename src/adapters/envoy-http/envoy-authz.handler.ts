@@ -8,7 +8,7 @@ import { isPromise } from '../../core/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { decisionRequest, type ProxyTrust } from '../http-request.js';
+import { decisionRequest, proxyTrust, type ProxyTrust } from '../http-request.js';
 import { UntrustedForwarders } from '../untrusted-forwarders.js';
 import { writeRefusal } from '../refusal-answer.js';
 
@@ -27,6 +27,7 @@ export const ENVOY_AUTHZ_PREFIX = '/v1/authz/envoy';
 @Injectable()
 export class EnvoyAuthzHandler {
   private readonly challenges: Challenges;
+  private readonly proxies: ProxyTrust;
   /** Identity headers the answer does not set (all, for an anonymous request) Envoy removes. */
   private readonly allowed = new AllowedAnswers((style, upstream) => {
     const absent = style.absentFrom(upstream);
@@ -44,14 +45,11 @@ export class EnvoyAuthzHandler {
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
-    private readonly untrusted: UntrustedForwarders,
+    untrusted: UntrustedForwarders,
     config: AppConfig,
   ) {
     this.challenges = new Challenges(config.realm);
-  }
-
-  private proxies(): ProxyTrust {
-    return { trusted: this.settings.trustedProxies(), untrusted: this.untrusted };
+    this.proxies = proxyTrust(settings, untrusted);
   }
 
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
@@ -66,7 +64,7 @@ export class EnvoyAuthzHandler {
           uri: uri.startsWith('/') ? uri : `/${uri}`,
           host: request.headers.host,
         },
-        this.proxies(),
+        this.proxies,
       ),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));

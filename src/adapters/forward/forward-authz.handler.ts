@@ -8,7 +8,7 @@ import { isPromise } from '../../core/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { namedDecisionRequest, type ProxyTrust } from '../http-request.js';
+import { namedDecisionRequest, proxyTrust, type ProxyTrust } from '../http-request.js';
 import { UntrustedForwarders } from '../untrusted-forwarders.js';
 import { writeRefusal } from '../refusal-answer.js';
 
@@ -30,6 +30,7 @@ export const FORWARD_AUTHZ_PATH = '/v1/authz/forward';
 @Injectable()
 export class ForwardAuthzHandler {
   private readonly challenges: Challenges;
+  private readonly proxies: ProxyTrust;
   private readonly allowed = new AllowedAnswers((style, upstream) => {
     const every: Record<string, string> = {};
     for (const name of style.names) every[name] = upstream[name] ?? '';
@@ -39,20 +40,17 @@ export class ForwardAuthzHandler {
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
-    private readonly untrusted: UntrustedForwarders,
+    untrusted: UntrustedForwarders,
     config: AppConfig,
   ) {
     this.challenges = new Challenges(config.realm);
-  }
-
-  private proxies(): ProxyTrust {
-    return { trusted: this.settings.trustedProxies(), untrusted: this.untrusted };
+    this.proxies = proxyTrust(settings, untrusted);
   }
 
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
   handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const decision = this.pipeline.decide(
-      namedDecisionRequest(request, 'forward', 'forwarded', this.proxies()),
+      namedDecisionRequest(request, 'forward', 'forwarded', this.proxies),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
     this.answer(response, decision);

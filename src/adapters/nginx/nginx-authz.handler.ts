@@ -8,7 +8,7 @@ import { isPromise } from '../../core/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
-import { namedDecisionRequest, type ProxyTrust } from '../http-request.js';
+import { namedDecisionRequest, proxyTrust, type ProxyTrust } from '../http-request.js';
 import { UntrustedForwarders } from '../untrusted-forwarders.js';
 
 export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
@@ -26,6 +26,7 @@ export const NGINX_AUTHZ_PATH = '/v1/authz/nginx';
 @Injectable()
 export class NginxAuthzHandler {
   private readonly challenges: Challenges;
+  private readonly proxies: ProxyTrust;
   private readonly allowed = new AllowedAnswers((_style, upstream) =>
     flatHeaders(upstream, 'content-length', '0'),
   );
@@ -33,20 +34,17 @@ export class NginxAuthzHandler {
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
-    private readonly untrusted: UntrustedForwarders,
+    untrusted: UntrustedForwarders,
     config: AppConfig,
   ) {
     this.challenges = new Challenges(config.realm);
-  }
-
-  private proxies(): ProxyTrust {
-    return { trusted: this.settings.trustedProxies(), untrusted: this.untrusted };
+    this.proxies = proxyTrust(settings, untrusted);
   }
 
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
   handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
     const decision = this.pipeline.decide(
-      namedDecisionRequest(request, 'nginx', 'original-or-forwarded', this.proxies()),
+      namedDecisionRequest(request, 'nginx', 'original-or-forwarded', this.proxies),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
     this.answer(response, decision);
