@@ -18,6 +18,15 @@ export type DenialReason =
   | 'ip_denied'
   | 'group_denied'
   | 'read_only'
+  /** A `deny` rule matched, or the default rule denies what no rule matched. */
+  | 'rule_denied'
+  /** The rule needs scopes the key or token does not carry (RFC 6750 §3.1). */
+  | 'insufficient_scope'
+  /** The rule's claim conditions do not hold for the provider token (or the caller has none). */
+  | 'claim_denied'
+  /** The path cannot be read (bad percent-encoding, controls), and the rule that applies to it
+   * would depend on what it says. */
+  | 'invalid_path'
   | 'unavailable'
   /** The proxy's auth call names two different requests (client-sent headers disagree with the proxy's). */
   | 'ambiguous_request'
@@ -37,7 +46,7 @@ export type DenialReason =
 export type AllowReason =
   'authenticated' | 'anonymous' | 'bypass' | 'service_disabled' | 'upstream_auth';
 
-/** The policy's answer; `rule` names the path or access rule that decided, when one did. */
+/** The policy's answer; `rule` names the rule that decided, when one did. */
 export type Verdict =
   | { allowed: true; reason: AllowReason; rule?: string }
   | { allowed: false; reason: DenialReason; rule?: string };
@@ -81,6 +90,10 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   ip_denied: 403,
   group_denied: 403,
   read_only: 403,
+  rule_denied: 403,
+  insufficient_scope: 403,
+  claim_denied: 403,
+  invalid_path: 403,
   unavailable: 503,
   ambiguous_request: 403,
   incomplete_request: 403,

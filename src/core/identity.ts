@@ -28,6 +28,15 @@ export interface Identity {
   expiresAt: number | null;
   /** When the credential was issued (epoch ms), for introspection's `iat`. */
   issuedAt: number;
-  /** For a provider token: what the provider said of it, for introspection. */
-  token?: { issuer: string | null; subject?: string; scope?: string; clientId?: string };
+  /** The scopes the credential carries (a key's own, or the token's); absent: none. */
+  scopes?: readonly string[];
+  /** For a provider token: what the provider said of it, for introspection and claim rules. */
+  token?: {
+    issuer: string | null;
+    subject?: string;
+    scope?: string;
+    clientId?: string;
+    /** The token's claims (JWT payload, or the introspection or userinfo answer). */
+    claims?: Readonly<Record<string, unknown>>;
+  };
 }

@@ -28,3 +28,32 @@ export function compileHostPattern(pattern: string): HostPattern {
   );
   return (hostname) => expression.test(hostname);
 }
+
+/**
+ * Whether every host that `inner` matches, `outer` matches too. Exact for a literal `inner`; for
+ * two wildcard patterns, `outer` must match `inner` with each of its `*` standing for an unknown
+ * run of characters, which only a `*` of `outer` can take in (so `*.example.com` covers
+ * `*.api.example.com`).
+ */
+export function hostPatternCovers(outer: string, inner: string): boolean {
+  const placeholder = '\u0000';
+  return compileHostPattern(outer)(inner.toLowerCase().replaceAll('*', placeholder));
+}
+
+/**
+ * Whether some host may match both patterns. Says yes when unsure: two wildcard patterns are
+ * told apart only by what they must start or end with (`*.a.com` and `*.b.com` never meet).
+ */
+export function hostPatternsMayOverlap(a: string, b: string): boolean {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  if (!x.includes('*')) return compileHostPattern(y)(x);
+  if (!y.includes('*')) return compileHostPattern(x)(y);
+  const prefix = (p: string) => p.slice(0, p.indexOf('*'));
+  const suffix = (p: string) => p.slice(p.lastIndexOf('*') + 1);
+  const compatible = (s: string, t: string, fits: (long: string, short: string) => boolean) =>
+    s.length >= t.length ? fits(s, t) : fits(t, s);
+  return (
+    compatible(prefix(x), prefix(y), (long, short) => long.startsWith(short)) &&
+    compatible(suffix(x), suffix(y), (long, short) => long.endsWith(short))
+  );
+}

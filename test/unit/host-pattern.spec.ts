@@ -1,4 +1,9 @@
-import { compileHostPattern, hostPatternProblem } from '../../src/policies/host-pattern.js';
+import {
+  compileHostPattern,
+  hostPatternCovers,
+  hostPatternProblem,
+  hostPatternsMayOverlap,
+} from '../../src/policies/host-pattern.js';
 
 describe(compileHostPattern.name, () => {
   it('matches a host name exactly, without regard to case', () => {
@@ -27,4 +32,28 @@ describe(compileHostPattern.name, () => {
     'refuses %j',
     (pattern) => expect(hostPatternProblem(pattern)).toBeDefined(),
   );
+});
+
+describe(hostPatternCovers.name, () => {
+  it.each([
+    ['*.example.com', 'api.example.com', true],
+    ['*.example.com', '*.api.example.com', true],
+    ['*.example.com', 'example.com', false],
+    ['*.api.example.com', '*.example.com', false],
+    ['api.example.com', '*.example.com', false],
+    ['API.example.com', 'api.example.com', true],
+    ['api-*.example.com', 'api-*-eu.example.com', true],
+  ])('%s covers %s: %s', (outer, inner, expected) =>
+    expect(hostPatternCovers(outer, inner)).toBe(expected),
+  );
+});
+
+describe(hostPatternsMayOverlap.name, () => {
+  it.each([
+    ['*.a.com', '*.b.com', false],
+    ['api.*', '*.example.com', true],
+    ['x-*', 'y-*', false],
+    ['api.example.com', '*.example.com', true],
+    ['api.example.com', '*.test', false],
+  ])('%s and %s: %s', (a, b, expected) => expect(hostPatternsMayOverlap(a, b)).toBe(expected));
 });

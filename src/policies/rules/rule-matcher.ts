@@ -1,0 +1,226 @@
+import type { DecisionRequest } from '../../core/decision-request.js';
+import { compileHostPattern, type HostPattern } from '../host-pattern.js';
+import { compilePathPattern, type PathPattern } from '../path-pattern.js';
+import { compileRequirements, type CompiledRequirements } from './requirements.js';
+import { DEFAULT_RULE_NAME, type RuleEffect, type RuleList, type RuleSpec } from './rule.js';
+
+/** A rule ready to match; `position` is its place in the list (0-based), the default's is last. */
+export interface CompiledRule {
+  readonly name: string;
+  readonly position: number;
+  readonly effect: RuleEffect;
+  readonly require: readonly CompiledRequirements[];
+  readonly hosts: readonly HostPattern[] | null;
+  readonly paths: readonly PathPattern[] | null;
+  readonly methods: ReadonlySet<string> | null;
+  /** Effect and requirements as one string: two rules with equal outcomes have equal keys. */
+  readonly outcome: string;
+  readonly spec: RuleSpec;
+}
+
+/** Which rule decides a request. */
+export type MatchResult =
+  | { kind: 'rule'; rule: CompiledRule }
+  /**
+   * The path cannot be read (bad encoding, controls), and a rule that would have decided if its
+   * path patterns matched leads somewhere else than the rule that does: refuse, don't guess.
+   */
+  | { kind: 'unreadable_path'; rule: CompiledRule };
+
+/**
+ * A path that needs normalising (dot segments, doubled slashes) or carries encoded separators,
+ * dots, percents or `;` parameters. Its meaning depends on who reads it, so rules that open a path
+ * (public, bypass) never match it. Nor a target with a fragment: `/public/x#/../../admin` is
+ * /public/x to the path check, but nginx forwards it raw.
+ */
+const AMBIGUOUS_PATH = /%(2f|5c|25|2e|3b)|[;\\]|\/\/|\/\.\.?(\/|$)/i;
+
+/** Rules that may decide requests of one host, and an index of them by first path segment. */
+interface HostBucket {
+  /** Rules whose paths may match whatever the first segment is (or any path). */
+  readonly anySegment: readonly CompiledRule[];
+  /** Per first segment (see looseSegment): its rules, and the anySegment ones. */
+  readonly bySegment: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** Every rule of the bucket, in order: for a path that cannot be read. */
+  readonly all: readonly CompiledRule[];
+}
+
+/**
+ * The ordered rules, compiled and indexed by host and by first path segment, so that finding the
+ * first rule that matches costs about the same with a thousand rules as with ten. Immutable: a
+ * policy change compiles a new matcher.
+ */
+export class RuleMatcher {
+  private constructor(
+    readonly rules: readonly CompiledRule[],
+    readonly defaultRule: CompiledRule,
+    private readonly byHost: ReadonlyMap<string, HostBucket>,
+    private readonly otherHosts: HostBucket,
+  ) {}
+
+  static compile(list: RuleList): RuleMatcher {
+    const rules = list.rules.map(compileRule);
+    const defaultRule = compileRule(
+      {
+        name: DEFAULT_RULE_NAME,
+        match: { hosts: [], paths: [], methods: [] },
+        effect: list.defaultRule.effect,
+        require: list.defaultRule.require,
+      },
+      rules.length,
+    );
+    // Rules naming only literal hosts are filed under each; the rest may match any host.
+    const literal = new Map<string, CompiledRule[]>();
+    const anyHost: CompiledRule[] = [];
+    for (const rule of rules) {
+      const hosts = literalHosts(rule.spec);
+      if (hosts === null) anyHost.push(rule);
+      else for (const host of hosts) addTo(literal, host, rule);
+    }
+    const byHost = new Map<string, HostBucket>();
+    for (const [host, own] of literal) byHost.set(host, bucketOf(mergeInOrder(own, anyHost)));
+    return new RuleMatcher(rules, defaultRule, byHost, bucketOf(anyHost));
+  }
+
+  /** The rule that decides this request: the first that matches, or the default. */
+  firstMatch(request: DecisionRequest): MatchResult {
+    if (this.rules.length === 0) return { kind: 'rule', rule: this.defaultRule };
+    const bucket = this.byHost.get(request.hostname) ?? this.otherHosts;
+    const path = request.path;
+    if (path === undefined) return this.matchUnreadable(bucket.all, request);
+    const candidates = bucket.bySegment.get(segmentKey(path)) ?? bucket.anySegment;
+    const opens = isPlain(request);
+    for (const rule of candidates) {
+      if (ruleMatches(rule, request, path, opens)) return { kind: 'rule', rule };
+    }
+    return { kind: 'rule', rule: this.defaultRule };
+  }
+
+  /**
+   * A request whose path cannot be normalised matches only rules without path patterns. Rules
+   * with path patterns that deny or protect might have matched it; if any of them leads elsewhere
+   * than the rule that decides, the answer would depend on the unreadable path.
+   */
+  private matchUnreadable(rules: readonly CompiledRule[], request: DecisionRequest): MatchResult {
+    let skipped: CompiledRule | undefined;
+    let decider = this.defaultRule;
+    for (const rule of rules) {
+      if (!appliesTo(rule, request)) continue;
+      if (rule.paths === null) {
+        decider = rule;
+        break;
+      }
+      if (!opensPaths(rule.effect)) skipped ??= rule;
+    }
+    if (skipped !== undefined && skipped.outcome !== decider.outcome) {
+      return { kind: 'unreadable_path', rule: skipped };
+    }
+    return { kind: 'rule', rule: decider };
+  }
+}
+
+/** public and bypass open a path: they match narrowly, and never a path that needed normalising. */
+export function opensPaths(effect: RuleEffect): boolean {
+  return effect === 'public' || effect === 'bypass';
+}
+
+/** Whether the request's path is plain enough for a rule that opens a path to match it. */
+function isPlain(request: DecisionRequest): boolean {
+  return !request.hasFragment && !AMBIGUOUS_PATH.test(request.rawPath);
+}
+
+function ruleMatches(
+  rule: CompiledRule,
+  request: DecisionRequest,
+  path: string,
+  plain: boolean,
+): boolean {
+  if (!appliesTo(rule, request)) return false;
+  if (rule.paths === null) return true;
+  if (opensPaths(rule.effect)) return plain && rule.paths.some((pattern) => pattern.matches(path));
+  return rule.paths.some((pattern) => pattern.matchesLoosely(path));
+}
+
+/** Method and host: what a rule checks before its paths. */
+function appliesTo(rule: CompiledRule, request: DecisionRequest): boolean {
+  return (
+    (rule.methods === null || rule.methods.has(request.method)) &&
+    (rule.hosts === null || rule.hosts.some((host) => host(request.hostname)))
+  );
+}
+
+function compileRule(spec: RuleSpec, position: number): CompiledRule {
+  const { hosts, paths, methods } = spec.match;
+  return {
+    name: spec.name,
+    position,
+    effect: spec.effect,
+    require: compileRequirements(spec.require),
+    hosts: hosts.length === 0 ? null : hosts.map(compileHostPattern),
+    paths: paths.length === 0 ? null : paths.map(compilePathPattern),
+    methods: methods.length === 0 ? null : new Set(methods),
+    outcome: JSON.stringify([spec.effect, spec.require]),
+    spec,
+  };
+}
+
+function literalHosts(spec: RuleSpec): readonly string[] | null {
+  const { hosts } = spec.match;
+  if (hosts.length === 0 || hosts.some((host) => host.includes('*'))) return null;
+  return hosts.map((host) => host.toLowerCase());
+}
+
+function bucketOf(rules: readonly CompiledRule[]): HostBucket {
+  const keyed = new Map<string, CompiledRule[]>();
+  const anySegment: CompiledRule[] = [];
+  for (const rule of rules) {
+    const keys = firstSegmentKeys(rule);
+    if (keys === null) anySegment.push(rule);
+    else for (const key of keys) addTo(keyed, key, rule);
+  }
+  const bySegment = new Map<string, readonly CompiledRule[]>();
+  for (const [key, own] of keyed) bySegment.set(key, mergeInOrder(own, anySegment));
+  return { anySegment, bySegment, all: rules };
+}
+
+/**
+ * The index keys of a rule's paths: the first segment of each pattern, as segmentKey reads a
+ * request's; null when some pattern's first segment is a wildcard, or the rule has no paths.
+ */
+function firstSegmentKeys(rule: CompiledRule): Set<string> | null {
+  if (rule.paths === null) return null;
+  const keys = new Set<string>();
+  for (const { source } of rule.paths) {
+    const first = source.split('/')[1] ?? '';
+    if (first.includes('*')) return null;
+    keys.add(looseSegment(first));
+  }
+  return keys;
+}
+
+/** The index key of a normalised path: its first segment, read loosely. */
+function segmentKey(path: string): string {
+  const end = path.indexOf('/', 1);
+  return looseSegment(end < 0 ? path.slice(1) : path.slice(1, end));
+}
+
+/**
+ * A segment as path patterns' loose matching reads it: trailing dots and spaces dropped, and
+ * upper-cased, as a case-insensitive regular expression compares characters (so `µ` and `μ`,
+ * equal to it, share a key). Keys only narrow the candidates; the patterns still decide.
+ */
+function looseSegment(segment: string): string {
+  const trimmed = segment.replace(/[. ]+$/, '');
+  return (trimmed === '' ? segment : trimmed).toUpperCase();
+}
+
+/** Two lists of rules merged into one, in list order, without repeats. */
+function mergeInOrder(a: readonly CompiledRule[], b: readonly CompiledRule[]): CompiledRule[] {
+  return [...new Set([...a, ...b])].sort((x, y) => x.position - y.position);
+}
+
+function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
+}
