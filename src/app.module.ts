@@ -60,9 +60,8 @@ import { SharedCounters } from './limits/shared-counters.js';
 import { MeController } from './me/me.controller.js';
 import { OpenApiController, OpenApiDocumentHolder } from './openapi/openapi.controller.js';
 import type { Runtime } from './runtime.js';
-import { AccessRulesController } from './policies/access-rules.controller.js';
-import { PathRulesController } from './policies/path-rules.controller.js';
-import { PolicyRulesService } from './policies/policy-rules.service.js';
+import { DefaultRuleController, RulesController } from './policies/rules/rules.controller.js';
+import { RulesService } from './policies/rules/rules.service.js';
 import { OutboundHttp } from './providers/outbound-http.js';
 import { JwtVerifier } from './decision/verifiers/jwt.verifier.js';
 import { IntrospectionVerifier } from './decision/verifiers/introspection.verifier.js';
@@ -103,8 +102,8 @@ export class AppModule {
         GroupsController,
         KeysController,
         SettingsController,
-        PathRulesController,
-        AccessRulesController,
+        RulesController,
+        DefaultRuleController,
         ProvidersController,
         ProviderTestController,
         ProviderCallbackController,
@@ -145,7 +144,7 @@ export class AppModule {
         ChangeFeed,
         ShutdownState,
         SettingsService,
-        PolicyRulesService,
+        RulesService,
         ProvidersService,
         ProviderRegistry,
         ProviderUserResolver,

@@ -70,7 +70,8 @@ export class AuditInterceptor implements NestInterceptor {
     if (audited.action.endsWith('.create') || audited.action.endsWith('.sign-in')) return undefined;
     const controller = this.moduleRef.get<unknown>(context.getClass(), { strict: false });
     if (typeof (controller as Partial<Readable>).get !== 'function') return undefined;
-    const id = (request.params as Record<string, string> | undefined)?.id;
+    const params = request.params as Record<string, string> | undefined;
+    const id = params?.id ?? params?.name;
     // Not found, or not readable by this caller: the handler answers that itself.
     return (controller as Readable).get(id).catch(() => undefined);
   }
@@ -92,7 +93,7 @@ export class AuditInterceptor implements NestInterceptor {
         actorUsername: request.user?.username ?? null,
         actorKeyId: request.user?.credential.keyId ?? null,
         action: audited.action,
-        targetId: typeof resultId === 'string' ? resultId : (params.id ?? null),
+        targetId: typeof resultId === 'string' ? resultId : (params.id ?? params.name ?? null),
         ip: resolveClientIp(
           request.raw.socket.remoteAddress ?? '',
           request.headers['x-forwarded-for'],

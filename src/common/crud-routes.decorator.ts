@@ -30,22 +30,34 @@ export const CreateRoute = (operation: Operation, type: Type, ...problems: numbe
 export const ListRoute = (operation: Operation, type: Type) =>
   applyDecorators(Get(), describe(operation), ApiOkResponse({ type }), ApiProblems(400));
 
-export const ReadRoute = (operation: Operation, type: Type) =>
-  applyDecorators(Get(':id'), describe(operation), ApiOkResponse({ type }), ApiProblems(400, 404));
+/** Routes for one record, found by the route parameter `param` (`:id`, or `:name` for rules). */
+export function recordRoutes(param: string) {
+  return {
+    ReadRoute: (operation: Operation, type: Type) =>
+      applyDecorators(
+        Get(param),
+        describe(operation),
+        ApiOkResponse({ type }),
+        ApiProblems(400, 404),
+      ),
 
-export const UpdateRoute = (operation: Operation, type: Type, ...problems: number[]) =>
-  applyDecorators(
-    Patch(':id'),
-    describe(operation),
-    ApiOkResponse({ type }),
-    ApiProblems(...problems),
-  );
+    UpdateRoute: (operation: Operation, type: Type, ...problems: number[]) =>
+      applyDecorators(
+        Patch(param),
+        describe(operation),
+        ApiOkResponse({ type }),
+        ApiProblems(...problems),
+      ),
 
-export const DeleteRoute = (operation: Operation) =>
-  applyDecorators(
-    Delete(':id'),
-    HttpCode(204),
-    describe(operation),
-    ApiNoContentResponse(),
-    ApiProblems(400, 404),
-  );
+    DeleteRoute: (operation: Operation, ...problems: number[]) =>
+      applyDecorators(
+        Delete(param),
+        HttpCode(204),
+        describe(operation),
+        ApiNoContentResponse(),
+        ApiProblems(400, 404, ...problems),
+      ),
+  };
+}
+
+export const { ReadRoute, UpdateRoute, DeleteRoute } = recordRoutes(':id');

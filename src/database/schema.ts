@@ -5,6 +5,7 @@ import { AccessRules1795893488571 } from './migrations/1795893488571-AccessRules
 import { ProviderConsoleSignIn1795900000000 } from './migrations/1795900000000-ProviderConsoleSignIn.js';
 import { Providers1795894629552 } from './migrations/1795894629552-Providers.js';
 import { Quotas1795900000001 } from './migrations/1795900000001-Quotas.js';
+import { OrderedRules1796208730974 } from './migrations/1796208730974-OrderedRules.js';
 import { AuditEvents1795873574661 } from './migrations/1795873574661-AuditEvents.js';
 import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
@@ -12,8 +13,7 @@ import { IntrospectionClients1795869130354 } from './migrations/1795869130354-In
 import { Group } from '../directory/group.entity.js';
 import { IntrospectionClient } from '../introspection/introspection-client.entity.js';
 import { Membership } from '../directory/membership.entity.js';
-import { AccessRule } from '../policies/access-rule.entity.js';
-import { PathRule } from '../policies/path-rule.entity.js';
+import { Rule } from '../policies/rules/rule.entity.js';
 import { Provider } from '../providers/provider.entity.js';
 import { Settings } from '../settings/settings.entity.js';
 import { User } from '../directory/user.entity.js';
@@ -27,8 +27,7 @@ export const ENTITIES = [
   Settings,
   IntrospectionClient,
   AuditEvent,
-  PathRule,
-  AccessRule,
+  Rule,
   Provider,
 ];
 
@@ -43,4 +42,5 @@ export const MIGRATIONS = [
   Providers1795894629552,
   ProviderConsoleSignIn1795900000000,
   Quotas1795900000001,
+  OrderedRules1796208730974,
 ];

@@ -18,7 +18,7 @@ import type {
 } from './directory.dto.js';
 import type { PageQueryDto } from '../common/pagination.js';
 import { rateLimitColumns, rateLimitText } from '../limits/rate-limit.dto.js';
-import { accessRulesNaming, renameGroupInAccessRules } from '../policies/group-references.js';
+import { renameGroupInRules, rulesNaming } from '../policies/group-references.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { Group } from './group.entity.js';
 import { Membership } from './membership.entity.js';
@@ -193,27 +193,27 @@ export class DirectoryService {
         },
       );
       if (renaming) {
-        await renameGroupInAccessRules(tx, group.name, input.name!);
+        await renameGroupInRules(tx, group.name, input.name!);
         // Renaming the admins group takes every admin's rights away.
         await assertUsableAdminRemains(tx, this.config.adminGroup);
       }
     };
-    // A rename reaches the access rules that name the group: a policy change like any other.
+    // A rename reaches the rules that name the group: a policy change like any other.
     if (renaming) await this.settings.changePolicy(change);
     else await this.dataSource.transaction(change);
     await this.invalidate.users(await this.memberIds(id));
     return this.getGroup(id);
   }
 
-  /** Refused (409) while an access rule names the group: dropping it could open or lock the API. */
+  /** Refused (409) while a rule names the group: dropping it could open or lock the API. */
   async deleteGroup(id: string): Promise<void> {
     const group = await this.dataSource.getRepository(Group).findOneBy({ id });
     if (!group) throw new NotFoundException(`No group with id ${id}`);
-    const rules = await accessRulesNaming(this.dataSource.manager, group.name);
+    const rules = await rulesNaming(this.dataSource.manager, group.name);
     if (rules.length > 0) {
       throw new ProblemException(
         409,
-        `Access rules name the group "${group.name}": remove it from them first (${rules.join(', ')})`,
+        `Rules name the group "${group.name}": remove it from them first (${rules.join(', ')})`,
         { type: PROBLEM_TYPES.conflict, title: 'The group is in use' },
       );
     }

@@ -1,29 +1,56 @@
 import type { EntityManager } from 'typeorm';
+import { DEFAULT_RULE_NAME, type Requirements } from './rules/rule.js';
 
-const GROUP_COLUMNS = ['allowed_groups', 'read_only_groups', 'full_access_groups'] as const;
-const NAMES_GROUP = `EXISTS (SELECT 1 FROM unnest(${GROUP_COLUMNS.join(' || ')}) AS g WHERE lower(g) = lower($1))`;
+const GROUP_FIELDS = ['anyGroups', 'allGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
 
-/** The ids of the access rules that name a group (names compare without regard to case). */
-export async function accessRulesNaming(manager: EntityManager, group: string): Promise<string[]> {
-  const rows: { id: string }[] = await manager.query(
-    `SELECT id FROM access_rules WHERE ${NAMES_GROUP} ORDER BY created_at`,
-    [group],
-  );
-  return rows.map((row) => row.id);
+interface RequirementsRow {
+  name: string;
+  require: Requirements[];
 }
 
-/** Follows a group's rename in every access rule that names it, keeping each list's order. */
-export async function renameGroupInAccessRules(
+/** Every rule's requirement blocks, and the default rule's (named `default`). */
+async function requirementRows(manager: EntityManager): Promise<RequirementsRow[]> {
+  return manager.query(
+    `SELECT name, requirements AS "require" FROM rules WHERE requirements <> '[]'::jsonb
+      UNION ALL
+     SELECT '${DEFAULT_RULE_NAME}', default_rule_requirements FROM settings`,
+  );
+}
+
+function names(block: Requirements, group: string): boolean {
+  const lower = group.toLowerCase();
+  return GROUP_FIELDS.some((field) => block[field]?.some((name) => name.toLowerCase() === lower));
+}
+
+/** The names of the rules that name a group (names compare without regard to case). */
+export async function rulesNaming(manager: EntityManager, group: string): Promise<string[]> {
+  const rows = await requirementRows(manager);
+  return rows.filter((row) => row.require.some((block) => names(block, group))).map((r) => r.name);
+}
+
+/** Follows a group's rename in every rule that names it, keeping each list's order. */
+export async function renameGroupInRules(
   manager: EntityManager,
   from: string,
   to: string,
 ): Promise<void> {
-  const renamed = (column: string) =>
-    `${column} = ARRAY(SELECT CASE WHEN lower(g) = lower($1) THEN $2 ELSE g END
-                         FROM unnest(${column}) WITH ORDINALITY AS t(g, i) ORDER BY i)`;
-  await manager.query(
-    `UPDATE access_rules SET ${GROUP_COLUMNS.map(renamed).join(', ')}, updated_at = now()
-      WHERE ${NAMES_GROUP}`,
-    [from, to],
-  );
+  const lower = from.toLowerCase();
+  const rename = (block: Requirements): Requirements => {
+    const renamed: Requirements = { ...block };
+    for (const field of GROUP_FIELDS) {
+      const list = block[field];
+      if (list) renamed[field] = list.map((name) => (name.toLowerCase() === lower ? to : name));
+    }
+    return renamed;
+  };
+  for (const row of await requirementRows(manager)) {
+    if (!row.require.some((block) => names(block, from))) continue;
+    const require = JSON.stringify(row.require.map(rename));
+    await (row.name === DEFAULT_RULE_NAME
+      ? manager.query('UPDATE settings SET default_rule_requirements = $1', [require])
+      : manager.query('UPDATE rules SET requirements = $1, updated_at = now() WHERE name = $2', [
+          require,
+          row.name,
+        ]));
+  }
 }

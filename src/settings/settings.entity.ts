@@ -1,4 +1,5 @@
 import { Check, Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { DefaultEffect, Requirements } from '../policies/rules/rule.js';
 
 export const IDENTITY_HEADER_STYLES = ['x-auth', 'oauth2-proxy', 'authelia', 'kong'] as const;
 export type IdentityHeaderStyle = (typeof IDENTITY_HEADER_STYLES)[number];
@@ -6,6 +7,7 @@ export type IdentityHeaderStyle = (typeof IDENTITY_HEADER_STYLES)[number];
 /** The single, versioned record of global switches. Every change bumps `version`. */
 @Entity({ name: 'settings' })
 @Check('settings_singleton_check', '"id" = 1')
+@Check('settings_default_rule_effect_check', `"default_rule_effect" IN ('authenticated', 'deny')`)
 export class Settings {
   @PrimaryColumn({ type: 'smallint' })
   id: number;
@@ -37,6 +39,17 @@ export class Settings {
 
   @Column({ name: 'identity_header_style', type: 'varchar', length: 20, default: 'x-auth' })
   identityHeaderStyle: IdentityHeaderStyle;
+
+  /** What the default rule does with a request no rule matched (policies/rules/rule.ts). */
+  @Column({ name: 'default_rule_effect', type: 'varchar', length: 16, default: 'authenticated' })
+  defaultRuleEffect: DefaultEffect;
+
+  @Column({ name: 'default_rule_requirements', type: 'jsonb', default: () => "'[]'" })
+  defaultRuleRequire: Requirements[];
+
+  /** Bumped by every change to the rules or the default rule: the rule list's ETag. */
+  @Column({ name: 'rules_version', type: 'integer', default: 1 })
+  rulesVersion: number;
 
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;

@@ -166,8 +166,11 @@ async function oldDatabase(): Promise<{ env: Record<string, string>; drop(): Pro
     );
     return {
       env: { DATABASE_URL: url },
-      drop: () =>
-        withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)),
+      drop: async () => {
+        await withAdminClient((admin) =>
+          admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+        );
+      },
     };
   }
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-rules-migration-'));

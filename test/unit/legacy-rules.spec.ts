@@ -4,13 +4,14 @@ import { forUri } from '../../src/core/decision-request.js';
 import type { Verdict } from '../../src/core/decision.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Caller } from '../../src/core/policy-evaluator.js';
-import { AccessPolicy } from '../../src/policies/access-policy.js';
-import type { PolicyRulesService } from '../../src/policies/policy-rules.service.js';
-import { RuleBook, type AccessRuleSpec, type PathRuleSpec } from '../../src/policies/rule-book.js';
-import { translateLegacyRules } from '../../src/policies/rules/legacy-rules.js';
+import {
+  translateLegacyRules,
+  type AccessRuleSpec,
+  type PathRuleSpec,
+} from '../../src/policies/rules/legacy-rules.js';
 import { RuleDecider } from '../../src/policies/rules/rule-decider.js';
 import { RuleMatcher } from '../../src/policies/rules/rule-matcher.js';
-import type { SettingsService } from '../../src/settings/settings.service.js';
+import { decideByOldRules, RuleBook } from '../support/legacy-policy.js';
 
 // Vocabularies small enough that random rule sets overlap, nest and collide.
 const RULE_HOSTS = [
@@ -82,23 +83,20 @@ function identity(groups: string[], allowedIps: string[]): Identity {
   };
 }
 
+const keyAllows = (who: Identity, ip: string) =>
+  who.credential.allowedIps.length === 0 || new IpRanges(who.credential.allowedIps).has(ip);
+
 /** The old policy, as the service ran it: path rules and access rules in a RuleBook. */
 function oldPolicy(pathRules: PathRuleSpec[], accessRules: AccessRuleSpec[]) {
   const book = RuleBook.compile(pathRules, accessRules);
-  const policy = new AccessPolicy(
-    { current: () => ({ enabled: true }) } as unknown as SettingsService,
-    { current: () => book } as unknown as PolicyRulesService,
-  );
   return (req: ReturnType<typeof forUri>, caller: Caller): Verdict =>
-    policy.beforeCredential(req) ?? policy.evaluate(req, caller);
+    decideByOldRules(book, req, caller, keyAllows);
 }
 
 /** The same rules translated into the ordered model. */
 function newPolicy(pathRules: PathRuleSpec[], accessRules: AccessRuleSpec[]) {
   const { list, warnings } = translateLegacyRules(pathRules, accessRules);
   const decider = new RuleDecider(RuleMatcher.compile(list));
-  const keyAllows = (who: Identity, ip: string) =>
-    who.credential.allowedIps.length === 0 || new IpRanges(who.credential.allowedIps).has(ip);
   return {
     warnings,
     decide: (req: ReturnType<typeof forUri>, caller: Caller): Verdict =>

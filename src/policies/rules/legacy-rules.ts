@@ -1,6 +1,26 @@
 import { hostPatternCovers, hostPatternsMayOverlap } from '../host-pattern.js';
-import type { AccessRuleSpec, PathRuleSpec } from '../rule-book.js';
 import type { Requirements, RuleList, RuleSpec } from './rule.js';
+
+// The old model, as its tables held it. Frozen: the OrderedRules migration translates with this.
+
+/** A path rule: `public` opened a path, `restricted` closed part of one, `bypass` skipped checks. */
+export interface PathRuleSpec {
+  id: string;
+  access: 'public' | 'restricted' | 'bypass';
+  pattern: string;
+  methods: readonly string[];
+  host: string | null;
+}
+
+/** An access rule: requirements for every request to its host (or any), all applying at once. */
+export interface AccessRuleSpec {
+  id: string;
+  host: string | null;
+  allowedIps: readonly string[];
+  allowedGroups: readonly string[];
+  readOnlyGroups: readonly string[];
+  fullAccessGroups: readonly string[];
+}
 
 /** The ordered rules that decide exactly as the old path and access rules did, and any caveats. */
 export interface Translation {

@@ -1,25 +1,16 @@
-import { IpRanges } from '../core/client-ip.js';
-import type { DecisionRequest } from '../core/decision-request.js';
-import { compileHostPattern, type HostPattern } from './host-pattern.js';
-import { compilePathPattern, type PathPattern } from './path-pattern.js';
-import type { PathAccess } from './path-rule.entity.js';
-
-export interface PathRuleSpec {
-  id: string;
-  access: PathAccess;
-  pattern: string;
-  methods: readonly string[];
-  host: string | null;
-}
-
-export interface AccessRuleSpec {
-  id: string;
-  host: string | null;
-  allowedIps: readonly string[];
-  allowedGroups: readonly string[];
-  readOnlyGroups: readonly string[];
-  fullAccessGroups: readonly string[];
-}
+/**
+ * The path and access rules as the service decided by them before ordered rules replaced them
+ * (src/policies/rule-book.ts and access-policy.ts at commit 7b43b9f, verbatim but for imports),
+ * kept as the oracle that test/unit/legacy-rules.spec.ts holds the translation to.
+ */
+import { IpRanges } from '../../src/core/client-ip.js';
+import type { DecisionRequest } from '../../src/core/decision-request.js';
+import type { Verdict } from '../../src/core/decision.js';
+import type { Caller } from '../../src/core/policy-evaluator.js';
+import type { Identity } from '../../src/core/identity.js';
+import { compileHostPattern, type HostPattern } from '../../src/policies/host-pattern.js';
+import { compilePathPattern, type PathPattern } from '../../src/policies/path-pattern.js';
+import type { AccessRuleSpec, PathRuleSpec } from '../../src/policies/rules/legacy-rules.js';
 
 interface CompiledPathRule {
   id: string;
@@ -69,7 +60,7 @@ export class RuleBook {
   ) {}
 
   static compile(pathRules: readonly PathRuleSpec[], accessRules: readonly AccessRuleSpec[]) {
-    const byAccess = (access: PathAccess) =>
+    const byAccess = (access: PathRuleSpec['access']) =>
       pathRules.filter((rule) => rule.access === access).map(compilePathRule);
     return new RuleBook(
       byAccess('bypass'),
@@ -145,4 +136,70 @@ function compileAccessRule(rule: AccessRuleSpec): CompiledAccessRule {
     readOnlyGroups: groups(rule.readOnlyGroups),
     fullAccessGroups: groups(rule.fullAccessGroups) ?? new Set(),
   };
+}
+
+const AUTHENTICATED: Verdict = { allowed: true, reason: 'authenticated' };
+const UPSTREAM_AUTH: Verdict = { allowed: true, reason: 'upstream_auth' };
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function decideByOldRules(
+  book: RuleBook,
+  request: DecisionRequest,
+  caller: Caller,
+  keyAllows: (identity: Identity, clientIp: string) => boolean,
+): Verdict {
+  const bypass = book.bypassRule(request);
+  if (bypass !== undefined) return { allowed: true, reason: 'bypass', rule: bypass };
+  let publicRule: string | undefined;
+  if (caller.kind === 'anonymous') {
+    const access = book.pathAccess(request);
+    if (access.access === 'protected') {
+      return { allowed: false, reason: 'missing_credential', ...ruleOf(access.ruleId) };
+    }
+    publicRule = access.ruleId;
+  }
+  const identity = caller.kind === 'identified' ? caller.identity : null;
+  const rules = book.accessRules(request);
+
+  const ipRule = rules.find((rule) => rule.allowedIps?.has(request.clientIp) === false);
+  if (ipRule) return { allowed: false, reason: 'ip_denied', rule: ipRule.id };
+  if (identity !== null && !keyAllows(identity, request.clientIp)) {
+    return { allowed: false, reason: 'ip_denied' };
+  }
+  if (publicRule !== undefined) return { allowed: true, reason: 'anonymous', rule: publicRule };
+
+  const groups = identity === null ? EMPTY : lowerCased(identity.groups);
+  const groupRule = rules.find(
+    (rule) => rule.allowedGroups !== null && !someIn(groups, rule.allowedGroups),
+  );
+  if (groupRule) return { allowed: false, reason: 'group_denied', rule: groupRule.id };
+  if (identity === null) return UPSTREAM_AUTH;
+
+  if (!SAFE_METHODS.has(request.method)) {
+    const readOnlyRule = rules.find((rule) => readOnlyFor(rule, groups));
+    if (readOnlyRule) return { allowed: false, reason: 'read_only', rule: readOnlyRule.id };
+  }
+  return AUTHENTICATED;
+}
+
+const EMPTY: readonly string[] = [];
+
+function ruleOf(id: string | null): { rule?: string } {
+  return id === null ? {} : { rule: id };
+}
+
+function lowerCased(names: readonly string[]): readonly string[] {
+  return names.map((name) => name.toLowerCase());
+}
+
+function someIn(names: readonly string[], set: ReadonlySet<string>): boolean {
+  return names.some((name) => set.has(name));
+}
+
+function readOnlyFor(rule: CompiledAccessRule, groups: readonly string[]): boolean {
+  return (
+    rule.readOnlyGroups !== null &&
+    someIn(groups, rule.readOnlyGroups) &&
+    !someIn(groups, rule.fullAccessGroups)
+  );
 }

@@ -1,21 +1,30 @@
 import fc from 'fast-check';
 import { forUri, type DecisionRequest } from '../../src/core/decision-request.js';
-import { RuleBook, type PathRuleSpec } from '../../src/policies/rule-book.js';
+import { RuleMatcher } from '../../src/policies/rules/rule-matcher.js';
+import type { RuleSpec } from '../../src/policies/rules/rule.js';
 
-let ids = 0;
-function rule(access: PathRuleSpec['access'], pattern: string, extra: Partial<PathRuleSpec> = {}) {
-  return { id: `r${++ids}-${access}`, access, pattern, methods: [], host: null, ...extra };
+function rule(
+  name: string,
+  effect: RuleSpec['effect'],
+  paths: string[],
+  extra: Partial<RuleSpec['match']> = {},
+): RuleSpec {
+  return { name, effect, match: { hosts: [], methods: [], paths, ...extra }, require: [] };
 }
 
-const RULES = {
-  publicTree: rule('public', '/public/**'),
-  docs: rule('public', '/docs/**'),
-  internal: rule('restricted', '/docs/internal/**'),
-  legacy: rule('bypass', '/legacy/**'),
-  webhook: rule('bypass', '/hooks/*', { methods: ['POST'] }),
-  shop: rule('public', '/catalog/**', { host: '*.shop.example' }),
-};
-const book = RuleBook.compile(Object.values(RULES), []);
+// What path rules used to say, as ordered rules: bypass first, the restricted carve-out before the
+// public trees it closes.
+const matcher = RuleMatcher.compile({
+  rules: [
+    rule('legacy', 'bypass', ['/legacy/**']),
+    rule('hooks', 'bypass', ['/hooks/*'], { methods: ['POST'] }),
+    rule('internal', 'authenticated', ['/docs/internal/**']),
+    rule('public-tree', 'public', ['/public/**']),
+    rule('docs', 'public', ['/docs/**']),
+    rule('shop', 'public', ['/catalog/**'], { hosts: ['*.shop.example'] }),
+  ],
+  defaultRule: { effect: 'authenticated', require: [] },
+});
 
 function request(uri: string, method = 'GET', host = 'api.example'): DecisionRequest {
   return forUri(uri, {
@@ -28,34 +37,35 @@ function request(uri: string, method = 'GET', host = 'api.example'): DecisionReq
   });
 }
 
-/** How the book treats an anonymous request: bypass, public or protected. */
-function classify(uri: string, method = 'GET', host = 'api.example'): string {
-  const req = request(uri, method, host);
-  if (book.bypassRule(req) !== undefined) return 'bypass';
-  return book.pathAccess(req).access;
+/** The rule that decides a request, by name. */
+function decidingRule(uri: string, method = 'GET', host = 'api.example'): string {
+  const match = matcher.firstMatch(request(uri, method, host));
+  return match.kind === 'rule' ? match.rule.name : `unreadable:${match.rule.name}`;
 }
 
-describe(RuleBook.name, () => {
+/** How an anonymous request fares: bypass, public or protected (needs a credential). */
+function classify(uri: string, method = 'GET', host = 'api.example'): string {
+  const match = matcher.firstMatch(request(uri, method, host));
+  if (match.kind === 'rule' && match.rule.effect === 'bypass') return 'bypass';
+  if (match.kind === 'rule' && match.rule.effect === 'public') return 'public';
+  return 'protected';
+}
+
+describe('Rules and paths', () => {
   it('opens public trees and names the rule', () => {
-    expect(book.pathAccess(request('/public/a/b?x=1'))).toEqual({
-      access: 'public',
-      ruleId: RULES.publicTree.id,
-    });
+    expect(decidingRule('/public/a/b?x=1')).toBe('public-tree');
     expect(classify('/public')).toBe('public');
     expect(classify('/publicity')).toBe('protected');
     expect(classify('/api/orders')).toBe('protected');
   });
 
-  it('lets a restricted rule close part of a public tree, and names it', () => {
-    expect(book.pathAccess(request('/docs/internal/plan'))).toEqual({
-      access: 'protected',
-      ruleId: RULES.internal.id,
-    });
+  it('lets an earlier authenticated rule close part of a public tree, and names it', () => {
+    expect(decidingRule('/docs/internal/plan')).toBe('internal');
     expect(classify('/docs/guide')).toBe('public');
   });
 
   it('bypasses by path and method', () => {
-    expect(book.bypassRule(request('/legacy/x', 'DELETE'))).toBe(RULES.legacy.id);
+    expect(decidingRule('/legacy/x', 'DELETE')).toBe('legacy');
     expect(classify('/hooks/github', 'POST')).toBe('bypass');
     expect(classify('/hooks/github', 'GET')).toBe('protected');
     expect(classify('/hooks/github/x', 'POST')).toBe('protected');
@@ -162,6 +172,44 @@ describe(RuleBook.name, () => {
         fc.property(fc.array(segment, { maxLength: 4 }), (segments) => {
           expect(classify(`/public/${segments.join('/')}`)).toBe('public');
         }),
+      );
+    });
+  });
+
+  describe('no encoding trick escapes a rule that protects', () => {
+    const segment = fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/);
+    const tricks = fc.constantFrom<(path: string) => string>(
+      (p) => p.toUpperCase(),
+      (p) => p.replace(/\/admin/, '/Admin.'),
+      (p) => p.replace(/\/admin/, '/admin%2e'),
+      (p) => p.replace(/\/admin/, '/%61dmin'),
+      (p) => p.replace(/\/admin/, '/admin '),
+      (p) => p.replace(/\//g, '//'),
+      (p) => p.replace(/\//g, '/./'),
+      (p) => `/public/..${p}`,
+      (p) => `/public/%2e%2e${p}`,
+      (p) => `/x/..;${p}`,
+      (p) => `/x\\..${p.replace(/\//g, '\\')}`,
+      (p) => `${p}/x/..`,
+      (p) => `${p};a=b`,
+    );
+
+    it.each(['deny', 'authenticated'] as const)('for a %s rule, whatever the rewrite', (effect) => {
+      const guarded = RuleMatcher.compile({
+        rules: [rule('admin', effect, ['/admin/**']), rule('open', 'public', ['/**'])],
+        defaultRule: { effect: 'authenticated', require: [] },
+      });
+      fc.assert(
+        fc.property(
+          fc.array(segment, { maxLength: 3 }),
+          fc.array(tricks, { minLength: 1, maxLength: 3 }),
+          (segments, rewrites) => {
+            const uri = rewrites.reduce((p, rewrite) => rewrite(p), `/admin/${segments.join('/')}`);
+            const match = guarded.firstMatch(request(uri));
+            expect(match.rule.name).toBe('admin');
+          },
+        ),
+        { numRuns: 1000 },
       );
     });
   });
