@@ -64,7 +64,7 @@ export interface Decision {
   identity: Identity | null;
   /** Which verifier identified (or refused) the credential. */
   verifier: string | null;
-  /** The id of the path or access rule that decided, when one did. */
+  /** The name of the rule that decided (`default` for the default rule), when one did. */
   rule: string | null;
   /** The authentication scheme to challenge with on 401. */
   /** 'invalid_request': the Authorization header itself broke its scheme's syntax. */

@@ -46,20 +46,22 @@ describe('Bad input', () => {
         })
       ).status,
     ).toBe(200);
-    expect(
-      (
-        await admin.post('/v1/admin/path-rules', {
-          body: { access: 'public', pattern: '/public/**' },
-        })
-      ).status,
-    ).toBe(201);
-    expect(
-      (
-        await admin.post('/v1/admin/access-rules', {
-          body: { host: 'ip.example', allowedIps: ['203.0.113.0/24'] },
-        })
-      ).status,
-    ).toBe(201);
+    const rules = await admin.get('/v1/admin/rules');
+    const put = await admin.put('/v1/admin/rules', {
+      headers: { 'if-match': rules.headers.get('etag')! },
+      body: {
+        rules: [
+          { name: 'public', effect: 'public', match: { paths: ['/public/**'] } },
+          {
+            name: 'ip-host',
+            effect: 'authenticated',
+            match: { hosts: ['ip.example'] },
+            require: [{ ipRanges: ['203.0.113.0/24'] }],
+          },
+        ],
+      },
+    });
+    expect(put.status).toBe(200);
   }, SLOW_START_MS);
   afterAll(() => service?.close());
 
@@ -408,7 +410,7 @@ describe('Bad input', () => {
     /** `token`: a string of any length is a valid question (a long credential is just refused). */
     type Kind = 'string' | 'token' | 'strings' | 'boolean' | 'int';
     interface Endpoint {
-      method: 'POST' | 'PATCH';
+      method: 'POST' | 'PATCH' | 'PUT';
       path: string;
       /** A body that would be accepted, which each case then spoils in one field. */
       valid: () => Record<string, unknown>;
@@ -449,28 +451,23 @@ describe('Bad input', () => {
       },
       {
         method: 'POST',
-        path: '/v1/admin/path-rules',
-        valid: () => ({ access: 'public', pattern: '/valid/**' }),
+        path: '/v1/admin/rules',
+        valid: () => ({ name: 'valid-rule', effect: 'deny', match: { paths: ['/valid/**'] } }),
         fields: {
-          access: 'string',
-          pattern: 'string',
-          methods: 'strings',
-          host: 'string',
+          name: 'string',
+          effect: 'string',
+          match: 'strings',
+          require: 'strings',
           description: 'string',
+          before: 'string',
+          after: 'string',
         },
       },
       {
-        method: 'POST',
-        path: '/v1/admin/access-rules',
-        valid: () => ({ host: 'valid.example', allowedIps: ['10.0.0.0/8'] }),
-        fields: {
-          host: 'string',
-          allowedIps: 'strings',
-          allowedGroups: 'strings',
-          readOnlyGroups: 'strings',
-          fullAccessGroups: 'strings',
-          description: 'string',
-        },
+        method: 'PUT',
+        path: '/v1/admin/default-rule',
+        valid: () => ({ effect: 'authenticated', require: [{ anyGroups: [] }] }),
+        fields: { effect: 'string', require: 'strings' },
       },
       {
         method: 'POST',
@@ -573,8 +570,8 @@ describe('Bad input', () => {
         '/v1/admin/users?limit=200',
         '/v1/admin/groups?limit=200',
         '/v1/admin/keys?limit=200',
-        '/v1/admin/path-rules?limit=200',
-        '/v1/admin/access-rules?limit=200',
+        '/v1/admin/rules',
+        '/v1/admin/default-rule',
         '/v1/admin/introspection-clients',
         '/v1/admin/providers',
         '/v1/admin/settings',

@@ -219,8 +219,13 @@ describe(FailedAttemptLimiter.name, () => {
     const ip = newAddress();
     // group_denied: a host whose rule lets in a group the user is not in.
     await createGroup(admin, 'limits-nobody');
-    const rule = await admin.post('/v1/admin/access-rules', {
-      body: { host: 'members-only.example', allowedGroups: ['limits-nobody'] },
+    const rule = await admin.post('/v1/admin/rules', {
+      body: {
+        name: 'members-only',
+        effect: 'authenticated',
+        match: { hosts: ['members-only.example'] },
+        require: [{ anyGroups: ['limits-nobody'] }],
+      },
     });
     expect(rule.status).toBe(201);
     // ip_denied: a key of its own allowed only from elsewhere.
@@ -251,7 +256,7 @@ describe(FailedAttemptLimiter.name, () => {
       const reply = await nginxFrom(service, ip, generateKey().plaintext);
       expect([reply.status, reply.headers.get('x-auth-reason')]).toEqual([401, 'unknown_key']);
     } finally {
-      await admin.delete(`/v1/admin/access-rules/${rule.body.id}`);
+      await admin.delete('/v1/admin/rules/members-only');
     }
   });
 

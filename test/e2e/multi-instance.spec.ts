@@ -129,23 +129,28 @@ const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
     for (let trial = 0; trial < 5; trial++) {
       const path = `/open-${trial}`;
       expect(await nginxAnonymous(path)).toBe(401);
-      const rule = await admin.post('/v1/admin/path-rules', {
-        body: { access: 'public', pattern: path },
+      const rule = await admin.post('/v1/admin/rules', {
+        body: { name: `open-${trial}`, effect: 'public', match: { paths: [path] } },
       });
       expect(rule.status).toBe(201);
       await within(1000, async () => (await nginxAnonymous(path)) === 200);
-      await admin.delete(`/v1/admin/path-rules/${rule.body.id}`);
+      await admin.delete(`/v1/admin/rules/open-${trial}`);
       await within(1000, async () => (await nginxAnonymous(path)) === 401);
     }
 
     const group = (await admin.post('/v1/admin/groups', { body: { name: 'readers' } })).body;
     await admin.put(`/v1/admin/groups/${group.id}/members/${userId}`);
-    const readOnly = await admin.post('/v1/admin/access-rules', {
-      body: { readOnlyGroups: ['readers'] },
+    const readOnly = await admin.post('/v1/admin/rules', {
+      body: {
+        name: 'readers',
+        effect: 'authenticated',
+        require: [{ readOnlyGroups: ['readers'] }],
+      },
     });
+    expect(readOnly.status).toBe(201);
     await within(1000, async () => (await onB('/orders', 'POST')) === 403);
     expect(await onB('/orders', 'GET')).toBe(200);
-    await admin.delete(`/v1/admin/access-rules/${readOnly.body.id}`);
+    await admin.delete('/v1/admin/rules/readers');
     await within(1000, async () => (await onB('/orders', 'POST')) === 200);
   });
 
@@ -217,8 +222,8 @@ const shared = TEST_DATABASE_URL !== undefined && TEST_REDIS_URL !== undefined;
     revokeSentAt = Date.now();
     expect((await admin.post(`/v1/admin/keys/${doomed.id}/revoke`)).status).toBe(200);
     revokedAt = Date.now();
-    const rule = await admin.post('/v1/admin/path-rules', {
-      body: { access: 'public', pattern: path },
+    const rule = await admin.post('/v1/admin/rules', {
+      body: { name: 'opened-under-load', effect: 'public', match: { paths: [path] } },
     });
     expect(rule.status).toBe(201);
     openedAt = Date.now();

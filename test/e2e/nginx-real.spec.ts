@@ -140,21 +140,20 @@ function rawGet(
     });
 
     describe('with public and bypass paths', () => {
-      const ruleIds: string[] = [];
+      const names = ['public', 'legacy'];
       beforeAll(async () => {
         const admin = client(service.url, service.adminKey);
         for (const body of [
-          { access: 'public', pattern: '/public/**' },
-          { access: 'bypass', pattern: '/legacy/**' },
+          { name: 'public', effect: 'public', match: { paths: ['/public/**'] } },
+          { name: 'legacy', effect: 'bypass', match: { paths: ['/legacy/**'] } },
         ]) {
-          const rule = await admin.post('/v1/admin/path-rules', { body });
+          const rule = await admin.post('/v1/admin/rules', { body });
           expect(rule.status).toBe(201);
-          ruleIds.push(rule.body.id);
         }
       });
       afterAll(async () => {
         const admin = client(service.url, service.adminKey);
-        for (const id of ruleIds) await admin.delete(`/v1/admin/path-rules/${id}`);
+        for (const name of names) await admin.delete(`/v1/admin/rules/${name}`);
       });
 
       it('serves a public path anonymously, with no identity, whatever the client sends', async () => {
