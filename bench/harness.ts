@@ -55,6 +55,8 @@ export interface Target {
   keysFile?: string;
   /** The processes that answer (with their children), whose CPU per response is reported. */
   servers?: readonly number[];
+  /** Run before each run of this target (and its warm-up), outside the measured time. */
+  prepare?: () => Promise<void>;
 }
 
 /** A load generator: wrk for HTTP; the gRPC scenario brings its own. */
@@ -80,12 +82,14 @@ export async function measure(
   load: Load = wrkLoad,
 ): Promise<Measured> {
   const counted = async (what: Target): Promise<RunResult> => {
+    await what.prepare?.();
     if (what.servers === undefined) return load(what, SECONDS);
     const cpuBefore = cpuSecondsOf(what.servers);
     const result = await load(what, SECONDS);
     const cpu = cpuSecondsOf(what.servers) - cpuBefore;
     return { ...result, serverCpuUs: (cpu * 1e6) / Math.max(1, result.requests) };
   };
+  await target.prepare?.();
   await load(target, WARMUP_SECONDS);
   const runs: RunResult[] = [];
   const baselineRuns: RunResult[] = [];

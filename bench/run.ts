@@ -28,6 +28,7 @@ import { closeGrpcClients, GRPC_OK, grpcLoad, startGrpcFloor } from './scenarios
 import { nginxAvailable, startNginx, startPlainNginx } from './scenarios/nginx.js';
 import { quotaScenario } from './scenarios/quota.js';
 import { revocationScenario, type RevocationResult } from './scenarios/revocation.js';
+import { rulesScenario, type RulesResult } from './scenarios/rules.js';
 import { scaleScenario, type ScaleResult } from './scenarios/scale.js';
 
 const SCALE_KEYS = Number(process.env.BENCH_SCALE_KEYS ?? 1_000_000);
@@ -111,6 +112,12 @@ async function main(): Promise<void> {
         servers: [portcullis.pid],
       }),
     );
+  }
+  let rules: RulesResult | undefined;
+  if (wants('rules')) {
+    console.log('Rules');
+    rules = await rulesScenario({ url: portcullis.url, adminKey, target: decision(valid, 200) });
+    results.push(rules.scenario);
   }
   if (wants('providers')) {
     console.log('Provider tokens');
@@ -263,7 +270,14 @@ async function main(): Promise<void> {
   const cleanup = Date.now();
   await backends.release();
   console.log(`Dropped the run's database and Redis keys in ${secondsSince(cleanup)} s`);
-  writeReport({ results, revocation, scale, backends, seconds: (Date.now() - started) / 1000 });
+  writeReport({
+    results,
+    revocation,
+    scale,
+    rulesCompileMs: rules?.compileMs,
+    backends,
+    seconds: (Date.now() - started) / 1000,
+  });
   rmSync(work, { recursive: true, force: true });
 }
 

@@ -9,6 +9,8 @@ export interface Report {
   results: ScenarioResult[];
   revocation: RevocationResult | undefined;
   scale: ScaleResult | undefined;
+  /** Milliseconds to compile a 1,000-rule list, one per trial. */
+  rulesCompileMs?: number[];
   backends: { databaseUrl?: string; redisUrl?: string };
   seconds: number;
 }
@@ -77,6 +79,17 @@ export function targetVerdicts(report: Report): TargetVerdict[] {
       ratioOf(e2e.result).toFixed(2),
       ratioOf(e2e.result) >= 0.5,
     );
+  const rules = find(report.results, 'nginx endpoint, valid key, decided by rule 1,000');
+  if (rules)
+    check(
+      'a decision by rule 1,000 of 1,000 ≥ 0.90 of one by rule 10 of 10',
+      ratioOf(rules.result).toFixed(2),
+      ratioOf(rules.result) >= 0.9,
+    );
+  if (report.rulesCompileMs) {
+    const compile = median(report.rulesCompileMs);
+    check('compiling 1,000 rules < 50 ms', `${ms(compile)} ms`, compile < 50);
+  }
   const peer = find(report.results, 'nginx + Portcullis + upstream, provider JWT');
   if (peer)
     check(

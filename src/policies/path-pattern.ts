@@ -19,6 +19,8 @@ export interface PathPattern {
    * so that no upstream's looser reading of a path (Windows, case-insensitive routers) escapes.
    */
   matchesLoosely(path: string): boolean;
+  /** The same, for a path already read loosely (`loosePath`): once per request, not per rule. */
+  matchesLoosePath(loosePath: string): boolean;
 }
 
 /** Why a pattern is not valid, or undefined when it is. */
@@ -36,16 +38,30 @@ export function pathPatternProblem(pattern: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Compiles a pattern. Its regular expressions are built when first used, so that compiling a long
+ * rule list (after every change, on every instance) costs little, and patterns no request reaches
+ * cost nothing.
+ */
 export function compilePathPattern(pattern: string): PathPattern {
   const problem = pathPatternProblem(pattern);
   if (problem !== undefined) throw new Error(`Invalid path pattern ${pattern}: ${problem}`);
-  const strict = new RegExp(toRegExpSource(pattern));
-  const loose = new RegExp(toRegExpSource(loosen(pattern)), 'i');
+  let strict: RegExp | undefined;
+  let loose: RegExp | undefined;
+  const matchesLoosePath = (path: string) =>
+    (loose ??= new RegExp(toRegExpSource(loosen(pattern)), 'i')).test(path);
   return {
     source: pattern,
-    matches: (path) => strict.test(withoutTrailingSlash(path)),
-    matchesLoosely: (path) => loose.test(withoutTrailingSlash(loosen(path))),
+    matches: (path) =>
+      (strict ??= new RegExp(toRegExpSource(pattern))).test(withoutTrailingSlash(path)),
+    matchesLoosely: (path) => matchesLoosePath(loosePath(path)),
+    matchesLoosePath,
   };
+}
+
+/** A normalised path as rules that protect read it: trailing dots, spaces and slash dropped. */
+export function loosePath(path: string): string {
+  return withoutTrailingSlash(loosen(path));
 }
 
 function toRegExpSource(pattern: string): string {

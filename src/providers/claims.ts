@@ -1,13 +1,6 @@
-/** Reads a dotted path (`email`, `realm_access.roles`) from a claims object. */
-export function readClaim(claims: Record<string, unknown>, path: string): unknown {
-  let value: unknown = claims;
-  for (const name of path.split('.')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-    if (!Object.prototype.hasOwnProperty.call(value, name)) return undefined;
-    value = (value as Record<string, unknown>)[name];
-  }
-  return value;
-}
+import { readClaim } from '../core/claims.js';
+
+export { readClaim };
 
 /** A claim as one string (a string, or a number), else undefined. */
 export function stringClaim(claims: Record<string, unknown>, path: string): string | undefined {

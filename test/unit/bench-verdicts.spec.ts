@@ -180,5 +180,40 @@ describe('bench verdicts', () => {
       ]);
       expect(verdictOf(report({ seconds: 601 }), 'the whole benchmark')).toBe(false);
     });
+
+    it('holds a decision by the last of 1,000 rules to 0.90 of the last of 10, and compiling to 50 ms', () => {
+      const rules = (pairs: [number, number][]) =>
+        report({
+          results: [
+            scenario('nginx endpoint, valid key, decided by rule 1,000 of 1,000', measured(pairs)),
+          ],
+        });
+      expect(
+        verdictOf(
+          rules([
+            [900, 1000],
+            [910, 1000],
+            [880, 1000],
+          ]),
+          'a decision by rule 1,000',
+        ),
+      ).toBe(true);
+      expect(
+        verdictOf(
+          rules([
+            [890, 1000],
+            [899, 1000],
+            [950, 1000],
+          ]),
+          'a decision by rule 1,000',
+        ),
+      ).toBe(false);
+      expect(verdictOf(report({ rulesCompileMs: [60, 49, 10] }), 'compiling 1,000 rules')).toBe(
+        true,
+      );
+      expect(verdictOf(report({ rulesCompileMs: [50, 51, 10] }), 'compiling 1,000 rules')).toBe(
+        false,
+      );
+    });
   });
 });

@@ -1,3 +1,4 @@
+import { readClaim } from '../../core/claims.js';
 import { IpRanges } from '../../core/client-ip.js';
 import type { DenialReason } from '../../core/decision.js';
 import type { Identity } from '../../core/identity.js';
@@ -26,9 +27,19 @@ export interface Shortfall {
   scopes?: readonly string[];
 }
 
-export function compileRequirements(blocks: readonly Requirements[]): CompiledRequirements[] {
+/** `ranges`: IP ranges compiled so far, by list, shared by the rules of one compilation. */
+export function compileRequirements(
+  blocks: readonly Requirements[],
+  ranges = new Map<string, IpRanges>(),
+): CompiledRequirements[] {
+  const rangesOf = (list: readonly string[]) => {
+    const key = list.join(',');
+    let compiled = ranges.get(key);
+    if (compiled === undefined) ranges.set(key, (compiled = new IpRanges(list)));
+    return compiled;
+  };
   return blocks.map((block) => ({
-    ipRanges: nonEmpty(block.ipRanges) ? new IpRanges(block.ipRanges) : null,
+    ipRanges: nonEmpty(block.ipRanges) ? rangesOf(block.ipRanges) : null,
     anyGroups: nonEmpty(block.anyGroups) ? lowerSet(block.anyGroups) : null,
     allGroups: nonEmpty(block.allGroups) ? block.allGroups.map(lower) : null,
     readOnlyGroups: nonEmpty(block.readOnlyGroups) ? lowerSet(block.readOnlyGroups) : null,
@@ -102,17 +113,9 @@ export function claimHolds(
   return typeof value === 'string' && value.split(' ').includes(condition.contains);
 }
 
-/** A claim by its name, or by a dotted path into nested objects (`realm_access.roles`). */
+/** A claim by its whole name (some contain dots, as URLs), or by a dotted path into objects. */
 function claimAt(claims: Readonly<Record<string, unknown>>, path: string): unknown {
-  if (Object.hasOwn(claims, path)) return claims[path];
-  let value: unknown = claims;
-  for (const part of path.split('.')) {
-    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, part)) {
-      return undefined;
-    }
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
+  return Object.hasOwn(claims, path) ? claims[path] : readClaim(claims, path);
 }
 
 function readOnlyFor(block: CompiledRequirements, groups: readonly string[]): boolean {

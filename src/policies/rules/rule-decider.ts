@@ -3,7 +3,7 @@ import type { Verdict } from '../../core/decision.js';
 import type { Identity } from '../../core/identity.js';
 import type { Caller } from '../../core/policy-evaluator.js';
 import { callerShortfall, ipShortfall } from './requirements.js';
-import type { CompiledRule, RuleMatcher } from './rule-matcher.js';
+import type { CompiledRule, MatchResult, RuleMatcher } from './rule-matcher.js';
 
 /** Whether a credential's own IP allowlist admits the client. */
 export type CredentialIpCheck = (identity: Identity, clientIp: string) => boolean;
@@ -16,10 +16,14 @@ export type CredentialIpCheck = (identity: Identity, clientIp: string) => boolea
  * (the rule's ranges, then the credential's own), groups, read-only, scopes, claims.
  */
 export class RuleDecider {
+  /** The match found before the credential, reused once the caller is known: one per request. */
+  private readonly matched = new WeakMap<DecisionRequest, MatchResult>();
+
   constructor(readonly matcher: RuleMatcher) {}
 
   beforeCredential(request: DecisionRequest): Verdict | undefined {
     const match = this.matcher.firstMatch(request);
+    this.matched.set(request, match);
     if (match.kind === 'unreadable_path') {
       return { allowed: false, reason: 'invalid_path', rule: match.rule.name };
     }

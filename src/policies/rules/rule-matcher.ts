@@ -1,6 +1,7 @@
+import type { IpRanges } from '../../core/client-ip.js';
 import type { DecisionRequest } from '../../core/decision-request.js';
 import { compileHostPattern, type HostPattern } from '../host-pattern.js';
-import { compilePathPattern, type PathPattern } from '../path-pattern.js';
+import { compilePathPattern, loosePath, type PathPattern } from '../path-pattern.js';
 import { compileRequirements, type CompiledRequirements } from './requirements.js';
 import { DEFAULT_RULE_NAME, type RuleEffect, type RuleList, type RuleSpec } from './rule.js';
 
@@ -35,31 +36,32 @@ export type MatchResult =
  */
 const AMBIGUOUS_PATH = /%(2f|5c|25|2e|3b)|[;\\]|\/\/|\/\.\.?(\/|$)/i;
 
-/** Rules that may decide requests of one host, and an index of them by first path segment. */
-interface HostBucket {
-  /** Rules whose paths may match whatever the first segment is (or any path). */
-  readonly anySegment: readonly CompiledRule[];
-  /** Per first segment (see looseSegment): its rules, and the anySegment ones. */
+/** Rules indexed by the first segment of their path patterns, each list in list order. */
+interface SegmentIndex {
+  /** Per first segment (see looseSegment): the rules whose every pattern starts with it. */
   readonly bySegment: ReadonlyMap<string, readonly CompiledRule[]>;
-  /** Every rule of the bucket, in order: for a path that cannot be read. */
-  readonly all: readonly CompiledRule[];
+  /** Rules whose paths may match whatever the first segment is (or that have no paths). */
+  readonly anySegment: readonly CompiledRule[];
 }
 
 /**
  * The ordered rules, compiled and indexed by host and by first path segment, so that finding the
- * first rule that matches costs about the same with a thousand rules as with ten. Immutable: a
- * policy change compiles a new matcher.
+ * first rule that matches costs about the same with a thousand rules as with ten: a request is
+ * tried against the rules for its first segment and those for any segment, of its own host and of
+ * any host. Building the index is linear in the rules. Immutable: a policy change compiles a new
+ * matcher.
  */
 export class RuleMatcher {
   private constructor(
     readonly rules: readonly CompiledRule[],
     readonly defaultRule: CompiledRule,
-    private readonly byHost: ReadonlyMap<string, HostBucket>,
-    private readonly otherHosts: HostBucket,
+    private readonly byHost: ReadonlyMap<string, SegmentIndex>,
+    private readonly anyHost: SegmentIndex,
   ) {}
 
   static compile(list: RuleList): RuleMatcher {
-    const rules = list.rules.map(compileRule);
+    const ranges = new Map<string, IpRanges>();
+    const rules = list.rules.map((spec, position) => compileRule(spec, position, ranges));
     const defaultRule = compileRule(
       {
         name: DEFAULT_RULE_NAME,
@@ -68,6 +70,7 @@ export class RuleMatcher {
         require: list.defaultRule.require,
       },
       rules.length,
+      ranges,
     );
     // Rules naming only literal hosts are filed under each; the rest may match any host.
     const literal = new Map<string, CompiledRule[]>();
@@ -77,34 +80,38 @@ export class RuleMatcher {
       if (hosts === null) anyHost.push(rule);
       else for (const host of hosts) addTo(literal, host, rule);
     }
-    const byHost = new Map<string, HostBucket>();
-    for (const [host, own] of literal) byHost.set(host, bucketOf(mergeInOrder(own, anyHost)));
-    return new RuleMatcher(rules, defaultRule, byHost, bucketOf(anyHost));
+    const byHost = new Map<string, SegmentIndex>();
+    for (const [host, own] of literal) byHost.set(host, segmentIndexOf(own));
+    return new RuleMatcher(rules, defaultRule, byHost, segmentIndexOf(anyHost));
   }
 
   /** The rule that decides this request: the first that matches, or the default. */
   firstMatch(request: DecisionRequest): MatchResult {
     if (this.rules.length === 0) return { kind: 'rule', rule: this.defaultRule };
-    const bucket = this.byHost.get(request.hostname) ?? this.otherHosts;
     const path = request.path;
-    if (path === undefined) return this.matchUnreadable(bucket.all, request);
-    const candidates = bucket.bySegment.get(segmentKey(path)) ?? bucket.anySegment;
-    const opens = isPlain(request);
-    for (const rule of candidates) {
-      if (ruleMatches(rule, request, path, opens)) return { kind: 'rule', rule };
+    if (path === undefined) return this.matchUnreadable(request);
+    const key = segmentKey(path);
+    const paths: RequestPaths = { path, loose: loosePath(path), plain: isPlain(request) };
+    let best = firstIn(this.anyHost.bySegment.get(key), request, paths, undefined);
+    best = firstIn(this.anyHost.anySegment, request, paths, best);
+    const host = this.byHost.get(request.hostname);
+    if (host !== undefined) {
+      best = firstIn(host.bySegment.get(key), request, paths, best);
+      best = firstIn(host.anySegment, request, paths, best);
     }
-    return { kind: 'rule', rule: this.defaultRule };
+    return { kind: 'rule', rule: best ?? this.defaultRule };
   }
 
   /**
    * A request whose path cannot be normalised matches only rules without path patterns. Rules
    * with path patterns that deny or protect might have matched it; if any of them leads elsewhere
-   * than the rule that decides, the answer would depend on the unreadable path.
+   * than the rule that decides, the answer would depend on the unreadable path. Rare: it reads the
+   * whole list.
    */
-  private matchUnreadable(rules: readonly CompiledRule[], request: DecisionRequest): MatchResult {
+  private matchUnreadable(request: DecisionRequest): MatchResult {
     let skipped: CompiledRule | undefined;
     let decider = this.defaultRule;
-    for (const rule of rules) {
+    for (const rule of this.rules) {
       if (!appliesTo(rule, request)) continue;
       if (rule.paths === null) {
         decider = rule;
@@ -119,6 +126,30 @@ export class RuleMatcher {
   }
 }
 
+/** The first rule of `rules` that matches, if it comes before `best` (the earliest found so far). */
+function firstIn(
+  rules: readonly CompiledRule[] | undefined,
+  request: DecisionRequest,
+  paths: RequestPaths,
+  best: CompiledRule | undefined,
+): CompiledRule | undefined {
+  if (rules === undefined) return best;
+  for (const rule of rules) {
+    if (best !== undefined && rule.position > best.position) return best;
+    if (ruleMatches(rule, request, paths)) return rule;
+  }
+  return best;
+}
+
+/** A request's path, read once for every rule: as is, loosely, and whether it is plain. */
+interface RequestPaths {
+  path: string;
+  /** See loosePath: for rules that protect. */
+  loose: string;
+  /** Whether rules that open a path may match it (see isPlain). */
+  plain: boolean;
+}
+
 /** public and bypass open a path: they match narrowly, and never a path that needed normalising. */
 export function opensPaths(effect: RuleEffect): boolean {
   return effect === 'public' || effect === 'bypass';
@@ -129,16 +160,13 @@ function isPlain(request: DecisionRequest): boolean {
   return !request.hasFragment && !AMBIGUOUS_PATH.test(request.rawPath);
 }
 
-function ruleMatches(
-  rule: CompiledRule,
-  request: DecisionRequest,
-  path: string,
-  plain: boolean,
-): boolean {
+function ruleMatches(rule: CompiledRule, request: DecisionRequest, paths: RequestPaths): boolean {
   if (!appliesTo(rule, request)) return false;
   if (rule.paths === null) return true;
-  if (opensPaths(rule.effect)) return plain && rule.paths.some((pattern) => pattern.matches(path));
-  return rule.paths.some((pattern) => pattern.matchesLoosely(path));
+  if (opensPaths(rule.effect)) {
+    return paths.plain && rule.paths.some((pattern) => pattern.matches(paths.path));
+  }
+  return rule.paths.some((pattern) => pattern.matchesLoosePath(paths.loose));
 }
 
 /** Method and host: what a rule checks before its paths. */
@@ -149,13 +177,17 @@ function appliesTo(rule: CompiledRule, request: DecisionRequest): boolean {
   );
 }
 
-function compileRule(spec: RuleSpec, position: number): CompiledRule {
+function compileRule(
+  spec: RuleSpec,
+  position: number,
+  ranges: Map<string, IpRanges>,
+): CompiledRule {
   const { hosts, paths, methods } = spec.match;
   return {
     name: spec.name,
     position,
     effect: spec.effect,
-    require: compileRequirements(spec.require),
+    require: compileRequirements(spec.require, ranges),
     hosts: hosts.length === 0 ? null : hosts.map(compileHostPattern),
     paths: paths.length === 0 ? null : paths.map(compilePathPattern),
     methods: methods.length === 0 ? null : new Set(methods),
@@ -170,17 +202,15 @@ function literalHosts(spec: RuleSpec): readonly string[] | null {
   return hosts.map((host) => host.toLowerCase());
 }
 
-function bucketOf(rules: readonly CompiledRule[]): HostBucket {
-  const keyed = new Map<string, CompiledRule[]>();
+function segmentIndexOf(rules: readonly CompiledRule[]): SegmentIndex {
+  const bySegment = new Map<string, CompiledRule[]>();
   const anySegment: CompiledRule[] = [];
   for (const rule of rules) {
     const keys = firstSegmentKeys(rule);
     if (keys === null) anySegment.push(rule);
-    else for (const key of keys) addTo(keyed, key, rule);
+    else for (const key of keys) addTo(bySegment, key, rule);
   }
-  const bySegment = new Map<string, readonly CompiledRule[]>();
-  for (const [key, own] of keyed) bySegment.set(key, mergeInOrder(own, anySegment));
-  return { anySegment, bySegment, all: rules };
+  return { bySegment, anySegment };
 }
 
 /**
@@ -212,11 +242,6 @@ function segmentKey(path: string): string {
 function looseSegment(segment: string): string {
   const trimmed = segment.replace(/[. ]+$/, '');
   return (trimmed === '' ? segment : trimmed).toUpperCase();
-}
-
-/** Two lists of rules merged into one, in list order, without repeats. */
-function mergeInOrder(a: readonly CompiledRule[], b: readonly CompiledRule[]): CompiledRule[] {
-  return [...new Set([...a, ...b])].sort((x, y) => x.position - y.position);
 }
 
 function addTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
