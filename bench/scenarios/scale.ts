@@ -107,6 +107,8 @@ function recordOf({ id, keyId, hash }: InsertedKey, ownerId: string): KeyRecord 
     disabled: false,
     groups: [],
     allowedIps: [],
+    scopes: [],
+    routes: [],
     rateLimit: null,
     groupRateLimits: [],
   };

@@ -56,6 +56,11 @@ abstract class GroupMemberGuard extends KeyAuthGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
     const principal = context.switchToHttp().getRequest<{ user: Principal }>().user;
+    if ((principal.credential.routes?.length ?? 0) > 0) {
+      throw new ForbiddenException(
+        `This key is limited to some routes of the API behind the proxy: it may not ${this.purpose}`,
+      );
+    }
     const allowed = new Set(this.groups().map((g) => g.toLowerCase()));
     if (!principal.groups.some((g) => allowed.has(g.toLowerCase()))) {
       const names = this.groups()

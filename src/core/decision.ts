@@ -20,6 +20,8 @@ export type DenialReason =
   | 'read_only'
   /** A `deny` rule matched, or the default rule denies what no rule matched. */
   | 'rule_denied'
+  /** The key is limited to some routes, and this request is on none of them. */
+  | 'route_denied'
   /** The rule needs scopes the key or token does not carry (RFC 6750 §3.1). */
   | 'insufficient_scope'
   /** The rule's claim conditions do not hold for the provider token (or the caller has none). */
@@ -49,7 +51,13 @@ export type AllowReason =
 /** The policy's answer; `rule` names the rule that decided, when one did. */
 export type Verdict =
   | { allowed: true; reason: AllowReason; rule?: string }
-  | { allowed: false; reason: DenialReason; rule?: string };
+  | {
+      allowed: false;
+      reason: DenialReason;
+      rule?: string;
+      /** For insufficient_scope: the scopes the rule needs. */
+      scopes?: readonly string[];
+    };
 
 /** The answer to "may this request through, and as whom?". */
 export interface Decision {
@@ -71,6 +79,8 @@ export interface Decision {
   challenge: 'bearer' | 'basic' | 'any' | 'invalid_request' | null;
   /** On 429: seconds until a new attempt may succeed (Retry-After); null otherwise. */
   retryAfter: number | null;
+  /** On 403 insufficient_scope: the scopes the rule needs (RFC 6750 §3.1's `scope`). */
+  requiredScopes?: readonly string[];
 }
 
 const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
@@ -91,6 +101,7 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   group_denied: 403,
   read_only: 403,
   rule_denied: 403,
+  route_denied: 403,
   insufficient_scope: 403,
   claim_denied: 403,
   invalid_path: 403,

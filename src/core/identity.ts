@@ -1,5 +1,15 @@
 import type { Quota } from './quota.js';
 
+/**
+ * Where a key may be used: requests whose method is one of `methods` (empty: any) and whose path
+ * matches one of `paths` (path patterns, matched as public rules match: case-sensitively, and
+ * never a path that needed normalising).
+ */
+export interface KeyRoute {
+  methods: readonly string[];
+  paths: readonly string[];
+}
+
 /** The credential a request was identified by. */
 export interface CredentialRef {
   kind: 'api_key' | 'provider_token';
@@ -11,6 +21,8 @@ export interface CredentialRef {
   type: 'bearer' | 'basic';
   /** Client addresses and ranges the credential may be used from; empty allows any. */
   allowedIps: readonly string[];
+  /** Where a key may be used; absent or empty: wherever its owner may. */
+  routes?: readonly KeyRoute[];
   /** Request quotas each allowed request takes from (a key's own, its owner's groups'); none
    * when absent. */
   quotas?: readonly Quota[];

@@ -235,7 +235,10 @@ function fromVerdict(
   challenge: Decision['challenge'],
 ): Decision {
   const rule = verdict.rule ?? null;
-  if (!verdict.allowed) return deny(verdict.reason, verifier, challenge, rule);
+  if (!verdict.allowed) {
+    const denied = deny(verdict.reason, verifier, challenge, rule);
+    return verdict.scopes === undefined ? denied : { ...denied, requiredScopes: verdict.scopes };
+  }
   return {
     allowed: true,
     status: 200,

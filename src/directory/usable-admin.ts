@@ -2,9 +2,9 @@ import type { EntityManager } from 'typeorm';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 
 /**
- * An enabled member of the admins group who holds an active key (not revoked, not expired):
- * someone who can still use the admin API. (Keys' allowed addresses and quotas apply to decisions,
- * not to the admin API, so any active key counts.)
+ * An enabled member of the admins group who holds an active key (not revoked, not expired) that
+ * is not limited to some routes: someone who can still use the admin API. (Keys' allowed addresses
+ * and quotas apply to decisions, not to the admin API; a key limited to routes cannot use it.)
  */
 const USABLE_ADMIN = `
   SELECT EXISTS (
@@ -14,7 +14,7 @@ const USABLE_ADMIN = `
      WHERE lower(g.name) = lower($1) AND NOT u.disabled
        AND EXISTS (
          SELECT 1 FROM api_keys k
-          WHERE k.owner_id = u.id AND k.revoked_at IS NULL
+          WHERE k.owner_id = u.id AND k.revoked_at IS NULL AND k.routes = '[]'::jsonb
             AND (k.expires_at IS NULL OR k.expires_at > now()))
   ) AS usable`;
 

@@ -1,3 +1,4 @@
+import type { KeyRoute } from '../core/identity.js';
 import {
   Check,
   Column,
@@ -70,6 +71,14 @@ export class ApiKey {
   /** Client addresses and CIDR ranges the key may be used from; empty allows any. */
   @Column({ name: 'allowed_ips', type: 'text', array: true, default: () => "'{}'" })
   allowedIps: string[];
+
+  /** Scopes the key carries, for rules that require them. */
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  scopes: string[];
+
+  /** Where the key may be used (methods and path patterns); empty: wherever its owner may. */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  routes: KeyRoute[];
 
   /** Request quota: at most rateLimitRequests per rateLimitPeriodSeconds; null: none. */
   @Column({ name: 'rate_limit_requests', type: 'integer', nullable: true })

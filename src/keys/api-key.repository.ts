@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { ApiKeyType } from './api-key.entity.js';
 import { rateFromColumns } from '../limits/rate-limit.dto.js';
+import type { KeyRoute } from '../core/identity.js';
 import type { KeyRecord } from './key-record.js';
 
 /** The json_agg of groups' quotas (a string from drivers that do not parse json). */
@@ -25,7 +26,7 @@ export class ApiKeyRepository {
   async findRecordByHash(hash: string): Promise<KeyRecord | undefined> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT k.id, k.key_id, k.hash, k.type, k.created_at, k.expires_at, k.revoked_at,
-              k.allowed_ips, k.rate_limit_requests, k.rate_limit_period_seconds,
+              k.allowed_ips, k.scopes, k.routes, k.rate_limit_requests, k.rate_limit_period_seconds,
               u.id AS user_id, u.username, u.email, u.display_name, u.disabled,
               coalesce(array_agg(g.name ORDER BY g.name) FILTER (WHERE g.name IS NOT NULL), '{}') AS groups,
               coalesce(json_agg(json_build_object(
@@ -59,6 +60,8 @@ export class ApiKeyRepository {
       disabled: row.disabled as boolean,
       groups: row.groups as string[],
       allowedIps: row.allowed_ips as string[],
+      scopes: row.scopes as string[],
+      routes: (typeof row.routes === 'string' ? JSON.parse(row.routes) : row.routes) as KeyRoute[],
       rateLimit: rateFromColumns({
         rateLimitRequests: row.rate_limit_requests as number | null,
         rateLimitPeriodSeconds: row.rate_limit_period_seconds as number | null,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { MessageBus, SharedStore } from '../cache/shared-store.js';
 import { TwoTierCache, type CacheRead, type FillTicket } from '../cache/two-tier-cache.js';
 import { AppConfig } from '../config/app-config.js';
-import type { KeyRecord } from './key-record.js';
+import { isCurrentRecord, type KeyRecord } from './key-record.js';
 
 /**
  * Key records in the two-tier cache. A found key is cached under its public key id (`k:<id>`), so a
@@ -25,7 +25,9 @@ export class KeyRecordCache {
   /** The cached record for this key id and hash, from this process; 'unknown' when known not to exist. */
   getLocal(keyId: string, hash: string): KeyRecord | 'unknown' | undefined {
     const found = this.cache.getLocal(`k:${keyId}`);
-    if (found.hit === 'value' && found.value.hash === hash) return found.value;
+    if (found.hit === 'value' && found.value.hash === hash && isCurrentRecord(found.value)) {
+      return found.value;
+    }
     return this.cache.getLocal(`n:${hash}`).hit === 'negative' ? 'unknown' : undefined;
   }
 
@@ -46,7 +48,9 @@ export class KeyRecordCache {
     negative: CacheRead<KeyRecord>,
     hash: string,
   ): KeyRecord | 'unknown' | undefined {
-    if (found.hit === 'value' && found.value.hash === hash) return found.value;
+    if (found.hit === 'value' && found.value.hash === hash && isCurrentRecord(found.value)) {
+      return found.value;
+    }
     return negative.hit === 'negative' ? 'unknown' : undefined;
   }
 

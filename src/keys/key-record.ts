@@ -1,5 +1,5 @@
 import type { DenialReason } from '../core/decision.js';
-import type { Identity } from '../core/identity.js';
+import type { Identity, KeyRoute } from '../core/identity.js';
 import type { Quota } from '../core/quota.js';
 import type { Rate } from '../core/rate.js';
 import type { ApiKeyType } from './api-key.entity.js';
@@ -25,6 +25,10 @@ export interface KeyRecord {
   groups: string[];
   /** The key's own IP allowlist; empty allows any address. */
   allowedIps: string[];
+  /** The key's scopes. */
+  scopes: string[];
+  /** Where the key may be used; empty: anywhere. */
+  routes: KeyRoute[];
   /** The key's own request quota; null: none. */
   rateLimit: Rate | null;
   /** The quotas of the owner's groups that have one (each shared by all its members' keys). */
@@ -43,6 +47,15 @@ export type KeyDenialReason = Extract<
 >;
 
 export type KeyCheck = { ok: true; identity: Identity } | { ok: false; reason: KeyDenialReason };
+
+/**
+ * Whether a cached record has every field this version reads. One written by an earlier version
+ * (during a rolling upgrade) lacks the key's route limits and scopes: read as a miss, it is looked
+ * up again, lest a key limited to some routes be taken for one that is not.
+ */
+export function isCurrentRecord(record: KeyRecord): boolean {
+  return Array.isArray(record.routes) && Array.isArray(record.scopes);
+}
 
 /** Whether a found key may be used, sent with this scheme (and username, for Basic), now. */
 export function checkKeyRecord(
@@ -105,8 +118,10 @@ function identityOf(record: KeyRecord): Identity {
       type: record.type,
       // Records cached in Redis by a version before per-key allowlists lack the field.
       allowedIps: record.allowedIps ?? [],
+      routes: record.routes,
       quotas: quotasOf(record),
     },
+    scopes: record.scopes,
     expiresAt: record.expiresAt,
     issuedAt: record.createdAt,
   };

@@ -65,6 +65,8 @@ export class KeysController {
       createdById: caller.userId,
       emailToOwner: body.emailToOwner,
       allowedIps: body.allowedIps,
+      scopes: body.scopes,
+      routes: body.routes,
       rateLimit: body.rateLimit,
     });
   }

@@ -17,14 +17,50 @@ import {
   MinLength,
   ValidateIf,
   ArrayMaxSize,
+  ArrayMinSize,
   IsArray,
   Validate,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
+import {
+  PathPatternConstraint,
+  SCOPE_TOKEN,
+  SCOPE_TOKEN_MESSAGE,
+} from '../policies/rules/rules.dto.js';
 import { PageMetaDto, PageQueryDto } from '../common/pagination.js';
 import { RateLimitField } from '../limits/rate-limit.dto.js';
 import { USERNAME_PATTERN } from '../directory/directory.dto.js';
 import { API_KEY_TYPES, type ApiKeyType } from './api-key.entity.js';
 import { LIFETIME_DESCRIPTION, LIFETIME_PATTERN } from './key-lifetime.js';
+
+/** Where a key may be used: some methods, on some paths. */
+export class KeyRouteDto {
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['GET', 'HEAD'],
+    description: 'HTTP methods; empty or absent: every method',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' })
+  methods?: string[];
+
+  @ApiProperty({
+    type: [String],
+    example: ['/partners/**'],
+    description:
+      'Path patterns, as rules write them. Matched as public rules match: case-sensitively, and ' +
+      'never a path that needed normalising.',
+  })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(50)
+  @MaxLength(1000, { each: true })
+  @Validate(PathPatternConstraint, { each: true })
+  paths: string[];
+}
 
 export const KEY_STATES = ['active', 'expired', 'revoked'] as const;
 export type KeyState = (typeof KEY_STATES)[number];
@@ -99,15 +135,48 @@ export class CreateKeyDto {
   @Validate(IpOrCidrConstraint, { each: true })
   allowedIps?: string[];
 
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['orders:read'],
+    description: 'Scopes the key carries, for rules that require scopes',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @Matches(SCOPE_TOKEN, { each: true, message: SCOPE_TOKEN_MESSAGE })
+  scopes?: string[];
+
+  @ApiPropertyOptional({
+    type: [KeyRouteDto],
+    description:
+      'Where the key may be used: a request that matches none of these is refused with 403 ' +
+      "route_denied, whatever its owner's groups allow. Empty or absent: wherever the owner may. " +
+      'A key limited to routes cannot use the admin API.',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ValidateNested({ each: true })
+  @Type(() => KeyRouteDto)
+  routes?: KeyRouteDto[];
+
   @RateLimitField(
     'Request quota of this key, on every interface and shared by every instance (admins only).',
   )
   rateLimit?: string | null;
 }
 
-/** What can change on an existing key: its label, where it may be used from, its quota. */
+/** What can change on an existing key: its label, where it may be used from and on, its scopes and
+ * quota. */
 export class UpdateKeyDto extends PartialType(
-  PickType(CreateKeyDto, ['name', 'description', 'allowedIps', 'rateLimit'] as const),
+  PickType(CreateKeyDto, [
+    'name',
+    'description',
+    'allowedIps',
+    'scopes',
+    'routes',
+    'rateLimit',
+  ] as const),
 ) {}
 
 export class KeyDto {
@@ -147,6 +216,10 @@ export class KeyDto {
   revokedAt: string | null;
   @ApiProperty({ type: [String], description: 'Client addresses and ranges; empty: any' })
   allowedIps: string[];
+  @ApiProperty({ type: [String] })
+  scopes: string[];
+  @ApiProperty({ type: [KeyRouteDto], description: 'Where the key may be used; empty: anywhere' })
+  routes: KeyRouteDto[];
   @ApiProperty({
     type: String,
     nullable: true,

@@ -12,6 +12,7 @@ import { ApiKey, type ApiKeyType } from './api-key.entity.js';
 import { CredentialInvalidator } from './credential-invalidator.js';
 import { KeyMailer } from '../mail/key-mailer.js';
 import { rateLimitColumns, rateLimitText } from '../limits/rate-limit.dto.js';
+import type { KeyRoute } from '../core/identity.js';
 import { generateKey } from './key-format.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
 import type {
@@ -21,6 +22,7 @@ import type {
   KeyState,
   ListKeysQueryDto,
   UpdateKeyDto,
+  KeyRouteDto,
 } from './keys.dto.js';
 
 export interface NewKey {
@@ -35,6 +37,10 @@ export interface NewKey {
   emailToOwner?: boolean;
   /** Client addresses and ranges the key may be used from; empty or absent allows any. */
   allowedIps?: string[];
+  /** Scopes the key carries. */
+  scopes?: string[];
+  /** Where the key may be used; empty or absent: anywhere. */
+  routes?: KeyRouteDto[];
   /** Request quota, "600 per minute"; null or absent: none. */
   rateLimit?: string | null;
 }
@@ -119,6 +125,8 @@ export class KeysService {
       lastUsedAt: null,
       revokedAt: null,
       allowedIps: input.allowedIps ?? [],
+      scopes: uniqueScopes(input.scopes),
+      routes: normalisedRoutes(input.routes),
       ...rateLimitColumns(input.rateLimit ?? null),
     });
     await manager.insert(ApiKey, key);
@@ -183,19 +191,30 @@ export class KeysService {
     return this.get(id);
   }
 
-  /** Renames, describes or changes where a key may be used from; caches drop the old record. */
+  /**
+   * Renames, describes, or changes where a key may be used from and on, its scopes or its quota;
+   * caches drop the old record. Limiting the last admin's last key to some routes is refused (409):
+   * such a key cannot use the admin API.
+   */
   async update(id: string, input: UpdateKeyDto): Promise<KeyDto> {
     const key = await this.find(id);
-    await this.dataSource.getRepository(ApiKey).update(
-      { id },
-      {
-        ...(input.name !== undefined && { name: input.name }),
-        ...(input.description !== undefined && { description: input.description }),
-        ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
-        ...rateLimitColumns(input.rateLimit),
-      },
-    );
-    if (input.allowedIps !== undefined || input.rateLimit !== undefined) {
+    await this.dataSource.transaction(async (tx) => {
+      await tx.update(
+        ApiKey,
+        { id },
+        {
+          ...(input.name !== undefined && { name: input.name }),
+          ...(input.description !== undefined && { description: input.description }),
+          ...(input.allowedIps !== undefined && { allowedIps: input.allowedIps }),
+          ...(input.scopes !== undefined && { scopes: uniqueScopes(input.scopes) }),
+          ...(input.routes !== undefined && { routes: normalisedRoutes(input.routes) }),
+          ...rateLimitColumns(input.rateLimit),
+        },
+      );
+      if (input.routes !== undefined) await assertUsableAdminRemains(tx, this.config.adminGroup);
+    });
+    const enforced = ['allowedIps', 'scopes', 'routes', 'rateLimit'] as const;
+    if (enforced.some((field) => input[field] !== undefined)) {
       await this.invalidate.keyIds([key.keyId]);
     }
     return this.get(id);
@@ -290,6 +309,20 @@ function toKeyDto(key: KeyWithOwner): KeyDto {
     lastUsedAt: key.lastUsedAt?.toISOString() ?? null,
     revokedAt: key.revokedAt?.toISOString() ?? null,
     allowedIps: key.allowedIps,
+    scopes: key.scopes,
+    routes: key.routes.map((route) => ({ methods: [...route.methods], paths: [...route.paths] })),
     rateLimit: rateLimitText(key),
   };
+}
+
+function uniqueScopes(scopes: readonly string[] | undefined): string[] {
+  return [...new Set(scopes ?? [])];
+}
+
+/** Routes as stored: methods upper-case, without repeats. */
+function normalisedRoutes(routes: readonly KeyRouteDto[] | undefined): KeyRoute[] {
+  return (routes ?? []).map((route) => ({
+    methods: [...new Set((route.methods ?? []).map((method) => method.toUpperCase()))],
+    paths: [...new Set(route.paths)],
+  }));
 }

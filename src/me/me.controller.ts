@@ -1,3 +1,4 @@
+import { wideningOf } from '../keys/key-narrowing.js';
 import { Audited } from '../audit/audited.decorator.js';
 import {
   Body,
@@ -92,6 +93,17 @@ export class MeController {
         },
       );
     }
+    const widening = wideningOf(me, {
+      scopes: body.scopes,
+      routes: body.routes?.map((route) => ({ methods: route.methods ?? [], paths: route.paths })),
+    });
+    if (widening.length > 0) {
+      throw new ProblemException(
+        400,
+        `A key you make may narrow what yours may do, never widen it: ${widening.map((p) => p.detail).join('; ')}`,
+        { type: PROBLEM_TYPES.validation, errors: widening },
+      );
+    }
     return this.keys.create({
       ownerId: me.userId,
       name: body.name,
@@ -101,6 +113,8 @@ export class MeController {
       createdById: me.userId,
       emailToOwner: body.emailToOwner,
       allowedIps: body.allowedIps,
+      scopes: body.scopes,
+      routes: body.routes,
     });
   }
 

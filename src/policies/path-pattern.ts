@@ -90,3 +90,15 @@ function loosen(path: string): string {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * Whether pattern `outer` matches every path `inner` does, when sure: equal, `/**`, or
+ * `/prefix/**` over a pattern below the prefix. `ignoreCase`: as rules that protect compare.
+ */
+export function pathPatternCovers(outer: string, inner: string, ignoreCase = false): boolean {
+  const [o, i] = ignoreCase ? [outer.toLowerCase(), inner.toLowerCase()] : [outer, inner];
+  if (o === i || o === '/**') return true;
+  if (!o.endsWith('/**')) return false;
+  const prefix = o.slice(0, -3);
+  return !prefix.includes('*') && (i === prefix || i.startsWith(prefix + '/'));
+}

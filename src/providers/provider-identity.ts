@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Identity } from '../core/identity.js';
 import { isPromise, type MaybePromise } from '../core/maybe-promise.js';
 import type { Verification } from '../core/credential-verifier.js';
-import { listClaim, stringClaim } from './claims.js';
+import { listClaim, readClaim, stringClaim } from './claims.js';
 import type { Provider } from './provider.entity.js';
 import { ProviderUserResolver, type LocalUser } from './provider-user-resolver.js';
 
@@ -85,6 +85,7 @@ export class ProviderIdentity {
       email: user.email,
       displayName: user.displayName,
       groups: groupsOf(provider, user.groups, facts.claims),
+      scopes: tokenScopes(provider, facts.claims),
       credential: {
         kind: 'provider_token',
         id: provider.id,
@@ -99,12 +100,24 @@ export class ProviderIdentity {
         subject: stringClaim(facts.claims, 'sub'),
         scope: stringClaim(facts.claims, 'scope'),
         clientId: stringClaim(facts.claims, 'client_id') ?? stringClaim(facts.claims, 'azp'),
+        claims: facts.claims,
       },
     };
     const verification: Verification = { outcome: 'identified', identity };
     this.built.set(facts, { provider, user, verification });
     return verification;
   }
+}
+
+/**
+ * A token's scopes: from the provider's scope claim, else `scope` (RFC 8693, RFC 9068: a
+ * space-separated string), else `scp` (an array, as Azure AD and Okta send).
+ */
+export function tokenScopes(provider: Provider, claims: Record<string, unknown>): string[] {
+  const claim = provider.scopeClaim ?? (claims.scope !== undefined ? 'scope' : 'scp');
+  const value = readClaim(claims, claim);
+  if (typeof value === 'string') return value.split(' ').filter(Boolean);
+  return Array.isArray(value) ? value.filter((s): s is string => typeof s === 'string') : [];
 }
 
 function groupsOf(provider: Provider, local: string[], claims: Record<string, unknown>): string[] {

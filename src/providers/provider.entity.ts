@@ -78,6 +78,13 @@ export class Provider {
   @Column({ name: 'groups_attribute', type: 'varchar', length: 200, nullable: true })
   groupsAttribute: string | null;
 
+  /**
+   * The claim a token's scopes are read from (a space-separated string or an array); null: `scope`,
+   * else `scp`.
+   */
+  @Column({ name: 'scope_claim', type: 'varchar', length: 200, nullable: true })
+  scopeClaim: string | null;
+
   /** Groups from the token are added to the user's local groups, or replace them. */
   @Column({ name: 'groups_mode', type: 'varchar', length: 10, default: 'add' })
   groupsMode: GroupsMode;

@@ -236,6 +236,21 @@ export class CreateProviderDto {
   groupsAttribute?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'scp',
+    description:
+      "The claim a token's scopes are read from, for rules that require scopes: a space-separated " +
+      'string or an array. Null (the default): `scope`, else `scp`.',
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(ATTRIBUTE_PATH, { message: 'must be a claim name or a dotted path' })
+  scopeClaim?: string | null;
+
+  @ApiPropertyOptional({
     enum: ['add', 'replace'],
     default: 'add',
     description: 'Groups from the token add to the local groups, or replace them',
@@ -324,6 +339,8 @@ export class ProviderDto {
   matchBy: MatchBy;
   @ApiProperty({ type: String, nullable: true })
   groupsAttribute: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'Null: `scope`, else `scp`' })
+  scopeClaim: string | null;
   @ApiProperty({ enum: ['add', 'replace'] })
   groupsMode: GroupsMode;
   @ApiProperty()

@@ -113,6 +113,36 @@ function rawGet(
       expect(reply.body.headers['x-auth-user']).toBe('alice');
     });
 
+    it('tells a client which scope its key lacks: 403 with the insufficient_scope challenge', async () => {
+      const admin = client(service.url, service.adminKey);
+      const rule = await admin.post('/v1/admin/rules', {
+        body: {
+          name: 'reports-scope',
+          match: { paths: ['/reports/**'] },
+          effect: 'authenticated',
+          require: [{ scopes: ['reports:read'] }],
+        },
+      });
+      expect(rule.status).toBe(201);
+      try {
+        const before = upstream.received.length;
+        const reply = await call(base, 'GET', '/reports/q3', { auth: aliceKey });
+        expect(reply.status).toBe(403);
+        expect(reply.headers.get('x-auth-reason')).toBe('insufficient_scope');
+        expect(reply.headers.get('www-authenticate')).toBe(
+          'Bearer realm="portcullis", error="insufficient_scope", scope="reports:read"',
+        );
+        expect(upstream.received.length).toBe(before);
+        // A 401 keeps its one challenge: nginx passes it on, and the 403's header stays empty.
+        const anonymous = await call(base, 'GET', '/reports/q3');
+        expect(anonymous.headers.get('www-authenticate')).toBe(
+          'Bearer realm="portcullis", Basic realm="portcullis", charset="UTF-8"',
+        );
+      } finally {
+        await admin.delete('/v1/admin/rules/reports-scope');
+      }
+    });
+
     it('refuses a request without credential with 401, the challenge and the reason, upstream untouched', async () => {
       const before = upstream.received.length;
       const reply = await call(base, 'GET', '/orders');

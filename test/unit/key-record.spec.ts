@@ -15,6 +15,8 @@ const record = (changes: Partial<KeyRecord> = {}): KeyRecord => ({
   disabled: false,
   groups: ['dev'],
   allowedIps: [],
+  scopes: [],
+  routes: [],
   rateLimit: null,
   groupRateLimits: [],
   ...changes,

@@ -39,7 +39,7 @@ export class IntrospectionResponseDto {
   iat?: number;
   @ApiPropertyOptional({ description: 'Portcullis for its keys; the provider for its tokens' })
   iss?: string;
-  @ApiPropertyOptional({ description: 'Provider tokens: their scope' })
+  @ApiPropertyOptional({ description: 'The scopes of the key or token, space-separated' })
   scope?: string;
 }
 
@@ -190,6 +190,7 @@ export class IntrospectionController {
       username: record.username,
       token_type: record.type,
       client_id: record.keyId,
+      ...(record.scopes.length > 0 && { scope: record.scopes.join(' ') }),
       ...(record.expiresAt !== null && { exp: Math.floor(record.expiresAt / 1000) }),
       iat: Math.floor(record.createdAt / 1000),
       iss: this.issuer,
@@ -250,7 +251,10 @@ function describeProviderToken(identity: Identity): IntrospectionResponseDto {
     username: identity.username,
     token_type: 'Bearer',
     ...(token?.clientId !== undefined && { client_id: token.clientId }),
-    ...(token?.scope !== undefined && { scope: token.scope }),
+    // The scopes as rules read them (the provider's scope claim), else the token's own `scope`.
+    ...(identity.scopes !== undefined && identity.scopes.length > 0
+      ? { scope: identity.scopes.join(' ') }
+      : token?.scope !== undefined && { scope: token.scope }),
     ...(identity.expiresAt !== null && { exp: Math.floor(identity.expiresAt / 1000) }),
     iat: Math.floor(identity.issuedAt / 1000),
     ...(token?.issuer ? { iss: token.issuer } : {}),

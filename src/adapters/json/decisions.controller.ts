@@ -12,6 +12,7 @@ import type { FastifyReply } from 'fastify';
 import { DecisionClientGuard } from '../../auth/admin.guard.js';
 import { ApiProblems } from '../../common/api-problems.decorator.js';
 import { PROBLEM_TYPES, ProblemException } from '../../common/problem.js';
+import { AppConfig } from '../../config/app-config.js';
 import { normaliseIp } from '../../core/client-ip.js';
 import { DecisionPipeline } from '../../decision/decision-pipeline.js';
 import { proxyRequestId } from '../../common/request-id.js';
@@ -19,6 +20,7 @@ import { forUri } from '../../core/decision-request.js';
 import type { Decision } from '../../core/decision.js';
 import { IdentityHeaders } from '../../decision/identity-headers.js';
 import { SettingsService } from '../../settings/settings.service.js';
+import { Challenges } from '../challenge.js';
 import { DecisionDto, DecisionQueryDto } from './decisions.dto.js';
 
 /** The JSON decision API, for services that check requests themselves. */
@@ -28,10 +30,15 @@ import { DecisionDto, DecisionQueryDto } from './decisions.dto.js';
 @ApiBasicAuth('basicKey')
 @UseGuards(DecisionClientGuard)
 export class DecisionsController {
+  private readonly challenges: Challenges;
+
   constructor(
     private readonly pipeline: DecisionPipeline,
     private readonly settings: SettingsService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.challenges = new Challenges(config.realm);
+  }
 
   @Post()
   @HttpCode(200)
@@ -106,6 +113,7 @@ export class DecisionsController {
       headers: decision.allowed
         ? IdentityHeaders.of(this.settings.current().identityHeaderStyle).forAllowed(decision)
         : {},
+      wwwAuthenticate: this.challenges.for(decision) ?? null,
     };
   }
 }

@@ -117,9 +117,9 @@ export class DecisionDto {
   verifier: string | null;
   @ApiProperty({
     type: String,
-    format: 'uuid',
     nullable: true,
-    description: 'The path or access rule that decided, when one did',
+    example: 'orders-write',
+    description: 'The name of the rule that decided (`default`: the default rule), when one did',
   })
   rule: string | null;
   @ApiProperty({ type: DecisionIdentityDto, nullable: true })
@@ -130,4 +130,12 @@ export class DecisionDto {
     description: 'Headers a proxy would set upstream (allowed requests only)',
   })
   headers: Record<string, string>;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'Bearer realm="portcullis", error="insufficient_scope", scope="orders:write"',
+    description:
+      'The WWW-Authenticate challenge a proxy would answer with (401s, and 403 insufficient_scope)',
+  })
+  wwwAuthenticate: string | null;
 }

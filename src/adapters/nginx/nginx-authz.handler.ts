@@ -58,10 +58,14 @@ export class NginxAuthzHandler {
       return;
     }
     const challenge = this.challenges.for(decision);
-    response.writeHead(decision.status === 401 ? 401 : 403, {
+    const status = decision.status === 401 ? 401 : 403;
+    response.writeHead(status, {
       'content-length': '0',
       'x-auth-reason': decision.reason,
       ...(challenge !== undefined && { 'www-authenticate': challenge }),
+      // auth_request passes WWW-Authenticate on by itself for a 401 only: a 403's challenge
+      // (insufficient_scope) travels in this header, which the example config turns back into one.
+      ...(challenge !== undefined && status === 403 && { 'x-auth-challenge': challenge }),
       ...(decision.retryAfter !== null && { 'retry-after': String(decision.retryAfter) }),
     });
     response.end();

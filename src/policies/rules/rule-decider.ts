@@ -2,6 +2,7 @@ import type { DecisionRequest } from '../../core/decision-request.js';
 import type { Verdict } from '../../core/decision.js';
 import type { Identity } from '../../core/identity.js';
 import type { Caller } from '../../core/policy-evaluator.js';
+import { routesAllow } from './key-routes.js';
 import { callerShortfall, ipShortfall } from './requirements.js';
 import type { CompiledRule, MatchResult, RuleMatcher } from './rule-matcher.js';
 
@@ -13,7 +14,8 @@ export type CredentialIpCheck = (identity: Identity, clientIp: string) => boolea
  * deny, a path too garbled to choose a rule by) decide before any credential is looked at; the
  * others once the verifiers have found the caller. Their checks run in this order, the first
  * refusal winning: a credential at all (anonymous callers pass only public rules), client IP
- * (the rule's ranges, then the credential's own), groups, read-only, scopes, claims.
+ * (the rule's ranges, then the credential's own), the key's own routes, groups, read-only,
+ * scopes, claims.
  */
 export class RuleDecider {
   /** The match found before the credential, reused once the caller is known: one per request. */
@@ -53,9 +55,16 @@ export class RuleDecider {
     if (identity !== null && !credentialIpAllows(identity, request.clientIp)) {
       return { allowed: false, reason: 'ip_denied' };
     }
+    if (identity !== null && !routesAllow(identity, request)) {
+      return { allowed: false, reason: 'route_denied' };
+    }
     if (caller.kind === 'anonymous') return { allowed: true, reason: 'anonymous', rule: rule.name };
     const shortfall = callerShortfall(rule.require, identity, request.method);
-    if (shortfall !== undefined) return denied(shortfall.reason);
+    if (shortfall !== undefined) {
+      return shortfall.scopes === undefined
+        ? denied(shortfall.reason)
+        : { allowed: false, reason: shortfall.reason, rule: rule.name, scopes: shortfall.scopes };
+    }
     return {
       allowed: true,
       reason: identity === null ? 'upstream_auth' : 'authenticated',

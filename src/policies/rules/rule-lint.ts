@@ -1,4 +1,5 @@
 import { hostPatternCovers } from '../host-pattern.js';
+import { pathPatternCovers } from '../path-pattern.js';
 import { opensPaths } from './rule-matcher.js';
 import type { RuleSpec } from './rule.js';
 
@@ -78,13 +79,4 @@ function covers(earlier: RuleSpec, later: RuleSpec): boolean {
     l.paths.length > 0 &&
     l.paths.every((path) => e.paths.some((outer) => pathPatternCovers(outer, path, loose)))
   );
-}
-
-/** Whether pattern `outer` matches every path `inner` does: equal, `/**`, or a `/prefix/**`. */
-function pathPatternCovers(outer: string, inner: string, ignoreCase: boolean): boolean {
-  const [o, i] = ignoreCase ? [outer.toLowerCase(), inner.toLowerCase()] : [outer, inner];
-  if (o === i || o === '/**') return true;
-  if (!o.endsWith('/**')) return false;
-  const prefix = o.slice(0, -3);
-  return !prefix.includes('*') && (i === prefix || i.startsWith(prefix + '/'));
 }

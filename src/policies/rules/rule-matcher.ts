@@ -156,7 +156,7 @@ export function opensPaths(effect: RuleEffect): boolean {
 }
 
 /** Whether the request's path is plain enough for a rule that opens a path to match it. */
-function isPlain(request: DecisionRequest): boolean {
+export function isPlain(request: DecisionRequest): boolean {
   return !request.hasFragment && !AMBIGUOUS_PATH.test(request.rawPath);
 }
 

@@ -29,6 +29,11 @@ import {
   type RuleEffect,
 } from './rule.js';
 
+/** A scope token (RFC 6749 §3.3): printable ASCII but space, `"` and `\\`. */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/;
+export const SCOPE_TOKEN_MESSAGE =
+  'must contain only scope tokens (RFC 6749 §3.3: printable, no spaces, quotes or \\)';
+
 const PATTERN_SYNTAX =
   'Normalised paths: `/status` (exactly, with or without a trailing slash), `/docs/*` (one ' +
   'segment below /docs; `*` matches within a segment), `/docs/**` (/docs and everything below). ' +
@@ -44,7 +49,7 @@ const EFFECTS =
   'caller meets `require`.';
 
 @ValidatorConstraint({ name: 'pathPattern' })
-class PathPatternConstraint implements ValidatorConstraintInterface {
+export class PathPatternConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
     return typeof value === 'string' && pathPatternProblem(value) === undefined;
   }
@@ -194,10 +199,7 @@ export class RequirementsDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
-  @Matches(/^[\x21\x23-\x5b\x5d-\x7e]{1,200}$/, {
-    each: true,
-    message: 'must contain only scope tokens (RFC 6749 §3.3: printable, no spaces, quotes or \\)',
-  })
+  @Matches(SCOPE_TOKEN, { each: true, message: SCOPE_TOKEN_MESSAGE })
   scopes?: string[];
 
   @ApiPropertyOptional({
