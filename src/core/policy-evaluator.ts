@@ -9,6 +9,16 @@ import type { Identity } from './identity.js';
 export type Caller =
   { kind: 'identified'; identity: Identity } | { kind: 'anonymous' } | { kind: 'upstream_auth' };
 
+/** One line of an explanation (`explain` in POST /v1/decisions): what was looked at, and what
+ * came of it. Never a secret. */
+export interface TraceStep {
+  step: 'rule' | 'credential' | 'requirement';
+  /** The rule's name, the verifier's, or the requirement checked. */
+  name: string;
+  result: 'matched' | 'not matched' | 'passed' | 'failed' | 'not reached';
+  detail: string;
+}
+
 /**
  * The policy stage: given the request and its caller, allow or deny with a reason.
  * Evaluated per request from in-memory state, so path-dependent answers are never cached.
@@ -17,4 +27,10 @@ export abstract class PolicyEvaluator {
   /** Before any credential is looked at (service switched off, bypass paths). */
   abstract beforeCredential(request: DecisionRequest): Verdict | undefined;
   abstract evaluate(request: DecisionRequest, caller: Caller): Verdict;
+  /** Why the policy decides as it does; `caller` undefined when the credential was refused. */
+  explain(request: DecisionRequest, caller: Caller | undefined): TraceStep[] {
+    void request;
+    void caller;
+    return [];
+  }
 }

@@ -17,7 +17,7 @@ import { isPromise, type MaybePromise } from '../core/maybe-promise.js';
 import type { DecisionRequest } from '../core/decision-request.js';
 import { statusFor, type Decision, type DenialReason, type Verdict } from '../core/decision.js';
 import type { Identity } from '../core/identity.js';
-import { PolicyEvaluator, type Caller } from '../core/policy-evaluator.js';
+import { PolicyEvaluator, type Caller, type TraceStep } from '../core/policy-evaluator.js';
 import {
   CREDENTIAL_VERIFIERS,
   NOT_MINE,
@@ -58,6 +58,30 @@ export class DecisionPipeline {
     return this.logged(request, decision, started);
   }
 
+  /**
+   * Decides as `decide` does, and says why, step by step: the rules considered, the verifier that
+   * claimed the credential, and the requirements checked (POST /v1/decisions with explain).
+   */
+  async explain(request: DecisionRequest): Promise<{ decision: Decision; trace: TraceStep[] }> {
+    const started = performance.now();
+    const found: Found = {};
+    const decision = this.logged(request, await this.run(request, found), started);
+    if (request.refusal !== null) {
+      const { reason, detail } = request.refusal;
+      return { decision, trace: [{ step: 'credential', name: reason, result: 'failed', detail }] };
+    }
+    const policy = this.policy.explain(request, found.caller);
+    const credential = credentialStep(found, decision);
+    const at = policy.findIndex((step) => step.step === 'requirement');
+    const trace =
+      credential === undefined
+        ? policy
+        : at < 0
+          ? [...policy, credential]
+          : [...policy.slice(0, at), credential, ...policy.slice(at)];
+    return { decision, trace };
+  }
+
   private logged(request: DecisionRequest, decision: Decision, started: number): Decision {
     const latencyMs = performance.now() - started;
     this.log.record(request, decision, latencyMs);
@@ -65,7 +89,7 @@ export class DecisionPipeline {
     return decision;
   }
 
-  private run(request: DecisionRequest): MaybePromise<Decision> {
+  private run(request: DecisionRequest, found?: Found): MaybePromise<Decision> {
     // A request the proxy did not describe unambiguously is never decided (not even switched off).
     if (request.refusal !== null) return deny(request.refusal.reason, null, null);
     const early = this.policy.beforeCredential(request);
@@ -92,7 +116,7 @@ export class DecisionPipeline {
         return rateLimited(null, limited);
       }
     }
-    return this.verifyFrom(0, credential, request);
+    return this.verifyFrom(0, credential, request, found);
   }
 
   /**
@@ -119,6 +143,7 @@ export class DecisionPipeline {
     first: number,
     credential: Credential,
     request: DecisionRequest,
+    found?: Found,
   ): MaybePromise<Decision> {
     for (let i = first; i < this.verifiers.length; i++) {
       const verifier = this.verifiers[i]!;
@@ -140,16 +165,16 @@ export class DecisionPipeline {
         return verification.then(
           (settled) =>
             settled.outcome === 'not_mine'
-              ? this.verifyFrom(i + 1, credential, request)
-              : this.conclude(request, credential, settled, verifier.name),
+              ? this.verifyFrom(i + 1, credential, request, found)
+              : this.conclude(request, credential, settled, verifier.name, found),
           (error: unknown) => this.unavailable(error, verifier.name),
         );
       }
       if (verification.outcome !== 'not_mine') {
-        return this.conclude(request, credential, verification, verifier.name);
+        return this.conclude(request, credential, verification, verifier.name, found);
       }
     }
-    return this.conclude(request, credential, NOT_MINE, null);
+    return this.conclude(request, credential, NOT_MINE, null, found);
   }
 
   private unavailable(error: unknown, verifier: string): Decision {
@@ -166,6 +191,7 @@ export class DecisionPipeline {
     credential: Credential,
     verification: Verification,
     verifier: string | null,
+    found?: Found,
   ): MaybePromise<Decision> {
     const challenge = challengeFor(credential);
     let caller: Caller;
@@ -185,6 +211,7 @@ export class DecisionPipeline {
         caller = { kind: verification.outcome };
         break;
     }
+    if (found !== undefined) found.caller = caller;
     const identity = caller.kind === 'identified' ? caller.identity : null;
     const verdict = this.policy.evaluate(request, caller);
     // Quotas count requests that would pass; taken from in-process buckets (no round trip).
@@ -197,6 +224,51 @@ export class DecisionPipeline {
     }
     return fromVerdict(verdict, identity, verifier, challenge);
   }
+}
+
+/** Reasons given before any credential is looked at. */
+const DECIDED_BEFORE_CREDENTIAL = new Set<string>([
+  'service_disabled',
+  'bypass',
+  'rule_denied',
+  'invalid_path',
+]);
+
+/** Who the verifiers found, recorded for an explained decision. */
+interface Found {
+  caller?: Caller;
+}
+
+/** The credential's part of an explanation; none when no credential was looked at. */
+function credentialStep(found: Found, decision: Decision): TraceStep | undefined {
+  const caller = found.caller;
+  if (caller === undefined) {
+    if (DECIDED_BEFORE_CREDENTIAL.has(decision.reason)) return undefined;
+    return {
+      step: 'credential',
+      name: decision.verifier ?? 'credential',
+      result: 'failed',
+      detail: `refused: ${decision.reason}`,
+    };
+  }
+  if (caller.kind === 'anonymous') {
+    return { step: 'credential', name: 'credential', result: 'passed', detail: 'none was sent' };
+  }
+  if (caller.kind === 'upstream_auth') {
+    return {
+      step: 'credential',
+      name: decision.verifier ?? 'password-basic',
+      result: 'passed',
+      detail: 'a Basic password, left to the upstream to check',
+    };
+  }
+  const { identity } = caller;
+  return {
+    step: 'credential',
+    name: decision.verifier ?? 'credential',
+    result: 'passed',
+    detail: `${identity.username}, by ${identity.credential.kind === 'api_key' ? 'key' : 'token'} ${identity.credential.keyId}`,
+  };
 }
 
 /** Which scheme a 401 should challenge with: the one the client tried, or either when none. */

@@ -3,8 +3,9 @@ import { IpRanges } from '../core/client-ip.js';
 import type { DecisionRequest } from '../core/decision-request.js';
 import type { Verdict } from '../core/decision.js';
 import type { Identity } from '../core/identity.js';
-import { PolicyEvaluator, type Caller } from '../core/policy-evaluator.js';
+import { PolicyEvaluator, type Caller, type TraceStep } from '../core/policy-evaluator.js';
 import { SettingsService } from '../settings/settings.service.js';
+import { explainRules } from './rules/rule-explainer.js';
 import { RulesService } from './rules/rules.service.js';
 
 const SERVICE_DISABLED: Verdict = { allowed: true, reason: 'service_disabled' };
@@ -38,6 +39,20 @@ export class AccessPolicy extends PolicyEvaluator {
 
   evaluate(request: DecisionRequest, caller: Caller): Verdict {
     return this.rules.current().evaluate(request, caller, this.credentialIpAllows);
+  }
+
+  override explain(request: DecisionRequest, caller: Caller | undefined): TraceStep[] {
+    if (!this.settings.current().enabled) {
+      return [
+        {
+          step: 'rule',
+          name: 'service switched off',
+          result: 'matched',
+          detail: 'the service is switched off (enabled: false): everything passes unchecked',
+        },
+      ];
+    }
+    return explainRules(this.rules.current().matcher, request, caller);
   }
 
   private keyAllows(identity: Identity, clientIp: string): boolean {

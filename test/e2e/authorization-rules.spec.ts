@@ -226,6 +226,84 @@ describe('Authorization rules', () => {
     });
   });
 
+  describe('explain', () => {
+    const explain = (c: Case) =>
+      admin.post('/v1/decisions', {
+        body: {
+          method: c.method ?? 'GET',
+          path: c.uri,
+          host: c.host ?? 'api.example',
+          ip: c.ip ?? INSIDE,
+          explain: true,
+          ...(c.as && { credential: keys[c.as] }),
+        },
+      });
+
+    it.each(CASES)(
+      '$name: the trace ends at the rule that decided, and holds no secret',
+      async (c) => {
+        const reply = await explain(c);
+        expect(reply.body).toMatchObject({ status: c.status, reason: c.reason, rule: c.rule });
+        const trace = reply.body.trace as { step: string; name: string; result: string }[];
+        const matched = trace.filter((s) => s.step === 'rule' && s.result === 'matched');
+        expect(matched.length).toBeLessThanOrEqual(1);
+        if (c.rule !== null) expect(matched.map((s) => s.name)).toEqual([c.rule]);
+        for (const key of Object.values(keys)) expect(JSON.stringify(trace)).not.toContain(key!);
+        // A refusal by the rule's requirements, or a key's own limits, names the check that failed.
+        const failing = ['group_denied', 'read_only', 'insufficient_scope', 'claim_denied'];
+        if (failing.includes(c.reason) || (c.reason === 'ip_denied' && c.as !== undefined)) {
+          expect(trace.some((s) => s.step === 'requirement' && s.result === 'failed')).toBe(true);
+        }
+      },
+    );
+
+    it('says which rules were passed over and why, who the caller is, and what they lack', async () => {
+      const reply = await explain({
+        name: 'not ops',
+        uri: '/admin/users?token=secret',
+        as: 'alice',
+        status: 403,
+        reason: 'group_denied',
+        rule: 'admin-ops',
+      });
+      const trace = reply.body.trace as {
+        step: string;
+        name: string;
+        result: string;
+        detail: string;
+      }[];
+      expect(trace[0]).toEqual({
+        step: 'rule',
+        name: 'legacy',
+        result: 'not matched',
+        detail: 'path /admin/users matches none of /legacy/**',
+      });
+      expect(trace.find((s) => s.name === 'hooks')!.detail).toBe('method GET is not among POST');
+      expect(trace.find((s) => s.name === 'internal-host')!.detail).toBe(
+        'host api.example is not among internal.example',
+      );
+      expect(trace.find((s) => s.name === 'admin-ops')).toMatchObject({ result: 'matched' });
+      expect(trace.find((s) => s.step === 'credential')).toEqual({
+        step: 'credential',
+        name: 'api-key-bearer',
+        result: 'passed',
+        detail: expect.stringMatching(/^alice, by key \w{8}$/),
+      });
+      expect(trace.at(-1)).toEqual({
+        step: 'requirement',
+        name: 'anyGroups',
+        result: 'failed',
+        detail: 'needs one of ops; alice is in api-users',
+      });
+      expect(JSON.stringify(trace)).not.toContain('secret');
+    });
+
+    it('leaves the trace out unless asked', async () => {
+      const reply = await admin.post('/v1/decisions', { body: { path: '/x' } });
+      expect(reply.body.trace).toBeUndefined();
+    });
+  });
+
   describe('nginx auth_request', () => {
     it.each(CASES)('$name: $status $reason', async (c) => {
       const authorization = authorizationOf(c);

@@ -121,7 +121,7 @@ describe('JSON decision API (POST /v1/decisions)', () => {
         status: 200,
         reason: 'authenticated',
         verifier: 'api-key-bearer',
-        rule: null,
+        rule: 'default',
         identity: {
           userId: kimId,
           username: 'kim',
@@ -137,6 +137,7 @@ describe('JSON decision API (POST /v1/decisions)', () => {
           'x-auth-groups': 'developers',
           'x-auth-credential': kim.keyId,
         },
+        wwwAuthenticate: null,
       });
       expect(reply.text).not.toContain(kim.key);
     });

@@ -71,22 +71,23 @@ export class DecisionsController {
     }
     const authorization =
       body.credential !== undefined ? `Bearer ${body.credential}` : headers.authorization;
-    const decision = await this.pipeline.decide(
-      forUri(body.path ?? '/', {
-        interface: 'json',
-        method: (body.method ?? 'GET').toUpperCase(),
-        host: (body.host ?? headers.host ?? '').toLowerCase(),
-        clientIp: body.ip === undefined ? '' : (normaliseIp(body.ip) ?? ''),
-        authorization: authorization === undefined ? [] : [authorization],
-        // The described request's own id, else this call's (echoed in X-Request-Id).
-        requestId: proxyRequestId(headers['x-request-id']) ?? reply.request.id,
-      }),
-    );
+    const request = forUri(body.path ?? '/', {
+      interface: 'json',
+      method: (body.method ?? 'GET').toUpperCase(),
+      host: (body.host ?? headers.host ?? '').toLowerCase(),
+      clientIp: body.ip === undefined ? '' : (normaliseIp(body.ip) ?? ''),
+      authorization: authorization === undefined ? [] : [authorization],
+      // The described request's own id, else this call's (echoed in X-Request-Id).
+      requestId: proxyRequestId(headers['x-request-id']) ?? reply.request.id,
+    });
+    const { decision, trace } = body.explain
+      ? await this.pipeline.explain(request)
+      : { decision: await this.pipeline.decide(request), trace: undefined };
     if (decision.status === 503) void reply.status(503);
     if (decision.status === 429) {
       void reply.status(429).header('retry-after', String(decision.retryAfter));
     }
-    return this.toDto(decision);
+    return { ...this.toDto(decision), ...(trace !== undefined && { trace }) };
   }
 
   private toDto(decision: Decision): DecisionDto {

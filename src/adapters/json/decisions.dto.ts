@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsBoolean,
   IsIP,
   IsObject,
   IsOptional,
@@ -78,6 +79,27 @@ export class DecisionQueryDto {
   @IsString()
   @MaxLength(8192)
   credential?: string;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Also say why: each rule considered and whether it matched, the verifier that claimed the ' +
+      'credential, and each requirement checked (`trace`)',
+  })
+  @IsOptional()
+  @IsBoolean()
+  explain?: boolean;
+}
+
+export class TraceStepDto {
+  @ApiProperty({ enum: ['rule', 'credential', 'requirement'] })
+  step: string;
+  @ApiProperty({ description: "The rule's name, the verifier's, or the requirement checked" })
+  name: string;
+  @ApiProperty({ enum: ['matched', 'not matched', 'passed', 'failed', 'not reached'] })
+  result: string;
+  @ApiProperty({ example: 'needs one of ops; alice is in developers' })
+  detail: string;
 }
 
 export class DecisionCredentialDto {
@@ -138,4 +160,6 @@ export class DecisionDto {
       'The WWW-Authenticate challenge a proxy would answer with (401s, and 403 insufficient_scope)',
   })
   wwwAuthenticate: string | null;
+  @ApiPropertyOptional({ type: [TraceStepDto], description: 'With explain: why, step by step' })
+  trace?: TraceStepDto[];
 }
