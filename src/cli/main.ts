@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { ApiProblemError, UnreachableError } from '../admin-client/admin-api.js';
-import { MissingSecretsError } from '../config-file/config-apply.js';
+import { MissingSecretsError, StaleRulesError } from '../config-file/config-apply.js';
 import { PlanError } from '../config-file/config-plan.js';
 import { ConfigFileError } from '../config-file/config-reader.js';
 import { generateKey } from '../keys/key-format.js';
@@ -131,7 +131,7 @@ function exitCodeFor(error: unknown): number {
   ) {
     return EXIT.usage;
   }
-  if (error instanceof NotFound) return EXIT.refused;
+  if (error instanceof NotFound || error instanceof StaleRulesError) return EXIT.refused;
   if (error instanceof ApiProblemError) {
     return error.problem.status < 500 ? EXIT.refused : EXIT.failed;
   }
