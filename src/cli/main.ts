@@ -12,6 +12,7 @@ import { groupsCommand } from './commands/groups.js';
 import { keysCommand } from './commands/keys.js';
 import { NotFound } from './commands/lookup.js';
 import { providersCommand } from './commands/providers.js';
+import { rulesCommand } from './commands/rules.js';
 import { settingsCommand } from './commands/settings.js';
 import { usersCommand } from './commands/users.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -21,6 +22,7 @@ const GROUPS: CommandGroup[] = [
   keysCommand,
   usersCommand,
   groupsCommand,
+  rulesCommand,
   providersCommand,
   settingsCommand,
 ];
