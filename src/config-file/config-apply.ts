@@ -59,7 +59,7 @@ export async function applyPlan(
 ): Promise<number> {
   const missing = missingSecrets(plan, env);
   if (missing.length > 0) throw new MissingSecretsError(missing);
-  await checkRulesUnchanged(api, plan);
+  await checkRulesBeforehand(api, plan);
   const sent = new Set<ChangeRequest>();
   let applied = 0;
   for (const change of plan.changes) {
@@ -83,15 +83,21 @@ export async function applyPlan(
 }
 
 /**
- * The rules' PUT carries If-Match, so a concurrent change to them is refused whenever it comes;
- * checking before the first step too keeps the other sections from being applied without them.
+ * Before the first step: the rules' PUT carries If-Match, so a concurrent change to them is
+ * refused whenever it comes, but checking the version first (and having the service validate the
+ * list, without storing it) keeps the other sections from being applied without them.
  */
-async function checkRulesUnchanged(api: AdminApi, plan: Plan): Promise<void> {
-  const planned = plan.changes.find((c) => c.request.headers?.['if-match'] !== undefined);
-  const ifMatch = planned?.request.headers?.['if-match'];
-  if (ifMatch === undefined) return;
+async function checkRulesBeforehand(api: AdminApi, plan: Plan): Promise<void> {
+  const change = plan.changes.find((c) => c.request.headers?.['if-match'] !== undefined);
+  const ifMatch = change?.request.headers?.['if-match'];
+  if (change === undefined || ifMatch === undefined) return;
   const { version } = await api.request<RuleListState>('GET', '/v1/admin/rules');
   if (`"${version}"` !== ifMatch) throw new StaleRulesError(ifMatch, version);
+  try {
+    await api.request('POST', '/v1/admin/rules/lint', change.request.body);
+  } catch (error) {
+    throw new ApplyStepError(change, 0, error);
+  }
 }
 
 const SIGN = { add: '+', change: '~', move: '>', remove: '-' } as const;

@@ -426,5 +426,23 @@ describe('export and apply (declarative configuration)', () => {
     );
     expect(result.stderr).toContain(`${file}:12:19: /providers/0/clientSecret`);
     expect(readFileSync(file, 'utf8')).toContain('in-clear');
+
+    // What only the service can tell (a path pattern it cannot match): refused before any step.
+    const admin = client(target.url, target.adminKey);
+    const groups = (await admin.get('/v1/admin/groups')).body.total as number;
+    const refused = join(dir, 'refused.yaml');
+    writeFileSync(
+      refused,
+      'version: 1\ngroups: [{name: developers}, {name: auditors}, {name: late}, {name: newcomers}]\n' +
+        'rules:\n  - {name: bad, effect: deny, match: {paths: ["/a**"]}}\n',
+    );
+    const step = await cliFor(target.url, target.adminKey)(['apply', '-f', refused, '--yes']);
+    expect(step.code).toBe(3);
+    expect(step.stderr).toMatch(
+      /^Could not replace the rules \(version \d+\) with the file's, after 0 of \d+ change\(s\)/,
+    );
+    // (The service's message for the pattern is misleading today: "each path must be a string".)
+    expect(step.stderr).toMatch(/^ {2}\/rules\/0\/match\/paths: /m);
+    expect((await admin.get('/v1/admin/groups')).body.total).toBe(groups);
   });
 });

@@ -439,6 +439,7 @@ describe('The apply plan', () => {
     await expect(applyPlan(api(4), plan, {})).resolves.toBe(4);
     expect(calls).toEqual([
       'GET /v1/admin/rules',
+      'POST /v1/admin/rules/lint',
       'POST /v1/admin/groups',
       'PUT /v1/admin/rules {"if-match":"\\"4\\""}',
     ]);
