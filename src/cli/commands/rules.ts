@@ -40,8 +40,8 @@ const RULE_FLAGS =
   '  --any-groups ops,dev  --all-groups a,b  --read-only-groups r  --full-access-groups f\n' +
   '  --scopes orders:write  --ip 10.0.0.0/8,192.0.2.1\n' +
   '  --claim name=value (equals) or name~word (contains); repeat for more\n' +
-  '      (list flags also take repeats: --hosts a --hosts b)\n' +
-  '      (together: one requirement block, which must hold)\n' +
+  '      (the requirement flags together make one block, all of which must hold)\n' +
+  '  List flags also take repeats: --hosts a --hosts b.\n' +
   '  --description <text>  --before <rule> | --after <rule>';
 
 function claimOf(text: string): ClaimCondition {
