@@ -30,6 +30,8 @@ const CHANGE_MS = Number(process.env.SOAK_CHANGE_MS ?? 400);
 const WARM_UP_SECONDS = Math.min(120, SECONDS / 5);
 const USERS = 8;
 const PUBLIC_PATTERN = '/status/**';
+/** The rule the admin loop adds and deletes, making PUBLIC_PATTERN public and protected again. */
+const PUBLIC_RULE = 'soak-public-status';
 
 interface SoakUser {
   name: string;
@@ -125,7 +127,8 @@ async function main(): Promise<void> {
   // The loopback is the proxy in front: X-Forwarded-For names the client.
   await admins[0]!('PATCH', '/v1/admin/settings', { trustedProxies: ['127.0.0.1/32', '::1/128'] });
   const statusPublic = new Fact(false);
-  let publicRuleId: string | undefined;
+  /** The name of the rule that makes PUBLIC_PATTERN public, while it exists. */
+  let publicRule: string | undefined;
 
   const keyProbe = (kind: string, key: SoakKey, clientIp: string): Probe => ({
     kind,
@@ -281,20 +284,21 @@ async function main(): Promise<void> {
       done();
       return disable ? 'user disabled' : 'user enabled';
     }
-    if (publicRuleId === undefined) {
+    if (publicRule === undefined) {
       const done = statusPublic.begin(true);
-      publicRuleId = (
-        await admin<{ id: string }>('POST', '/v1/admin/path-rules', {
-          access: 'public',
-          pattern: PUBLIC_PATTERN,
+      publicRule = (
+        await admin<{ rule: { name: string } }>('POST', '/v1/admin/rules', {
+          name: PUBLIC_RULE,
+          effect: 'public',
+          match: { paths: [PUBLIC_PATTERN] },
         })
-      ).id;
+      ).rule.name;
       done();
       return 'path made public';
     }
     const done = statusPublic.begin(false);
-    await admin('DELETE', `/v1/admin/path-rules/${publicRuleId}`);
-    publicRuleId = undefined;
+    await admin('DELETE', `/v1/admin/rules/${publicRule}`);
+    publicRule = undefined;
     done();
     return 'public path removed';
   };

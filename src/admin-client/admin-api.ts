@@ -36,8 +36,16 @@ export class UnreachableError extends Error {
  * pipeline in-process. Either way every call is validated, authorised and audited alike.
  */
 export interface AdminApi {
-  /** Resolves to the parsed JSON answer (undefined for 204); rejects with ApiProblemError. */
-  request<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /**
+   * Resolves to the parsed JSON answer (undefined for 204); rejects with ApiProblemError.
+   * `headers` carries preconditions such as If-Match.
+   */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T>;
 }
 
 interface Page<T> {

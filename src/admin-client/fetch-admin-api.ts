@@ -14,8 +14,14 @@ export class FetchAdminApi implements AdminApi {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
   }
 
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const headers: Record<string, string> = {
+      ...extraHeaders,
       authorization: `Bearer ${this.key}`,
       accept: 'application/json, application/problem+json',
     };

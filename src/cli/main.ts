@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { ApiProblemError, UnreachableError } from '../admin-client/admin-api.js';
-import { MissingSecretsError } from '../config-file/config-apply.js';
+import { MissingSecretsError, StaleRulesError } from '../config-file/config-apply.js';
 import { PlanError } from '../config-file/config-plan.js';
 import { ConfigFileError } from '../config-file/config-reader.js';
 import { generateKey } from '../keys/key-format.js';
@@ -12,6 +12,7 @@ import { groupsCommand } from './commands/groups.js';
 import { keysCommand } from './commands/keys.js';
 import { NotFound } from './commands/lookup.js';
 import { providersCommand } from './commands/providers.js';
+import { rulesCommand } from './commands/rules.js';
 import { settingsCommand } from './commands/settings.js';
 import { usersCommand } from './commands/users.js';
 import { EXIT, EXIT_CODES_HELP } from './exit-codes.js';
@@ -21,6 +22,7 @@ const GROUPS: CommandGroup[] = [
   keysCommand,
   usersCommand,
   groupsCommand,
+  rulesCommand,
   providersCommand,
   settingsCommand,
 ];
@@ -131,7 +133,7 @@ function exitCodeFor(error: unknown): number {
   ) {
     return EXIT.usage;
   }
-  if (error instanceof NotFound) return EXIT.refused;
+  if (error instanceof NotFound || error instanceof StaleRulesError) return EXIT.refused;
   if (error instanceof ApiProblemError) {
     return error.problem.status < 500 ? EXIT.refused : EXIT.failed;
   }

@@ -1,3 +1,5 @@
+import type { DefaultEffect, Requirements, RuleEffect } from '../policies/rules/rule.js';
+
 /**
  * The declarative configuration file (schema/portcullis-config.schema.json). A section that is
  * absent is left alone by `apply`; a section that is present, even empty, is the whole truth for
@@ -7,7 +9,12 @@ export interface ConfigDocument {
   version: 1;
   settings?: SettingsSection;
   groups?: GroupEntry[];
+  /** The ordered rules: the order in the file is the order applied. */
+  rules?: RuleEntry[];
+  defaultRule?: DefaultRuleEntry;
+  /** Replaced by `rules`: still read, and translated into rules (see plan/legacy-sections.ts). */
   pathRules?: PathRuleEntry[];
+  /** Replaced by `rules`, like pathRules. */
   accessRules?: AccessRuleEntry[];
   providers?: ProviderEntry[];
 }
@@ -27,6 +34,20 @@ export interface GroupEntry {
   description?: string | null;
   /** The group's request quota, "600 per minute"; absent or null: none. */
   rateLimit?: string | null;
+}
+
+/** A rule, in the shape the admin API takes (POST /v1/admin/rules); absent lists mean "any". */
+export interface RuleEntry {
+  name: string;
+  match?: { hosts?: string[]; paths?: string[]; methods?: string[] };
+  effect: RuleEffect;
+  require?: Requirements[];
+  description?: string | null;
+}
+
+export interface DefaultRuleEntry {
+  effect: DefaultEffect;
+  require?: Requirements[];
 }
 
 export interface PathRuleEntry {

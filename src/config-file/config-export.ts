@@ -3,10 +3,9 @@ import {
   PROVIDER_FIELDS,
   SETTINGS_FIELDS,
   secretVariableFor,
-  type AccessRuleEntry,
   type ConfigDocument,
-  type PathRuleEntry,
   type ProviderEntry,
+  type RuleEntry,
 } from './config-document.js';
 import type { ServiceState } from './service-state.js';
 
@@ -17,7 +16,7 @@ const HEADER =
   '# memberships are not part of this file.\n';
 
 /**
- * The configuration the service holds, as a file: rules in the order the service keeps them,
+ * The configuration the service holds, as a file: rules in their order (the order decides),
  * providers in the order they are tried, groups by name. Defaults of rules are left out (absent
  * means the default there); providers are written in full, since an absent provider field means
  * "leave it as it is".
@@ -33,21 +32,24 @@ export function exportDocument(state: ServiceState): ConfigDocument {
         ...(g.description !== null && { description: g.description }),
         ...(g.rateLimit != null && { rateLimit: g.rateLimit }),
       })),
-    pathRules: state.pathRules.map((r): PathRuleEntry => ({
-      pattern: r.pattern,
-      access: r.access,
-      ...(r.methods.length > 0 && { methods: r.methods }),
-      ...(r.host !== null && { host: r.host }),
-      ...(r.description !== null && { description: r.description }),
-    })),
-    accessRules: state.accessRules.map((r): AccessRuleEntry => ({
-      ...(r.host !== null && { host: r.host }),
-      ...(r.allowedIps.length > 0 && { allowedIps: r.allowedIps }),
-      ...(r.allowedGroups.length > 0 && { allowedGroups: r.allowedGroups }),
-      ...(r.readOnlyGroups.length > 0 && { readOnlyGroups: r.readOnlyGroups }),
-      ...(r.fullAccessGroups.length > 0 && { fullAccessGroups: r.fullAccessGroups }),
-      ...(r.description !== null && { description: r.description }),
-    })),
+    rules: state.rules.rules.map((r): RuleEntry => {
+      const match = Object.fromEntries(
+        Object.entries(r.match).filter(([, list]) => list.length > 0),
+      );
+      return {
+        name: r.name,
+        ...(Object.keys(match).length > 0 && { match }),
+        effect: r.effect,
+        ...(r.require.length > 0 && { require: r.require }),
+        ...(r.description !== null && { description: r.description }),
+      };
+    }),
+    defaultRule: {
+      effect: state.rules.defaultRule.effect,
+      ...(state.rules.defaultRule.require.length > 0 && {
+        require: state.rules.defaultRule.require,
+      }),
+    },
     providers: state.providers.map((p): ProviderEntry => {
       const entry: Record<string, unknown> = { name: p.name, preset: p.preset };
       // Never discovered at the source (no document there): do not ask for discovery elsewhere.

@@ -2,7 +2,8 @@ import type { ConfigDocument } from './config-document.js';
 import { checkGroupReferences, planGroups } from './plan/groups-plan.js';
 import type { Plan, PlanOptions, PlannedChange } from './plan/plan-types.js';
 import { planProviders } from './plan/providers-plan.js';
-import { planAccessRules, planPathRules } from './plan/rules-plan.js';
+import { withLegacySectionsTranslated } from './plan/legacy-sections.js';
+import { planRules } from './plan/rules-plan.js';
 import { planSettings } from './plan/settings-plan.js';
 import type { ServiceState } from './service-state.js';
 
@@ -11,7 +12,7 @@ export * from './plan/plan-types.js';
 
 /**
  * Order of execution: things others refer to are created first and removed last (groups before
- * the access rules that name them; access rules changed before groups go).
+ * the rules that name them; rules changed before groups go). Changes to rules are one request.
  */
 const PHASES: Record<string, number> = {
   'change settings': 0,
@@ -20,12 +21,11 @@ const PHASES: Record<string, number> = {
   'remove provider (replaced)': 2,
   'add provider': 3,
   'change provider': 3,
-  'add path rule': 4,
-  'change path rule': 4,
-  'add access rule': 5,
-  'change access rule': 5,
-  'remove access rule': 6,
-  'remove path rule': 7,
+  'add rule': 5,
+  'change rule': 5,
+  'move rule': 5,
+  'remove rule': 5,
+  'change default rule': 5,
   'remove provider': 8,
   'remove group': 9,
 };
@@ -37,16 +37,18 @@ function phase(change: PlannedChange): number {
 
 /** What `apply` would do to make the service match the file: empty when they match. */
 export function computePlan(
-  doc: ConfigDocument,
+  file: ConfigDocument,
   state: ServiceState,
   options: PlanOptions = {},
 ): Plan {
-  checkGroupReferences(doc, state);
-  const plan: Plan = { changes: [], notes: [] };
+  checkGroupReferences(file, state);
+  const { doc, notes } = withLegacySectionsTranslated(file);
+  const plan: Plan = { changes: [], notes, warnings: [] };
   if (doc.settings !== undefined) planSettings(doc.settings, state, plan);
   if (doc.groups !== undefined) planGroups(doc.groups, state, plan);
-  if (doc.pathRules !== undefined) planPathRules(doc.pathRules, state, plan);
-  if (doc.accessRules !== undefined) planAccessRules(doc.accessRules, state, plan);
+  if (doc.rules !== undefined || doc.defaultRule !== undefined) {
+    planRules(doc.rules, doc.defaultRule, state, plan);
+  }
   if (doc.providers !== undefined) planProviders(doc.providers, state, plan, options);
   plan.changes = plan.changes
     .map((change, index) => ({ change, index }))

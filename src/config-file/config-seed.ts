@@ -17,11 +17,17 @@ export class InjectedAdminApi implements AdminApi {
     private readonly key: string,
   ) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> {
     const response = await this.app.inject({
       method: method as 'GET',
       url: path,
       headers: {
+        ...extraHeaders,
         authorization: `Bearer ${this.key}`,
         ...(body !== undefined && { 'content-type': 'application/json' }),
       },
@@ -44,8 +50,9 @@ export class InjectedAdminApi implements AdminApi {
 export function isUnconfigured(state: ServiceState, adminGroup: string): boolean {
   return (
     state.settings.version === 1 &&
-    state.pathRules.length === 0 &&
-    state.accessRules.length === 0 &&
+    state.rules.rules.length === 0 &&
+    state.rules.defaultRule.effect === 'authenticated' &&
+    state.rules.defaultRule.require.length === 0 &&
     state.providers.length === 0 &&
     state.groups.every((g) => g.name.toLowerCase() === adminGroup.toLowerCase())
   );

@@ -1,4 +1,5 @@
 import { listAll, type AdminApi } from '../admin-client/admin-api.js';
+import type { DefaultEffect, Requirements, RuleEffect } from '../policies/rules/rule.js';
 
 export interface GroupState {
   id: string;
@@ -9,23 +10,21 @@ export interface GroupState {
   rateLimit?: string | null;
 }
 
-export interface PathRuleState {
-  id: string;
-  pattern: string;
-  access: 'public' | 'restricted' | 'bypass';
-  methods: string[];
-  host: string | null;
+/** A rule as GET /v1/admin/rules shows it. */
+export interface RuleState {
+  name: string;
+  position: number;
+  match: { hosts: string[]; paths: string[]; methods: string[] };
+  effect: RuleEffect;
+  require: Requirements[];
   description: string | null;
 }
 
-export interface AccessRuleState {
-  id: string;
-  host: string | null;
-  allowedIps: string[];
-  allowedGroups: string[];
-  readOnlyGroups: string[];
-  fullAccessGroups: string[];
-  description: string | null;
+/** The whole ordered list, and its version: apply replaces the list only if it is still this one. */
+export interface RuleListState {
+  version: number;
+  rules: RuleState[];
+  defaultRule: { effect: DefaultEffect; require: Requirements[] };
 }
 
 export interface ProviderState {
@@ -42,21 +41,19 @@ export interface ProviderState {
 export interface ServiceState {
   settings: Record<string, unknown>;
   groups: GroupState[];
-  pathRules: PathRuleState[];
-  accessRules: AccessRuleState[];
+  rules: RuleListState;
   providers: ProviderState[];
   /** The groups of the admin applying: removing one of them would lock them out. */
   callerGroups: string[];
 }
 
 export async function readServiceState(api: AdminApi): Promise<ServiceState> {
-  const [settings, groups, pathRules, accessRules, providers, me] = await Promise.all([
+  const [settings, groups, rules, providers, me] = await Promise.all([
     api.request<Record<string, unknown>>('GET', '/v1/admin/settings'),
     listAll<GroupState>(api, '/v1/admin/groups'),
-    listAll<PathRuleState>(api, '/v1/admin/path-rules'),
-    listAll<AccessRuleState>(api, '/v1/admin/access-rules'),
+    api.request<RuleListState>('GET', '/v1/admin/rules'),
     listAll<ProviderState>(api, '/v1/admin/providers'),
     api.request<{ groups: string[] }>('GET', '/v1/me'),
   ]);
-  return { settings, groups, pathRules, accessRules, providers, callerGroups: me.groups };
+  return { settings, groups, rules, providers, callerGroups: me.groups };
 }

@@ -1,4 +1,7 @@
 import { jest } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { cliFor, runCli, type CliResult } from '../support/cli.js';
 import { client } from '../support/http.js';
 import { freePort } from '../support/ports.js';
@@ -13,6 +16,7 @@ const SUBCOMMANDS: Record<string, string[]> = {
   keys: ['list', 'create', 'update', 'revoke'],
   users: ['list', 'create', 'disable', 'enable', 'delete'],
   groups: ['list', 'create', 'update', 'delete', 'members', 'add-member', 'remove-member'],
+  rules: ['list', 'add', 'edit', 'move', 'delete', 'lint'],
   providers: ['list', 'show', 'test'],
   settings: ['get', 'set'],
 };
@@ -325,9 +329,15 @@ describe('The portcullis CLI, against a running service', () => {
       expect(anonymous.code).toBe(4);
       expect(anonymous.stdout).toMatch(/^denied \(401\) missing_credential/);
 
-      await client(service.url, service.adminKey).post('/v1/admin/access-rules', {
-        body: { host: 'office.example.com', allowedIps: ['203.0.113.0/24'] },
+      const office = await client(service.url, service.adminKey).post('/v1/admin/rules', {
+        body: {
+          name: 'office',
+          match: { hosts: ['office.example.com'] },
+          effect: 'authenticated',
+          require: [{ ipRanges: ['203.0.113.0/24'] }],
+        },
       });
+      expect(office.status).toBe(201);
       const outside = await cli([
         'decide',
         'GET',
@@ -398,6 +408,183 @@ describe('The portcullis CLI, against a running service', () => {
       const missing = await cli(['providers', 'test', 'Nowhere', '--token', 'abc']);
       expect(missing.code).toBe(3);
       expect(missing.stderr).toContain('No provider named "Nowhere"');
+    });
+  });
+  describe('rules', () => {
+    const names = async () =>
+      json<{ rules: { name: string }[] }>(await cli(['rules', 'list', '--json'])).rules.map(
+        (r) => r.name,
+      );
+
+    it('adds, lists, edits, moves and deletes rules, which decide requests at once', async () => {
+      for (const group of ['rules-ops', 'rules-dev']) {
+        expect((await cli(['groups', 'create', group])).code).toBe(0);
+      }
+      const before = await names();
+
+      const added = await cli([
+        'rules', 'add', 'public-status', '--effect', 'public', '--paths', '/status',
+        '--methods', 'get,HEAD', '--description', 'for the load balancer',
+      ]); // prettier-ignore
+      expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(added.stdout).toMatch(/^rule:\s+public-status$/m);
+      expect(added.stdout).toMatch(/^methods:\s+GET,HEAD$/m);
+      expect(added.stdout).toMatch(new RegExp(`^position:\\s+${before.length + 1}$`, 'm'));
+      expect((await cli(['decide', 'GET', '/status'])).code).toBe(0);
+
+      const first = json<{ rule: Record<string, unknown> }>(
+        await cli([
+          'rules', 'add', 'ops-admin', '--effect', 'authenticated', '--hosts', 'API.example.com',
+          '--paths', '/admin/**', '--any-groups', 'rules-ops,rules-dev', '--scopes', 'orders:write',
+          '--ip', '10.0.0.0/8', '--claim', 'dept=ops', '--claim', 'roles~admin', '--json',
+          ...(before.length > 0 ? ['--before', before[0]!] : []),
+        ]), // prettier-ignore
+      );
+      expect(first.rule).toMatchObject({
+        position: 1,
+        match: { hosts: ['api.example.com'], paths: ['/admin/**'], methods: [] },
+        require: [
+          {
+            ipRanges: ['10.0.0.0/8'],
+            anyGroups: ['rules-ops', 'rules-dev'],
+            scopes: ['orders:write'],
+            claims: [
+              { claim: 'dept', equals: 'ops' },
+              { claim: 'roles', contains: 'admin' },
+            ],
+          },
+        ],
+      });
+
+      // A rule an earlier one hides: the answer warns.
+      const hidden = await cli([
+        'rules', 'add', 'status-again', '--effect', 'public', '--paths', '/status', '--methods', 'GET',
+      ]); // prettier-ignore
+      expect(hidden.code).toBe(0);
+      expect(hidden.stdout).toContain(
+        'warning: status-again never decides: public-status, before it, matches every request it does',
+      );
+
+      const listed = await cli(['rules', 'list']);
+      expect(listed.code).toBe(0);
+      const rows = listed.stdout.split('\n');
+      expect(rows[0]).toMatch(/^#\s+NAME\s+EFFECT\s+HOSTS\s+PATHS\s+METHODS\s+REQUIRE$/);
+      expect(rows[1]).toMatch(
+        /^1\s+ops-admin\s+authenticated\s+api\.example\.com\s+\/admin\/\*\*\s+-\s+ipRanges=10\.0\.0\.0\/8 anyGroups=rules-ops,rules-dev scopes=orders:write claim:dept=ops claim:roles~admin$/,
+      );
+      expect(listed.stdout).toMatch(
+        /^\d+\s+public-status\s+public\s+-\s+\/status\s+GET,HEAD\s+-$/m,
+      );
+      expect(listed.stdout).toContain('default: authenticated (what no rule matched)');
+      expect(listed.stdout).toContain('warning: status-again never decides');
+      expect(await names()).toEqual(['ops-admin', ...before, 'public-status', 'status-again']);
+
+      // Edit: only the fields given; a rename and a place at once.
+      const edited = await cli([
+        'rules', 'edit', 'status-again', '--rename', 'health', '--paths', '/health',
+        '--after', 'ops-admin',
+      ]); // prettier-ignore
+      expect({ code: edited.code, stderr: edited.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(edited.stdout).toMatch(/^rule:\s+health$/m);
+      expect(edited.stdout).toMatch(/^position:\s+2$/m);
+      expect(edited.stdout).toMatch(/^methods:\s+GET$/m);
+      expect(edited.stdout).not.toContain('warning:');
+      const requirement = json<{ rule: { require: unknown[] } }>(
+        await cli(['rules', 'edit', 'ops-admin', '--any-groups', 'rules-ops', '--json']),
+      );
+      expect(requirement.rule.require).toEqual([{ anyGroups: ['rules-ops'] }]);
+
+      const moved = await cli(['rules', 'move', 'public-status', '--before', 'ops-admin']);
+      expect(moved.code).toBe(0);
+      expect(moved.stdout).toContain('Moved rule public-status to position 1.');
+      expect(await names()).toEqual(['public-status', 'ops-admin', 'health', ...before]);
+
+      const deleted = await cli(['rules', 'delete', 'public-status']);
+      expect({ code: deleted.code, stdout: deleted.stdout }).toEqual({
+        code: 0,
+        stdout: 'Deleted rule public-status.\n',
+      });
+      expect((await cli(['decide', 'GET', '/status'])).code).toBe(4);
+      expect(json(await cli(['rules', 'delete', 'health', '--json']))).toEqual({
+        deleted: 'health',
+      });
+      expect(await names()).toEqual(['ops-admin', ...before]);
+    });
+
+    it('refuses bad rule commands: usage (2) or the server (3), each with a reason', async () => {
+      for (const args of [
+        ['rules', 'add', 'x'],
+        ['rules', 'add', 'x', '--effect', 'deny', '--before', 'a', '--after', 'b'],
+        ['rules', 'move', 'ops-admin'],
+        ['rules', 'edit', 'ops-admin'],
+        ['rules', 'edit', 'ops-admin', '--no-require', '--scopes', 'a'],
+        ['rules', 'add', 'x', '--effect', 'deny', '--claim', 'no-test'],
+        ['rules', 'lint'],
+      ]) {
+        const result = await cli(args);
+        expect({ args, code: result.code }).toEqual({ args, code: 2 });
+        expect(result.stderr).toContain('Usage: portcullis rules');
+      }
+      const unknownGroup = await cli([
+        'rules',
+        'add',
+        'x',
+        '--effect',
+        'public',
+        '--any-groups',
+        'ghosts',
+      ]);
+      expect(unknownGroup.code).toBe(3);
+      expect(unknownGroup.stderr).toMatch(
+        /^ {2}\/require\/0\/anyGroups\/0: no group is named "ghosts"$/m,
+      );
+      const missing = await cli(['rules', 'delete', 'nobody']);
+      expect(missing.code).toBe(3);
+      expect(missing.stderr).toContain('No rule named nobody');
+      const taken = await cli(['rules', 'add', 'ops-admin', '--effect', 'deny']);
+      expect(taken.code).toBe(3);
+      expect(taken.stderr).toContain('A rule named ops-admin exists');
+    });
+
+    it('lints a file without applying it', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'portcullis-lint-'));
+      try {
+        const before = await names();
+        const file = join(dir, 'rules.yaml');
+        writeFileSync(
+          file,
+          [
+            'version: 1',
+            'rules:',
+            '  - {name: everything, effect: authenticated}',
+            '  - {name: docs, effect: public, match: {paths: [/docs/**], methods: [FETCH]}}',
+            '',
+          ].join('\n'),
+        );
+        const linted = await cli(['rules', 'lint', file]);
+        expect({ code: linted.code, stderr: linted.stderr }).toEqual({ code: 0, stderr: '' });
+        expect(linted.stdout).toBe(
+          'warning: docs: no client sends the method FETCH\n' +
+            'warning: docs never decides: everything, before it, matches every request it does\n',
+        );
+        expect(json(await cli(['rules', 'lint', file, '--json'])).warnings).toHaveLength(2);
+        expect(await names()).toEqual(before);
+
+        const old = join(dir, 'old.yaml');
+        writeFileSync(
+          old,
+          'version: 1\npathRules: [{pattern: /a, access: public}]\naccessRules: []\n',
+        );
+        expect((await cli(['rules', 'lint', old])).stdout).toBe('No warnings (1 rules).\n');
+
+        const bad = join(dir, 'bad.yaml');
+        writeFileSync(bad, 'version: 1\nrules:\n  - {name: x, effect: allow}\n');
+        const invalid = await cli(['rules', 'lint', bad]);
+        expect(invalid.code).toBe(2);
+        expect(invalid.stderr).toContain(`${bad}:3:23: /rules/0/effect must be one of`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 });

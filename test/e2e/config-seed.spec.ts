@@ -18,11 +18,14 @@ settings:
   allowSelfServiceKeys: true
 groups:
   - name: developers
-pathRules:
-  - pattern: /status
-    access: public
-accessRules:
-  - allowedGroups: [developers, portcullis-admins]
+rules:
+  - name: status
+    match: {paths: [/status]}
+    effect: public
+defaultRule:
+  effect: authenticated
+  require:
+    - anyGroups: [developers, portcullis-admins]
 `;
 
 const databases: TestDatabase[] = [];
@@ -61,39 +64,43 @@ describe('PORTCULLIS_CONFIG', () => {
       const first = await startServiceProcess(install);
       try {
         const get = (path: string) => call(first.url, 'GET', path, { auth: key });
-        expect((await get('/v1/admin/path-rules')).body.items).toEqual([
-          expect.objectContaining({ pattern: '/status', access: 'public' }),
+        const rules = (await get('/v1/admin/rules')).body;
+        expect(rules.rules).toEqual([
+          expect.objectContaining({
+            name: 'status',
+            match: { hosts: [], paths: ['/status'], methods: [] },
+            effect: 'public',
+          }),
         ]);
-        expect((await get('/v1/admin/access-rules')).body.items[0].allowedGroups).toEqual([
-          'developers',
-          'portcullis-admins',
-        ]);
+        expect(rules.defaultRule).toEqual({
+          effect: 'authenticated',
+          require: [{ anyGroups: ['developers', 'portcullis-admins'] }],
+        });
         expect((await get('/v1/admin/settings')).body.allowSelfServiceKeys).toBe(true);
         const audit = (await get('/v1/admin/audit')).body.items as {
           action: string;
           actorUsername: string;
         }[];
         expect(audit.map((e) => e.action).sort()).toEqual([
-          'access-rule.create',
           'admin.bootstrap',
           'group.create',
-          'path-rule.create',
+          'rules.replace',
           'settings.update',
         ]);
         expect(
           audit.filter((e) => e.action !== 'admin.bootstrap').map((e) => e.actorUsername),
-        ).toEqual(Array(4).fill('root'));
+        ).toEqual(Array(3).fill('root'));
       } finally {
         await first.stop();
       }
 
       // Later starts with another file: the database is configured, so the file is ignored,
       // even an invalid one, and even once the bootstrap key has been revoked.
-      writeFileSync(install.env.PORTCULLIS_CONFIG, `${SEED}  - allowedIps: [192.0.2.1]\n`);
+      writeFileSync(install.env.PORTCULLIS_CONFIG, `${SEED}    - ipRanges: [192.0.2.1]\n`);
       const second = await startServiceProcess(install);
       try {
-        const rules = await call(second.url, 'GET', '/v1/admin/access-rules', { auth: key });
-        expect(rules.body.total).toBe(1);
+        const rules = await call(second.url, 'GET', '/v1/admin/rules', { auth: key });
+        expect(rules.body.defaultRule.require).toHaveLength(1);
         const keys = await call(second.url, 'GET', '/v1/admin/keys', { auth: key });
         // The last admin's last key cannot be revoked (409): root gets another one first.
         const spare = await call(second.url, 'POST', '/v1/admin/keys', {
@@ -130,7 +137,7 @@ describe('PORTCULLIS_CONFIG', () => {
     'stops the start on an invalid file, naming the line and column',
     async () => {
       const { install } = await seededInstall(
-        'version: 1\npathRules:\n  - pattern: /x\n    access: open\n',
+        'version: 1\nrules:\n  - name: x\n    effect: open\n',
       );
       installs.push(install);
       const failure = await startServiceProcess(install).then(
@@ -143,7 +150,7 @@ describe('PORTCULLIS_CONFIG', () => {
       expect(failure).toBeInstanceOf(ServiceExitedError);
       expect((failure as ServiceExitedError).code).toBe(1);
       expect(readFileSync(install.logFile, 'utf8')).toContain(
-        `${install.env.PORTCULLIS_CONFIG}:4:13: /pathRules/0/access must be one of public, restricted, bypass`,
+        `${install.env.PORTCULLIS_CONFIG}:4:13: /rules/0/effect must be one of public, bypass, deny, authenticated`,
       );
     },
     TEST_MS,

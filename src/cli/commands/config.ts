@@ -20,9 +20,9 @@ export const exportCommand: Subcommand & { name: string } = {
   name: 'export',
   usage:
     'export [-o <file>]\n\n' +
-    'Writes YAML (JSON with --json) to standard output or the file: settings, groups, path and\n' +
-    'access rules, providers. Client secrets are named as environment variables, never written;\n' +
-    'keys, users and memberships are not part of the file.',
+    'Writes YAML (JSON with --json) to standard output or the file: settings, groups, the\n' +
+    'ordered rules and the default rule, providers. Client secrets are named as environment\n' +
+    'variables, never written; keys, users and memberships are not part of the file.',
   summary: 'Write the configuration as a YAML file',
   async run(args) {
     const { values, positionals: given } = parse(args, { output: { type: 'string', short: 'o' } });
@@ -41,11 +41,13 @@ export const applyCommand: Subcommand & { name: string } = {
   name: 'apply',
   usage:
     'apply -f <file> [--yes] [--check] [--update-secrets]\n\n' +
-    'Prints the plan that makes the service match the file (add, change, remove, by name or by\n' +
-    'pattern and host) and carries it out only with --yes. Sections absent from the file are\n' +
-    'left alone. --check exits 5 when there is anything to do. Client secrets are read from the\n' +
-    'environment variables the file names, when a provider is added or has none; with\n' +
-    '--update-secrets, every referenced secret is sent again.',
+    'Prints the plan that makes the service match the file (add, change, move, remove, by name)\n' +
+    'and the lint warnings of the rules it leaves, and carries it out only with --yes. Sections\n' +
+    'absent from the file are left alone; rules are replaced in one step, and only if nobody\n' +
+    'changed them since the plan was read. Old files with pathRules and accessRules are\n' +
+    'translated into rules. --check exits 5 when there is anything to do. Client secrets are\n' +
+    'read from the environment variables the file names, when a provider is added or has none;\n' +
+    'with --update-secrets, every referenced secret is sent again.',
   summary: 'Make the service match a file: show the plan, apply it with --yes',
   async run(args) {
     const { values, positionals: given } = parse(args, {
@@ -81,8 +83,10 @@ export const applyCommand: Subcommand & { name: string } = {
       });
     } catch (error) {
       if (!(error instanceof ApplyStepError)) throw error;
+      const stale = error.cause instanceof ApiProblemError && error.cause.problem.status === 412;
       console.error(
-        `${error.message}, after ${error.applied} of ${plan.changes.length} change(s):\n${describeError(error.cause)}`,
+        `${error.message}, after ${error.applied} of ${plan.changes.length} change(s):\n${describeError(error.cause)}` +
+          (stale ? '\nNothing of the rules was changed: run apply again to see the new plan.' : ''),
       );
       return error.cause instanceof ApiProblemError && error.cause.problem.status < 500
         ? EXIT.refused

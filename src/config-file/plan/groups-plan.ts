@@ -12,12 +12,13 @@ function canonicalRate(text: string | null | undefined): string | null {
   return rate === undefined ? text : formatRate(rate);
 }
 
-const GROUP_LISTS = ['allowedGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
+const ACCESS_RULE_GROUP_LISTS = ['allowedGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
+const RULE_GROUP_LISTS = ['anyGroups', 'allGroups', 'readOnlyGroups', 'fullAccessGroups'] as const;
 
 /**
- * Access rules may name only groups that will exist: the file's, or, where the file has no groups
- * section, the service's; plus the groups the caller belongs to, which apply never removes. The
- * service would refuse any other half-way through.
+ * Rules (and the old access rules) may name only groups that will exist: the file's, or, where
+ * the file has no groups section, the service's; plus the groups the caller belongs to, which
+ * apply never removes. The service would refuse any other.
  */
 export function checkGroupReferences(doc: ConfigDocument, state: ServiceState): void {
   const existing = new Set(state.groups.map((g) => nameKey(g.name)));
@@ -29,17 +30,29 @@ export function checkGroupReferences(doc: ConfigDocument, state: ServiceState): 
           ...state.callerGroups.map(nameKey).filter((name) => existing.has(name)),
         ]);
   const problems: string[] = [];
+  const check = (at: string, names: readonly string[] | undefined) =>
+    names?.forEach((name, position) => {
+      if (!available.has(nameKey(name))) {
+        problems.push(
+          `${at}/${position}: no group "${name}" in the file${doc.groups === undefined ? ' or the service' : ''}`,
+        );
+      }
+    });
   doc.accessRules?.forEach((rule, index) => {
-    for (const list of GROUP_LISTS) {
-      rule[list]?.forEach((name, position) => {
-        if (!available.has(nameKey(name))) {
-          problems.push(
-            `/accessRules/${index}/${list}/${position}: no group "${name}" in the file${doc.groups === undefined ? ' or the service' : ''}`,
-          );
-        }
-      });
-    }
+    for (const list of ACCESS_RULE_GROUP_LISTS) check(`/accessRules/${index}/${list}`, rule[list]);
   });
+  const blocks = [
+    ...(doc.rules ?? []).flatMap((rule, r) =>
+      (rule.require ?? []).map((block, b) => ({ block, at: `/rules/${r}/require/${b}` })),
+    ),
+    ...(doc.defaultRule?.require ?? []).map((block, b) => ({
+      block,
+      at: `/defaultRule/require/${b}`,
+    })),
+  ];
+  for (const { block, at } of blocks) {
+    for (const list of RULE_GROUP_LISTS) check(`${at}/${list}`, block[list]);
+  }
   if (problems.length > 0) throw new PlanError(problems);
 }
 
