@@ -93,6 +93,7 @@ export interface ProviderEntry {
   usernameAttribute?: string;
   matchBy?: string;
   groupsAttribute?: string | null;
+  scopeClaim?: string | null;
   groupsMode?: string;
   provisionUsers?: boolean;
   enabled?: boolean;
@@ -117,6 +118,7 @@ export const PROVIDER_FIELDS = [
   'usernameAttribute',
   'matchBy',
   'groupsAttribute',
+  'scopeClaim',
   'groupsMode',
   'provisionUsers',
   'enabled',

@@ -207,6 +207,47 @@ describe('The portcullis CLI, against a running service', () => {
       expect(refused.stderr).toMatch(/^ {2}\/rateLimit: must be "<n> per/m);
     });
 
+    it('creates a key with scopes and routes, and changes or clears them', async () => {
+      const created = json<{ keyId: string; scopes: string[]; routes: unknown[] }>(
+        await cli([
+          'keys',
+          'create',
+          '--user',
+          'quota-user',
+          '--name',
+          'partner',
+          '--scopes',
+          'orders:read,orders:write',
+          '--route',
+          'GET,HEAD /partners/**,/status',
+          '--route',
+          '/webhooks/*',
+          '--json',
+        ]),
+      );
+      expect(created.scopes).toEqual(['orders:read', 'orders:write']);
+      expect(created.routes).toEqual([
+        { methods: ['GET', 'HEAD'], paths: ['/partners/**', '/status'] },
+        { methods: [], paths: ['/webhooks/*'] },
+      ]);
+      const cleared = json<{ scopes: string[]; routes: unknown[] }>(
+        await cli([
+          'keys',
+          'update',
+          created.keyId,
+          '--scopes',
+          'none',
+          '--route',
+          'none',
+          '--json',
+        ]),
+      );
+      expect(cleared).toMatchObject({ scopes: [], routes: [] });
+      const bad = await cli(['keys', 'update', created.keyId, '--route', 'GET /a/../b']);
+      expect(bad.code).toBe(3);
+      expect(bad.stderr).toMatch(/routes\/0\/paths/);
+    });
+
     it("changes and removes a key's and a group's rate limit, with the refusals as exit codes", async () => {
       const keyId = json<{ keyId: string }>(
         await cli(['keys', 'create', '--user', 'quota-user', '--name', 'to-meter', '--json']),
@@ -328,6 +369,16 @@ describe('The portcullis CLI, against a running service', () => {
       const anonymous = await cli(['decide', 'GET', '/orders']);
       expect(anonymous.code).toBe(4);
       expect(anonymous.stdout).toMatch(/^denied \(401\) missing_credential/);
+
+      const explained = await cli(['decide', 'GET', '/orders', '--explain']);
+      expect(explained.code).toBe(4);
+      expect(explained.stdout).toContain('why:\n');
+      expect(explained.stdout).toContain(
+        '→ rule default: no rule matched: the default rule decides (authenticated)',
+      );
+      expect(explained.stdout).toContain(
+        '✗ requirement credential: no credential: an authenticated rule needs one',
+      );
 
       const office = await client(service.url, service.adminKey).post('/v1/admin/rules', {
         body: {

@@ -441,8 +441,9 @@ describe('export and apply (declarative configuration)', () => {
     expect(step.stderr).toMatch(
       /^Could not replace the rules \(version \d+\) with the file's, after 0 of \d+ change\(s\)/,
     );
-    // (The service's message for the pattern is misleading today: "each path must be a string".)
-    expect(step.stderr).toMatch(/^ {2}\/rules\/0\/match\/paths: /m);
+    expect(step.stderr).toMatch(
+      /^ {2}\/rules\/0\/match\/paths: "\/a\*\*" \*\* must be a whole segment$/m,
+    );
     expect((await admin.get('/v1/admin/groups')).body.total).toBe(groups);
   });
 });

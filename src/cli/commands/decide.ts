@@ -11,7 +11,17 @@ interface DecisionRecord {
   rule: string | null;
   identity: { username: string; groups: string[]; credential: { keyId: string } } | null;
   headers: Record<string, string>;
+  wwwAuthenticate?: string | null;
+  trace?: { step: string; name: string; result: string; detail: string }[];
 }
+
+const MARK: Record<string, string> = {
+  matched: '→',
+  'not matched': '·',
+  passed: '✓',
+  failed: '✗',
+  'not reached': '-',
+};
 
 /** The 503 answer is a decision too ("unavailable"), not a problem document. */
 function unavailable(error: unknown): DecisionRecord | undefined {
@@ -24,7 +34,9 @@ export const decideCommand: Subcommand & { name: string } = {
   name: 'decide',
   usage:
     'decide <method> <path> [--ip <client address>] [--host <host>]\n' +
-    '       [--credential <key or token> | --basic <username:key>] [--header "Name: value"]...\n\n' +
+    '       [--credential <key or token> | --basic <username:key>] [--header "Name: value"]...\n' +
+    '       [--explain]\n\n' +
+    '--explain prints why: each rule considered, the verifier, each requirement checked.\n' +
     'Exits 0 when allowed, 4 when denied (401 or 403), 1 when it cannot be decided (503).',
   summary: 'Ask for a decision on a request, with its reason',
   async run(args) {
@@ -34,6 +46,7 @@ export const decideCommand: Subcommand & { name: string } = {
       credential: { type: 'string' },
       basic: { type: 'string' },
       header: { type: 'string', multiple: true },
+      explain: { type: 'boolean' },
     });
     if (values.basic !== undefined && values.credential !== undefined) {
       throw new UsageError('Give --credential or --basic, not both');
@@ -57,6 +70,7 @@ export const decideCommand: Subcommand & { name: string } = {
         host: values.host,
         credential: values.credential,
         headers: Object.keys(headers).length === 0 ? undefined : headers,
+        ...(values.explain && { explain: true }),
       });
     } catch (error) {
       const answer = unavailable(error);
@@ -79,8 +93,15 @@ export const decideCommand: Subcommand & { name: string } = {
         );
       }
       if (decision.rule) console.log(`  rule ${decision.rule}`);
+      if (decision.wwwAuthenticate) console.log(`  challenge: ${decision.wwwAuthenticate}`);
       for (const [name, value] of Object.entries(decision.headers)) {
         console.log(`  ${name}: ${value}`);
+      }
+      if (decision.trace) {
+        console.log('why:');
+        for (const { step, name, result, detail } of decision.trace) {
+          console.log(`  ${MARK[result] ?? ' '} ${step} ${name}: ${detail}`);
+        }
       }
     }
     if (decision.allowed) return EXIT.ok;

@@ -69,7 +69,10 @@ export const keysCommand: CommandGroup = {
       usage:
         'keys create --user <username> --name <name> [--type bearer|basic] [--expires "90 days"|never]\n' +
         '            [--description <text>] [--ip <address or range>]... [--email]\n' +
-        '            [--rate-limit "600 per minute"]',
+        '            [--rate-limit "600 per minute"] [--scopes <scope,...>]\n' +
+        '            [--route "[METHOD,...] <path pattern>,..."]...\n\n' +
+        '--route limits the key to some routes: "GET,HEAD /partners/**", or "/partners/**" for\n' +
+        'every method. A request on none of them is refused (route_denied).',
       summary: 'Create a key and print it, once (it is stored only as a hash)',
       async run(args) {
         const { values } = parse(args, {
@@ -81,6 +84,8 @@ export const keysCommand: CommandGroup = {
           ip: { type: 'string', multiple: true },
           email: { type: 'boolean' },
           'rate-limit': { type: 'string' },
+          scopes: { type: 'string', multiple: true },
+          route: { type: 'string', multiple: true },
         });
         const api = connect(values);
         const created = await api.request<KeyRecord & { key: string; emailed: boolean }>(
@@ -95,6 +100,8 @@ export const keysCommand: CommandGroup = {
             allowedIps: listOption(values.ip),
             emailToOwner: values.email,
             rateLimit: values['rate-limit'],
+            scopes: listOption(values.scopes),
+            routes: routesOption(values.route),
           },
         );
         if (values.json) {
@@ -118,7 +125,8 @@ export const keysCommand: CommandGroup = {
     update: {
       usage:
         'keys update <key id or id> [--rate-limit "600 per minute"|none] [--name <name>]\n' +
-        '            [--description <text>]',
+        '            [--description <text>] [--scopes <scope,...>|none]\n' +
+        '            [--route "[METHOD,...] <path pattern>,..."|none]...',
       summary:
         "Change a key's rate limit (none: remove it), name or description; every instance applies a new rate limit within a second",
       async run(args) {
@@ -126,14 +134,19 @@ export const keysCommand: CommandGroup = {
           'rate-limit': { type: 'string' },
           name: { type: 'string' },
           description: { type: 'string' },
+          scopes: { type: 'string', multiple: true },
+          route: { type: 'string', multiple: true },
         });
         const [which] = positionals(given, ['key id']);
+        const none = (list: string[] | undefined) => list?.length === 1 && list[0] === 'none';
         const change = {
           rateLimit: rateLimitOption(values['rate-limit']),
           name: values.name,
           description: values.description,
+          scopes: none(values.scopes) ? [] : listOption(values.scopes),
+          routes: none(values.route) ? [] : routesOption(values.route),
         };
-        requireChange(change, '--rate-limit, --name or --description');
+        requireChange(change, '--rate-limit, --name, --description, --scopes or --route');
         const api = connect(values);
         const key = await findKey(api, which);
         const updated = await api.request<KeyRecord>('PATCH', `/v1/admin/keys/${key.id}`, change);
@@ -164,3 +177,22 @@ export const keysCommand: CommandGroup = {
     },
   },
 };
+
+/** `--route "GET,HEAD /partners/**,/status"`: methods (optional), a space, then path patterns. */
+function routesOption(
+  values: string[] | undefined,
+): { methods: string[]; paths: string[] }[] | undefined {
+  if (values === undefined) return undefined;
+  return values.map((value) => {
+    const text = value.trim();
+    const space = text.lastIndexOf(' ');
+    const split = (part: string) =>
+      part
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    return space < 0
+      ? { methods: [], paths: split(text) }
+      : { methods: split(text.slice(0, space)), paths: split(text.slice(space + 1)) };
+  });
+}

@@ -48,25 +48,45 @@ const EFFECTS =
   "the upstream's own authentication. `deny`: refused. `authenticated`: a valid credential whose " +
   'caller meets `require`.';
 
+/** With `each`, class-validator hands defaultMessage the whole list: the first bad item speaks. */
+function firstBad<T>(value: unknown, problem: (item: unknown) => T | undefined): T | undefined {
+  for (const item of Array.isArray(value) ? value : [value]) {
+    const found = problem(item);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const pathProblem = (item: unknown) =>
+  typeof item === 'string' ? pathPatternProblem(item) : 'must be a string';
+const hostProblem = (item: unknown) =>
+  typeof item === 'string' ? hostPatternProblem(item) : 'must be a string';
+
 @ValidatorConstraint({ name: 'pathPattern' })
 export class PathPatternConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return typeof value === 'string' && pathPatternProblem(value) === undefined;
+    return pathProblem(value) === undefined;
   }
   defaultMessage(args: ValidationArguments): string {
     const value: unknown = args.value;
-    const problem = typeof value === 'string' ? pathPatternProblem(value) : 'must be a string';
-    return `each path ${problem ?? 'must be a valid path pattern'}`;
+    const bad = Array.isArray(value)
+      ? value.find((item) => pathProblem(item) !== undefined)
+      : value;
+    return `${JSON.stringify(bad)} ${firstBad(value, pathProblem) ?? 'is not a valid path pattern'}`;
   }
 }
 
 @ValidatorConstraint({ name: 'hostPattern' })
 class HostPatternConstraint implements ValidatorConstraintInterface {
   validate(value: unknown): boolean {
-    return typeof value === 'string' && hostPatternProblem(value) === undefined;
+    return hostProblem(value) === undefined;
   }
-  defaultMessage(): string {
-    return `each host ${hostPatternProblem('') ?? 'must be a host pattern'}`;
+  defaultMessage(args: ValidationArguments): string {
+    const value: unknown = args.value;
+    const bad = Array.isArray(value)
+      ? value.find((item) => hostProblem(item) !== undefined)
+      : value;
+    return `${JSON.stringify(bad)} ${firstBad(value, hostProblem) ?? 'is not a valid host pattern'}`;
   }
 }
 
