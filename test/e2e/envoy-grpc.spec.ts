@@ -28,6 +28,7 @@ describe('Envoy ext_authz over gRPC', () => {
   let service: TestApp;
   let authz: CheckClient;
   let key: string;
+  let keyId: string;
   let userId: string;
   const check = (request: CheckRequest) =>
     new Promise<CheckResponse>((resolve, reject) =>
@@ -40,11 +41,11 @@ describe('Envoy ext_authz over gRPC', () => {
     const admin = client(service.url, service.adminKey);
     const user = await admin.post('/v1/admin/users', { body: { username: 'grace' } });
     userId = user.body.id;
-    key = (
-      await admin.post('/v1/admin/keys', {
-        body: { userId, name: 'svc', type: 'bearer', expiresIn: 'never' },
-      })
-    ).body.key;
+    const created = await admin.post('/v1/admin/keys', {
+      body: { userId, name: 'svc', type: 'bearer', expiresIn: 'never', scopes: ['orders:read'] },
+    });
+    key = created.body.key;
+    keyId = created.body.keyId;
   });
 
   afterAll(async () => {
@@ -63,6 +64,26 @@ describe('Envoy ext_authz over gRPC', () => {
     expect(headerMap(response, 'ok')['x-auth-user']).toBe('grace');
     expect(response.ok_response!.headers.every((h) => h.append_action === 2)).toBe(true);
     expect(response.ok_response!.headers_to_remove).toContain('x-auth-email');
+  });
+
+  it('tells the next filters who was allowed, as dynamic metadata; nothing when denied', async () => {
+    const allowed = await check(checkRequest({ authorization: `Bearer ${key}` }));
+    // (The decoder adds each value's oneof name as `kind`.)
+    expect(allowed.dynamic_metadata).toMatchObject({
+      fields: {
+        reason: { string_value: 'authenticated' },
+        rule: { string_value: 'default' },
+        user: { string_value: 'grace' },
+        user_id: { string_value: userId },
+        credential_kind: { string_value: 'api_key' },
+        key_id: { string_value: keyId },
+        groups: { list_value: { values: [] } },
+        scopes: { list_value: { values: [{ string_value: 'orders:read' }] } },
+      },
+    });
+    const denied = await check(checkRequest({}));
+    expect(denied.status.code).toBe(16);
+    expect(denied.dynamic_metadata ?? null).toBeNull();
   });
 
   it('refuses a host that is not plainly a host name with PERMISSION_DENIED (invalid_host)', async () => {

@@ -23,6 +23,8 @@ import {
   type CheckRequest,
   type CheckResponse,
   type HeaderValueOption,
+  type Struct,
+  type StructValue,
 } from './envoy-proto.js';
 
 /**
@@ -125,6 +127,7 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
           headers: Object.entries(upstream).map(([key, value]) => header(key, value)),
           headers_to_remove: style.absentFrom(upstream),
         },
+        dynamic_metadata: decisionMetadata(decision),
       };
     }
     const headers = [
@@ -158,4 +161,30 @@ const GRPC_CODE_BY_STATUS: Record<Decision['status'], number> = {
 
 function header(key: string, value: string): HeaderValueOption {
   return { header: { key, value }, append_action: OVERWRITE_IF_EXISTS_OR_ADD };
+}
+
+/**
+ * What an allowed answer tells Envoy's next filters (rate limit, access log) as dynamic metadata:
+ * who, by which credential, in which groups, with which scopes, and the rule that decided.
+ */
+function decisionMetadata(decision: Decision): Struct {
+  const text = (value: string): StructValue => ({ string_value: value });
+  const list = (values: readonly string[]): StructValue => ({
+    list_value: { values: values.map(text) },
+  });
+  const identity = decision.identity;
+  return {
+    fields: {
+      reason: text(decision.reason),
+      ...(decision.rule !== null && { rule: text(decision.rule) }),
+      ...(identity !== null && {
+        user: text(identity.username),
+        user_id: text(identity.userId),
+        credential_kind: text(identity.credential.kind),
+        key_id: text(identity.credential.keyId),
+        groups: list(identity.groups),
+        scopes: list(identity.scopes ?? []),
+      }),
+    },
+  };
 }

@@ -58,4 +58,17 @@ export interface CheckResponse {
   status: { code: number; message?: string };
   ok_response?: { headers: HeaderValueOption[]; headers_to_remove: string[] };
   denied_response?: { status: { code: number }; headers: HeaderValueOption[]; body: string };
+  dynamic_metadata?: Struct;
 }
+
+/** google.protobuf.Struct as proto-loader reads and writes it (keepCase). */
+export interface Struct {
+  fields: Record<string, StructValue>;
+}
+
+export type StructValue =
+  | { string_value: string }
+  | { number_value: number }
+  | { bool_value: boolean }
+  | { list_value: { values: StructValue[] } }
+  | { struct_value: Struct };
