@@ -37,7 +37,19 @@ export function compileHostPattern(pattern: string): HostPattern {
  */
 export function hostPatternCovers(outer: string, inner: string): boolean {
   const placeholder = '\u0000';
-  return compileHostPattern(outer)(inner.toLowerCase().replaceAll('*', placeholder));
+  return memoised(outer)(inner.toLowerCase().replaceAll('*', placeholder));
+}
+
+/** Compiled patterns for the comparisons above, which lint makes by the hundred thousand. */
+const compiledPatterns = new Map<string, HostPattern>();
+function memoised(pattern: string): HostPattern {
+  let compiled = compiledPatterns.get(pattern);
+  if (compiled === undefined) {
+    if (compiledPatterns.size >= 10_000) compiledPatterns.clear();
+    compiled = compileHostPattern(pattern);
+    compiledPatterns.set(pattern, compiled);
+  }
+  return compiled;
 }
 
 /**
@@ -46,8 +58,8 @@ export function hostPatternCovers(outer: string, inner: string): boolean {
  */
 export function hostPatternsMayOverlap(a: string, b: string): boolean {
   const [x, y] = [a.toLowerCase(), b.toLowerCase()];
-  if (!x.includes('*')) return compileHostPattern(y)(x);
-  if (!y.includes('*')) return compileHostPattern(x)(y);
+  if (!x.includes('*')) return memoised(y)(x);
+  if (!y.includes('*')) return memoised(x)(y);
   const prefix = (p: string) => p.slice(0, p.indexOf('*'));
   const suffix = (p: string) => p.slice(p.lastIndexOf('*') + 1);
   const compatible = (s: string, t: string, fits: (long: string, short: string) => boolean) =>
