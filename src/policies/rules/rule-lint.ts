@@ -110,7 +110,7 @@ function firstSegment(pattern: string): string {
 }
 
 /** Whether every request `later` matches is matched by `earlier` (when sure). */
-function covers(earlier: RuleSpec, later: RuleSpec): boolean {
+export function covers(earlier: RuleSpec, later: RuleSpec): boolean {
   const e = earlier.match;
   const l = later.match;
   // Cheapest first: paths, then methods, then hosts.
