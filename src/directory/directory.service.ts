@@ -1,5 +1,6 @@
 import { AppConfig } from '../config/app-config.js';
 import { assertUsableAdminRemains } from './usable-admin.js';
+import { containsPattern } from '../common/like-pattern.js';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -72,7 +73,7 @@ export class DirectoryService {
     }
     if (query.search !== undefined) {
       qb.andWhere("(u.username ILIKE :search ESCAPE '\\' OR u.email ILIKE :search ESCAPE '\\')", {
-        search: `%${escapeLike(query.search)}%`,
+        search: containsPattern(query.search),
       });
     }
     const [users, total] = await qb
@@ -365,8 +366,4 @@ function toGroupDto(group: Group, memberCount: number): GroupDto {
     createdAt: group.createdAt.toISOString(),
     updatedAt: group.updatedAt.toISOString(),
   };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
