@@ -24,6 +24,8 @@ export interface ConsoleSessionDto {
   admin: boolean;
   /** Users may create their own keys ("My keys"). */
   selfServiceKeys: boolean;
+  /** Portcullis checks requests; false: switched off, every request passes (the console warns). */
+  checking: boolean;
   csrfToken: string;
   expiresAt: string;
 }

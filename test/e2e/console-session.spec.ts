@@ -138,11 +138,27 @@ describe('Web console sessions', () => {
       expect(unknown.status).toBe(401);
       expect(unknown.headers.get('content-type')).toContain('application/problem+json');
       expect(unknown.body.errors).toEqual([
-        { pointer: '#/key', detail: expect.stringMatching(/not a Portcullis key|not known/) },
+        { pointer: '#/key', detail: expect.stringMatching(/checksum does not match/) },
       ]);
       expect(setCookie(unknown)).toBe('');
       // No Basic challenge, which would open the browser's own password dialog.
       expect(unknown.headers.get('www-authenticate')).toBe('Bearer realm="portcullis"');
+
+      // A key with one character changed keeps its shape but fails its checksum: said so.
+      const last = service.adminKey.at(-1) === 'A' ? 'B' : 'A';
+      const mistyped = await call(service.url, 'POST', '/console/session', {
+        body: { key: service.adminKey.slice(0, -1) + last },
+      });
+      expect(mistyped.status).toBe(401);
+      expect(mistyped.body.errors).toEqual([
+        { pointer: '#/key', detail: expect.stringContaining('checksum does not match') },
+      ]);
+      const other = await call(service.url, 'POST', '/console/session', {
+        body: { key: 'ghp_notoneofours' },
+      });
+      expect(other.body.errors).toEqual([
+        { pointer: '#/key', detail: 'This is not a Portcullis key (they start with pcl_)' },
+      ]);
 
       const missing = await call(service.url, 'POST', '/console/session', { body: {} });
       expect(missing.status).toBe(400);
@@ -255,6 +271,7 @@ describe('Web console sessions', () => {
       expect(current.body).toMatchObject({
         username: service.adminUsername,
         csrfToken: browser.csrf,
+        checking: true,
       });
     });
 
