@@ -26,6 +26,9 @@ export interface ConsoleSessionDto {
   selfServiceKeys: boolean;
   /** Portcullis checks requests; false: switched off, every request passes (the console warns). */
   checking: boolean;
+  /** The id of the key the session was opened with (null: through a provider): revoking it signs
+   * this session out, which the console warns of. */
+  signInKeyId: string | null;
   csrfToken: string;
   expiresAt: string;
 }

@@ -273,6 +273,13 @@ describe('Web console sessions', () => {
         csrfToken: browser.csrf,
         checking: true,
       });
+      // The key it was opened with, so that the console can warn before revoking it.
+      const adminKeys = await client(service.url, service.adminKey).get(
+        `/v1/admin/keys?owner=${service.adminUsername}`,
+      );
+      expect(adminKeys.body.items.map((k: { id: string }) => k.id)).toEqual([
+        current.body.signInKeyId,
+      ]);
     });
 
     it('lets a bearer key win over a cookie, and a bad key is refused whatever the cookie', async () => {
