@@ -172,6 +172,7 @@ export class ConsoleSessionController {
       admin: isAdmin(identity.groups, this.config.adminGroup),
       selfServiceKeys: this.settings.current().allowSelfServiceKeys,
       checking: this.settings.current().enabled,
+      maxKeyLifetime: this.settings.current().maxKeyLifetime,
       signInKeyId: identity.credential.kind === 'api_key' ? identity.credential.id : null,
       csrfToken,
       expiresAt: new Date(expiresAt).toISOString(),

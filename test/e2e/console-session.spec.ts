@@ -272,6 +272,7 @@ describe('Web console sessions', () => {
         username: service.adminUsername,
         csrfToken: browser.csrf,
         checking: true,
+        maxKeyLifetime: null,
       });
       // The key it was opened with, so that the console can warn before revoking it.
       const adminKeys = await client(service.url, service.adminKey).get(

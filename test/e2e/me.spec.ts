@@ -132,6 +132,14 @@ describe('Self-service keys (/v1/me)', () => {
       const list = await bob.get('/v1/me/keys');
       expect(list.body.items.map((k: { username: string }) => k.username)).toEqual(['bob']);
       expect((await bob.get(`/v1/me/keys?userId=${adaKey.id}`)).status).toBe(400);
+      // Nor by another owner's name: the filter does not exist here.
+      const byOwner = await bob.get('/v1/me/keys?owner=ada');
+      expect(byOwner.status).toBe(400);
+      expect(byOwner.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['#/owner']);
+      // A search looks through one's own keys only.
+      const searched = await bob.get(`/v1/me/keys?search=${encodeURIComponent(adaKey.keyId)}`);
+      expect(searched.status).toBe(200);
+      expect(searched.body.total).toBe(0);
       const foreign = await bob.post(`/v1/me/keys/${adaKey.id}/revoke`);
       expect(foreign.status).toBe(404);
       expect((await admin.get(`/v1/admin/keys/${adaKey.id}`)).body.state).toBe('active');
