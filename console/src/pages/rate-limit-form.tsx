@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
 import { api } from '../api';
-import { FormError, TextField, useAction } from '../components';
+import { FormError, TextField, useAction, useNotice } from '../components';
 
 export const RATE_LIMIT_HINT = 'For example "600 per minute" (per second, minute, hour or day).';
 
@@ -23,6 +23,7 @@ export function RateLimitForm(props: {
 }) {
   const [rateLimit, setRateLimit] = useState(props.current ?? '');
   const { error, busy, run } = useAction();
+  const say = useNotice();
   const section = useRef<HTMLElement>(null);
 
   // Before the browser paints, so that the focus never lingers on a button that is gone.
@@ -38,6 +39,11 @@ export function RateLimitForm(props: {
   const save = (value: string | null) =>
     void run(async () => {
       await api('PATCH', props.path, { rateLimit: value });
+      say(
+        value === null
+          ? `Rate limit of ${props.subject} removed.`
+          : `Rate limit of ${props.subject} set to ${value}.`,
+      );
       props.onDone(true);
     });
   const submit = (event: FormEvent) => {
