@@ -178,6 +178,23 @@ describe('Keys (admin API)', () => {
       expect(same.body).toMatchObject({ total: 3, limit: 2 });
     });
 
+    it('pages through every key once, however many were made at the same moment', async () => {
+      const erinId = await createUser(admin, 'erin');
+      const made = await Promise.all(
+        Array.from({ length: 25 }, (_, i) =>
+          createKey(admin, { userId: erinId }, { name: `e${i}` }),
+        ),
+      );
+      const seen: string[] = [];
+      for (let offset = 0; offset < 25; offset += 10) {
+        const page = await admin.get(`/v1/admin/keys?owner=erin&limit=10&offset=${offset}`);
+        expect(page.body.total).toBe(25);
+        seen.push(...ids(page));
+      }
+      expect(seen).toHaveLength(25);
+      expect(new Set(seen)).toEqual(new Set(made.map((k) => k.id)));
+    });
+
     it('revokes idempotently, keeping the first revocation time', async () => {
       const key = await createKey(admin, { userId: bobId });
       const first = await admin.post(`/v1/admin/keys/${key.id}/revoke`);

@@ -77,7 +77,7 @@ export function PagedTable<T>(props: {
   /** Filter fields whose errors (a 404 owner, say) they show themselves. */
   filterFields?: readonly string[];
 }) {
-  const { page, offset, pageSize } = props.list;
+  const { page, pageSize } = props.list;
   const headingId = `${props.title.replace(/\W+/g, '-').toLowerCase()}-list-title`;
   const search = props.search;
   return (
@@ -110,25 +110,27 @@ export function PagedTable<T>(props: {
         empty={props.empty}
       />
       {page !== undefined && props.list.error === undefined && (
+        // Counted from the page shown, not the one asked for: until the next page arrives, the
+        // range still describes the rows on screen.
         <nav className="pager" aria-label={`${props.title} pages`}>
           <button
             type="button"
             className="secondary"
-            disabled={offset === 0}
-            onClick={() => props.list.setOffset(Math.max(0, offset - pageSize))}
+            disabled={page.offset === 0}
+            onClick={() => props.list.setOffset(Math.max(0, page.offset - pageSize))}
           >
             Previous
           </button>
           <span data-testid="page-range">
             {page.total === 0
               ? 'None'
-              : `${offset + 1}–${offset + page.items.length} of ${page.total}`}
+              : `${page.offset + 1}–${page.offset + page.items.length} of ${page.total}`}
           </span>
           <button
             type="button"
             className="secondary"
-            disabled={offset + pageSize >= page.total}
-            onClick={() => props.list.setOffset(offset + pageSize)}
+            disabled={page.offset + pageSize >= page.total}
+            onClick={() => props.list.setOffset(page.offset + pageSize)}
           >
             Next
           </button>
