@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { FormError, TextField } from './fields';
+import { FormError, FormErrorContext, TextField } from './fields';
 import type { PagedList } from './hooks';
 
 export interface Column<T> {
@@ -85,19 +85,21 @@ export function PagedTable<T>(props: {
       <h2 id={headingId}>{props.title}</h2>
       {props.intro !== undefined && <p className="hint">{props.intro}</p>}
       {(search !== undefined || props.filters !== undefined) && (
+        // The filters find their errors (an unknown owner, say) in the list's answer.
         <div className="filters" role="search">
-          {search !== undefined && (
-            <TextField
-              label={search.label}
-              name="search"
-              type="search"
-              value={search.value}
-              onChange={search.onChange}
-              error={props.list.error}
-              placeholder={search.hint}
-            />
-          )}
-          {props.filters}
+          <FormErrorContext.Provider value={props.list.error}>
+            {search !== undefined && (
+              <TextField
+                label={search.label}
+                name="search"
+                type="search"
+                value={search.value}
+                onChange={search.onChange}
+                placeholder={search.hint}
+              />
+            )}
+            {props.filters}
+          </FormErrorContext.Provider>
         </div>
       )}
       <FormError error={props.list.error} fields={['search', ...(props.filterFields ?? [])]} />

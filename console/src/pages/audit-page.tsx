@@ -37,7 +37,6 @@ export function AuditPage() {
             name="actor"
             value={actor}
             onChange={setActor}
-            error={events.error}
             placeholder="any username"
           />
           <TextField
@@ -45,7 +44,6 @@ export function AuditPage() {
             name="action"
             value={action}
             onChange={setAction}
-            error={events.error}
             placeholder="key.revoke, or key."
           />
         </>

@@ -15,7 +15,7 @@ import {
 } from '../components';
 import { ExpiryFields, useExpiry } from './expiry-fields';
 import { NewKey } from './new-key';
-import { RATE_LIMIT_HINT, RateLimitForm, rateLimitValue } from './rate-limit-form';
+import { RATE_LIMIT_HINT, RateLimitButton, rateLimitValue } from './rate-limit-form';
 
 /** The columns both key lists show (the admins' list adds the owner and type). */
 export const KEY_COLUMNS: readonly Column<Key>[] = [
@@ -35,24 +35,41 @@ const ADMIN_KEY_COLUMNS: readonly Column<Key>[] = [
 ];
 
 /**
- * What revoking a key asks first. Revoking the key this console session was opened with ends the
- * session at once: said before, not discovered after.
+ * Revoke, asking first. Revoking the key this console session was opened with ends the session at
+ * once: said before, not discovered after. `path` is the admin or the self-service revoke path.
  */
-export function revokeConfirmation(key: Key, session: Session, revoke: () => Promise<void>) {
-  const own = key.id === session.signInKeyId;
-  return {
-    title: `Revoke the key "${key.name}" of ${key.username}?`,
-    detail: own ? (
-      <p className="warning">
-        This is the key you are signed in with: revoking it signs you out of the console.
-      </p>
-    ) : (
-      <p>Every request that sends it is refused from now on. This cannot be undone.</p>
-    ),
-    confirmLabel: own ? 'Revoke and sign out' : 'Revoke',
-    onConfirm: revoke,
-    done: `Key "${key.name}" revoked.`,
-  };
+export function RevokeKeyButton(props: {
+  apiKey: Key;
+  session: Session;
+  path: string;
+  onRevoked: () => void;
+}) {
+  const key = props.apiKey;
+  const own = key.id === props.session.signInKeyId;
+  return (
+    <ConfirmButton
+      className="secondary"
+      aria-label={`Revoke ${key.name}`}
+      title={`Revoke the key "${key.name}" of ${key.username}?`}
+      detail={
+        own ? (
+          <p className="warning">
+            This is the key you are signed in with: revoking it signs you out of the console.
+          </p>
+        ) : (
+          <p>Every request that sends it is refused from now on. This cannot be undone.</p>
+        )
+      }
+      confirmLabel={own ? 'Revoke and sign out' : 'Revoke'}
+      done={`Key "${key.name}" revoked.`}
+      onConfirm={async () => {
+        await api('POST', props.path);
+        props.onRevoked();
+      }}
+    >
+      Revoke
+    </ConfirmButton>
+  );
 }
 
 /** API keys: filter the list, create a key (shown once), change its rate limit, revoke, delete. */
@@ -61,7 +78,6 @@ export function KeysPage(props: { session: Session }) {
   const [owner, setOwner] = useState('');
   const [search, setSearch] = useState('');
   const [created, setCreated] = useState<CreatedKey | undefined>();
-  const [limiting, setLimiting] = useState<Key | undefined>();
   // Names to pick the owner from; the filter itself is the server's, by username.
   const users = useLoad(() => api<Page<User>>('GET', '/v1/admin/users?limit=500'), []);
   const keys = usePagedList<Key>('/v1/admin/keys', {
@@ -95,7 +111,6 @@ export function KeysPage(props: { session: Session }) {
               name="state"
               value={state}
               onChange={setState}
-              error={keys.error}
               options={['active', 'expired', 'revoked', 'all']}
             />
             <TextField
@@ -103,7 +118,6 @@ export function KeysPage(props: { session: Session }) {
               name="owner"
               value={owner}
               onChange={setOwner}
-              error={keys.error}
               list="usernames"
               placeholder="any user"
             />
@@ -112,26 +126,21 @@ export function KeysPage(props: { session: Session }) {
         actions={(key) => (
           <>
             {key.state === 'active' && (
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Change the rate limit of ${key.name}`}
-                onClick={() => setLimiting(key)}
-              >
-                Rate limit
-              </button>
+              <RateLimitButton
+                subject={`key ${key.name}`}
+                name={key.name}
+                path={`/v1/admin/keys/${key.id}`}
+                current={key.rateLimit}
+                onChanged={keys.reload}
+              />
             )}
             {key.state === 'active' && (
-              <ConfirmButton
-                className="secondary"
-                aria-label={`Revoke ${key.name}`}
-                {...revokeConfirmation(key, props.session, async () => {
-                  await api('POST', `/v1/admin/keys/${key.id}/revoke`);
-                  keys.reload();
-                })}
-              >
-                Revoke
-              </ConfirmButton>
+              <RevokeKeyButton
+                apiKey={key}
+                session={props.session}
+                path={`/v1/admin/keys/${key.id}/revoke`}
+                onRevoked={keys.reload}
+              />
             )}
             <DeleteButton
               path={`/v1/admin/keys/${key.id}`}
@@ -143,18 +152,6 @@ export function KeysPage(props: { session: Session }) {
           </>
         )}
       />
-      {limiting !== undefined && (
-        <RateLimitForm
-          key={limiting.id}
-          subject={`key ${limiting.name}`}
-          path={`/v1/admin/keys/${limiting.id}`}
-          current={limiting.rateLimit}
-          onDone={(changed) => {
-            setLimiting(undefined);
-            if (changed) keys.reload();
-          }}
-        />
-      )}
       <datalist id="usernames">
         {users.value?.items.map((u) => (
           <option key={u.id} value={u.username} />

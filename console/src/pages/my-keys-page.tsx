@@ -1,15 +1,8 @@
 import { useState } from 'react';
 import { api, type CreatedKey, type Key, type Session } from '../api';
-import {
-  ConfirmButton,
-  FormSection,
-  PagedTable,
-  SelectField,
-  TextField,
-  usePagedList,
-} from '../components';
+import { FormSection, PagedTable, SelectField, TextField, usePagedList } from '../components';
 import { ExpiryFields, useExpiry } from './expiry-fields';
-import { KEY_COLUMNS, revokeConfirmation } from './keys-page';
+import { KEY_COLUMNS, RevokeKeyButton } from './keys-page';
 import { NewKey } from './new-key';
 
 /** Self-service: the signed-in user's own keys; creating them when the setting allows it. */
@@ -47,16 +40,12 @@ export function MyKeysPage(props: { session: Session }) {
         search={{ label: 'Search', value: search, onChange: setSearch, hint: 'name or key id' }}
         actions={(key) =>
           key.state === 'active' && (
-            <ConfirmButton
-              className="secondary"
-              aria-label={`Revoke ${key.name}`}
-              {...revokeConfirmation(key, props.session, async () => {
-                await api('POST', `/v1/me/keys/${key.id}/revoke`);
-                keys.reload();
-              })}
-            >
-              Revoke
-            </ConfirmButton>
+            <RevokeKeyButton
+              apiKey={key}
+              session={props.session}
+              path={`/v1/me/keys/${key.id}/revoke`}
+              onRevoked={keys.reload}
+            />
           )
         }
       />

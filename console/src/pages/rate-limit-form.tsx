@@ -1,4 +1,5 @@
 import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { createPortal } from 'react-dom';
 import { api } from '../api';
 import { FormError, TextField, useAction, useNotice } from '../components';
 
@@ -86,5 +87,56 @@ export function RateLimitForm(props: {
         </div>
       </form>
     </section>
+  );
+}
+
+/**
+ * "Rate limit" on a key's or group's row: opens the form over the page, as a dialog, so that it
+ * is next to nothing else and the list keeps its place.
+ */
+export function RateLimitButton(props: {
+  /** "key ci-deploy", "group developers". */
+  subject: string;
+  /** The button's accessible name after "Change the rate limit of": `ci-deploy`, `group dev`. */
+  name: string;
+  path: string;
+  current: string | null;
+  onChanged: () => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        aria-label={`Change the rate limit of ${props.name}`}
+        aria-haspopup="dialog"
+        onClick={() => setOpen(true)}
+      >
+        Rate limit
+      </button>
+      {open &&
+        createPortal(
+          <div className="dialog-backdrop">
+            <div
+              className="dialog"
+              role="dialog"
+              aria-modal="true"
+              aria-labelledby="rate-limit-title"
+            >
+              <RateLimitForm
+                subject={props.subject}
+                path={props.path}
+                current={props.current}
+                onDone={(changed) => {
+                  setOpen(false);
+                  if (changed) props.onChanged();
+                }}
+              />
+            </div>
+          </div>,
+          document.body,
+        )}
+    </>
   );
 }

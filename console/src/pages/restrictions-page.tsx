@@ -9,6 +9,7 @@ import {
   splitList,
   usePagedList,
   type Column,
+  type PagedList,
 } from '../components';
 
 const ACCESS_RULE_COLUMNS: readonly Column<AccessRule>[] = [
@@ -29,8 +30,6 @@ const PATH_RULE_COLUMNS: readonly Column<PathRule>[] = [
   { header: 'Host', cell: (rule) => rule.host ?? 'every host' },
 ];
 
-const RULE_GONE = 'Requests are decided without it from now on.';
-
 function describePathRule(rule: PathRule): string {
   return `the ${rule.access} path rule ${rule.pattern}${rule.host === null ? '' : ` on ${rule.host}`}`;
 }
@@ -39,6 +38,38 @@ function describePathRule(rule: PathRule): string {
 function describeAccessRule(rule: AccessRule): string {
   const who = rule.allowedIps.length > 0 ? `from ${rule.allowedIps.join(', ')}` : 'from anywhere';
   return `the access rule for ${rule.host ?? 'every host'} (${who})`;
+}
+
+/** A list of rules, each deleted after a question that names it. */
+function RuleTable<T extends { id: string }>(props: {
+  title: string;
+  intro: string;
+  /** The rules' API path: `/v1/admin/path-rules`. */
+  path: string;
+  list: PagedList<T>;
+  columns: readonly Column<T>[];
+  empty: string;
+  describe: (rule: T) => string;
+}) {
+  return (
+    <PagedTable
+      title={props.title}
+      intro={props.intro}
+      list={props.list}
+      rowKey={(rule) => rule.id}
+      columns={props.columns}
+      empty={props.empty}
+      actions={(rule) => (
+        <DeleteButton
+          path={`${props.path}/${rule.id}`}
+          what={props.describe(rule)}
+          name={props.describe(rule)}
+          detail="Requests are decided without it from now on."
+          onDeleted={props.list.reload}
+        />
+      )}
+    />
+  );
 }
 
 /** Path rules and access rules, and a box that asks for the decision on a made-up request. */
@@ -50,40 +81,24 @@ export function RestrictionsPage() {
     <>
       <TryRequest />
       <AccessRuleForm onCreated={accessRules.reload} />
-      <PagedTable
+      <RuleTable
         title="Access rules"
         intro="Who may use the API: every rule that applies to a request must pass."
+        path="/v1/admin/access-rules"
         list={accessRules}
-        rowKey={(rule) => rule.id}
         columns={ACCESS_RULE_COLUMNS}
         empty="No access rules: any authenticated user may use the API."
-        actions={(rule) => (
-          <DeleteButton
-            path={`/v1/admin/access-rules/${rule.id}`}
-            what={describeAccessRule(rule)}
-            name={describeAccessRule(rule)}
-            detail={RULE_GONE}
-            onDeleted={accessRules.reload}
-          />
-        )}
+        describe={describeAccessRule}
       />
       <PathRuleForm onCreated={pathRules.reload} />
-      <PagedTable
+      <RuleTable
         title="Path rules"
         intro="Which requests need a credential: public paths, their restricted exceptions, and bypass paths that the API authenticates itself."
+        path="/v1/admin/path-rules"
         list={pathRules}
-        rowKey={(rule) => rule.id}
         columns={PATH_RULE_COLUMNS}
         empty="No path rules: every request needs a credential."
-        actions={(rule) => (
-          <DeleteButton
-            path={`/v1/admin/path-rules/${rule.id}`}
-            what={describePathRule(rule)}
-            name={describePathRule(rule)}
-            detail={RULE_GONE}
-            onDeleted={pathRules.reload}
-          />
-        )}
+        describe={describePathRule}
       />
     </>
   );

@@ -15,7 +15,7 @@ import {
   usePagedList,
   type Column,
 } from '../components';
-import { RATE_LIMIT_HINT, RateLimitForm, rateLimitValue } from './rate-limit-form';
+import { RATE_LIMIT_HINT, RateLimitButton, rateLimitValue } from './rate-limit-form';
 
 const USER_COLUMNS: readonly Column<User>[] = [
   { header: 'Username', cell: (user) => user.username },
@@ -46,7 +46,6 @@ export function UsersPage() {
   // Every group, for the membership checkboxes and the hint of the user form.
   const allGroups = useLoad(() => api<Page<Group>>('GET', '/v1/admin/groups?limit=500'), []);
   const [editing, setEditing] = useState<User | undefined>();
-  const [limiting, setLimiting] = useState<Group | undefined>();
   const reloadGroups = () => {
     groups.reload();
     allGroups.reload();
@@ -130,14 +129,13 @@ export function UsersPage() {
         empty="There are no groups yet."
         actions={(group) => (
           <>
-            <button
-              type="button"
-              className="secondary"
-              aria-label={`Change the rate limit of group ${group.name}`}
-              onClick={() => setLimiting(group)}
-            >
-              Rate limit
-            </button>
+            <RateLimitButton
+              subject={`group ${group.name}`}
+              name={`group ${group.name}`}
+              path={`/v1/admin/groups/${group.id}`}
+              current={group.rateLimit}
+              onChanged={groups.reload}
+            />
             <DeleteButton
               path={`/v1/admin/groups/${group.id}`}
               what={`the group ${group.name}`}
@@ -148,18 +146,6 @@ export function UsersPage() {
           </>
         )}
       />
-      {limiting !== undefined && (
-        <RateLimitForm
-          key={limiting.id}
-          subject={`group ${limiting.name}`}
-          path={`/v1/admin/groups/${limiting.id}`}
-          current={limiting.rateLimit}
-          onDone={(changed) => {
-            setLimiting(undefined);
-            if (changed) groups.reload();
-          }}
-        />
-      )}
     </>
   );
 }
