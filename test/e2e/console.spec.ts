@@ -756,7 +756,7 @@ if (!runBrowser) {
     const banner = page.getByTestId('service-off');
     await banner.waitFor();
     expect((await admin.get('/v1/admin/settings')).body.enabled).toBe(false);
-    for (const name of ['API keys', 'Users and groups', 'Restrictions', 'Audit log']) {
+    for (const name of ['API keys', 'Users and groups', 'Audit log', 'Restrictions']) {
       await nav(name);
       await page.getByRole('heading', { name, level: 1 }).waitFor();
       await expect(banner.textContent()).resolves.toContain('Portcullis is switched off');
