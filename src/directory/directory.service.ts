@@ -11,6 +11,7 @@ import type {
   CreateUserDto,
   GroupDto,
   GroupPageDto,
+  ListGroupsQueryDto,
   ListUsersQueryDto,
   UpdateGroupDto,
   UpdateUserDto,
@@ -152,10 +153,12 @@ export class DirectoryService {
     return this.getGroup(id);
   }
 
-  async listGroups(page: PageQueryDto): Promise<GroupPageDto> {
-    const [groups, total] = await this.dataSource
-      .getRepository(Group)
-      .createQueryBuilder('g')
+  async listGroups(page: ListGroupsQueryDto): Promise<GroupPageDto> {
+    const qb = this.dataSource.getRepository(Group).createQueryBuilder('g');
+    if (page.search !== undefined) {
+      qb.where("g.name ILIKE :search ESCAPE '\\'", { search: containsPattern(page.search) });
+    }
+    const [groups, total] = await qb
       .orderBy('lower(g.name)')
       .limit(page.limit)
       .offset(page.offset)

@@ -200,6 +200,13 @@ if (!runBrowser) {
     await page.getByRole('row', { name: /carl.*disabled/ }).waitFor();
     await said('User carl disabled.');
 
+    // Groups are searched by a part of their name.
+    const groupTable = page.getByRole('table', { name: 'Groups' });
+    const developers = groupTable.getByRole('cell', { name: 'developers', exact: true });
+    await page.getByLabel('Search groups').fill('SHORT');
+    await developers.waitFor({ state: 'detached' });
+    const groupPages = page.getByRole('navigation', { name: 'Groups pages' });
+    await untilText(groupPages.getByTestId('page-range'), '1–1 of 1');
     await openAndCancel('Delete group short-lived', 'Delete the group short-lived?');
     await page.getByRole('cell', { name: 'short-lived', exact: true }).waitFor();
     await confirmWith('Delete group short-lived', 'Delete');
@@ -208,6 +215,8 @@ if (!runBrowser) {
       .waitFor({ state: 'detached' });
     const groups = await admin.get('/v1/admin/groups');
     expect(groups.body.items.map((g: { name: string }) => g.name)).not.toContain('short-lived');
+    await page.getByLabel('Search groups').fill('');
+    await developers.waitFor();
 
     // The signed-in admin is the only one with a key: disabling them is refused (409), and the
     // dialog says why in the server's own words.

@@ -42,7 +42,8 @@ const GROUP_COLUMNS: readonly Column<Group>[] = [
 export function UsersPage() {
   const [search, setSearch] = useState('');
   const users = usePagedList<User>('/v1/admin/users', { search: search.trim() });
-  const groups = usePagedList<Group>('/v1/admin/groups');
+  const [groupSearch, setGroupSearch] = useState('');
+  const groups = usePagedList<Group>('/v1/admin/groups', { search: groupSearch.trim() });
   // Every group, for the membership checkboxes and the hint of the user form.
   const allGroups = useLoad(() => api<Page<Group>>('GET', '/v1/admin/groups?limit=500'), []);
   const [editing, setEditing] = useState<User | undefined>();
@@ -66,7 +67,7 @@ export function UsersPage() {
         columns={USER_COLUMNS}
         empty="No users match."
         search={{
-          label: 'Search',
+          label: 'Search users',
           value: search,
           onChange: setSearch,
           hint: 'part of a username or e-mail',
@@ -126,7 +127,13 @@ export function UsersPage() {
         list={groups}
         rowKey={(group) => group.id}
         columns={GROUP_COLUMNS}
-        empty="There are no groups yet."
+        empty="No groups match."
+        search={{
+          label: 'Search groups',
+          value: groupSearch,
+          onChange: setGroupSearch,
+          hint: 'part of a name',
+        }}
         actions={(group) => (
           <>
             <RateLimitButton
