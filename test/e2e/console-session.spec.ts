@@ -10,6 +10,9 @@ import {
 } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Starting the service takes longer than Jest's 30 s when the machine is loaded.
+const SLOW_START_MS = 120_000;
+
 /** A signed-in browser: its session cookie and CSRF token. */
 interface Browser {
   cookie: string;
@@ -57,7 +60,7 @@ describe('Web console sessions', () => {
     admin = client(service.url, service.adminKey);
     await createUser(admin, 'alice');
     aliceKey = (await createKey(admin, { username: 'alice' })).key;
-  });
+  }, SLOW_START_MS);
   afterAll(() => service.close());
 
   describe('serving the console', () => {
@@ -395,7 +398,7 @@ describe('Web console sessions', () => {
       const env = { REDIS_KEY_PREFIX: `test:console:${randomBytes(4).toString('hex')}:` };
       a = await startTestApp({ database, env });
       b = await startTestApp({ database, env });
-    });
+    }, SLOW_START_MS);
     afterAll(async () => {
       await b?.close();
       await a?.close();

@@ -124,7 +124,8 @@ if (!runBrowser) {
         problems.push(`console error: ${message.text()}`);
       }
     });
-  });
+    // The service, the provider and Chromium take longer than Jest's 30 s on a loaded machine.
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await service?.close();
@@ -722,7 +723,8 @@ if (!runBrowser) {
     await expect(range.count()).resolves.toBe(0);
     await owner.fill('');
     await untilText(range, `1–50 of ${total}`);
-  });
+    // 210 keys are made through the API first: room for a loaded machine.
+  }, 60_000);
 
   it('changes a setting and shows a refused value next to its field', async () => {
     await nav('Settings');

@@ -2,6 +2,9 @@ import { createKey, createUser, setKeyExpiry, type AdminClient } from '../suppor
 import { client, type Reply } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Starting the service takes longer than Jest's 30 s when the machine is loaded.
+const SLOW_START_MS = 120_000;
+
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 const MINUTE = 60_000;
@@ -22,7 +25,7 @@ describe('Keys (admin API)', () => {
     admin = client(service.url, service.adminKey);
     aliceId = await createUser(admin, 'alice');
     bobId = await createUser(admin, 'bob');
-  });
+  }, SLOW_START_MS);
   afterAll(() => service.close());
 
   /** Creates a key and returns the whole 201 response. */

@@ -2,6 +2,9 @@ import { createKey, createUser, nginxCheck, type CreatedKey } from '../support/d
 import { client } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Starting the service takes longer than Jest's 30 s when the machine is loaded.
+const SLOW_START_MS = 120_000;
+
 describe('Self-service keys (/v1/me)', () => {
   let service: TestApp;
   let admin: ReturnType<typeof client>;
@@ -24,7 +27,7 @@ describe('Self-service keys (/v1/me)', () => {
     bobKey = await createKey(admin, { username: 'bob' });
     ada = client(service.url, adaKey.key);
     bob = client(service.url, bobKey.key);
-  });
+  }, SLOW_START_MS);
   afterAll(() => service.close());
 
   describe('happy path', () => {

@@ -69,7 +69,8 @@ describe('Identity providers with a real OpenID provider', () => {
     });
     expect(created.status).toBe(201);
     jwtProviderId = created.body.id;
-  });
+    // Starting the service and the provider takes longer than Jest's 30 s on a loaded machine.
+  }, 120_000);
   afterAll(async () => {
     await service?.close();
     await idp?.stop();
