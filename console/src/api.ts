@@ -105,6 +105,12 @@ export interface Session {
   groups: string[];
   admin: boolean;
   selfServiceKeys: boolean;
+  /** Portcullis checks requests; false: switched off, and every page says so. */
+  checking: boolean;
+  /** The longest lifetime a new key may have ("1 year"); null: no limit. */
+  maxKeyLifetime: string | null;
+  /** The key this session was opened with (null: through a provider). */
+  signInKeyId: string | null;
   csrfToken: string;
   expiresAt: string;
 }
@@ -206,6 +212,9 @@ export interface Provider {
   name: string;
   preset: string;
   issuer: string | null;
+  jwksUri: string | null;
+  userinfoEndpoint: string | null;
+  introspectionEndpoint: string | null;
   clientId: string;
   hasClientSecret: boolean;
   validation: string;
@@ -222,4 +231,6 @@ export interface Attributes {
   usernameAttribute: string;
   usernameValue: string | null;
   attributes: { path: string; value: unknown; source: string }[];
+  /** What the provider could not be asked, and why: the attributes are then partial. */
+  notes: string[];
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState, type MouseEvent } from 'react';
-import { api, setCsrfToken, whenSessionEnds, type Session } from './api';
+import { api, setCsrfToken, whenSessionEnds, type Session, type Settings } from './api';
+import { NoticeProvider } from './components';
 import { AuditPage } from './pages/audit-page';
 import { KeysPage } from './pages/keys-page';
 import { MyKeysPage } from './pages/my-keys-page';
@@ -62,7 +63,12 @@ export function App() {
     event.preventDefault();
     window.history.pushState(null, '', BASE + to);
     setPath(to);
+    // Another admin may have switched Portcullis off meanwhile: the banner should say so.
+    api<Session>('GET', '/console/session').then(setSession, () => undefined);
   };
+  // What the session tells the pages of the settings: the banner and the key forms follow a save.
+  const settingsSaved = ({ enabled, maxKeyLifetime }: Settings) =>
+    setSession((current) => current && { ...current, checking: enabled, maxKeyLifetime });
 
   const signOut = async () => {
     await api('DELETE', '/console/session').catch(() => undefined);
@@ -102,16 +108,41 @@ export function App() {
           </button>
         </div>
       </header>
+      {!session.checking && <ServiceOffBanner admin={session.admin} navigate={navigate} />}
       <main>
         <h1>{page?.title}</h1>
-        {page?.path === 'keys' && <KeysPage />}
-        {page?.path === 'users' && <UsersPage />}
-        {page?.path === 'restrictions' && <RestrictionsPage />}
-        {page?.path === 'providers' && <ProvidersPage />}
-        {page?.path === 'settings' && <SettingsPage />}
-        {page?.path === 'audit' && <AuditPage />}
-        {page?.path === 'my-keys' && <MyKeysPage session={session} />}
+        <NoticeProvider page={page?.path ?? ''}>
+          {page?.path === 'keys' && <KeysPage session={session} />}
+          {page?.path === 'users' && <UsersPage />}
+          {page?.path === 'restrictions' && <RestrictionsPage />}
+          {page?.path === 'providers' && <ProvidersPage />}
+          {page?.path === 'settings' && <SettingsPage onSaved={settingsSaved} />}
+          {page?.path === 'audit' && <AuditPage />}
+          {page?.path === 'my-keys' && <MyKeysPage session={session} />}
+        </NoticeProvider>
       </main>
     </>
+  );
+}
+
+/**
+ * While Portcullis is switched off every request passes unchecked: every page says so, above all
+ * else, until it is switched on again.
+ */
+function ServiceOffBanner(props: {
+  admin: boolean;
+  navigate: (event: MouseEvent<HTMLAnchorElement>, to: string) => void;
+}) {
+  return (
+    <div className="banner" role="alert" data-testid="service-off">
+      <strong>Portcullis is switched off:</strong> every request passes unchecked, with no identity.{' '}
+      {props.admin ? (
+        <a href={`${BASE}settings`} onClick={(e) => props.navigate(e, 'settings')}>
+          Switch it on in Settings
+        </a>
+      ) : (
+        'An admin can switch it on again.'
+      )}
+    </div>
   );
 }

@@ -17,6 +17,7 @@ import { Audited } from '../audit/audited.decorator.js';
 import { PROBLEM_TYPES, ProblemException, TooManyAttemptsException } from '../common/problem.js';
 import { AppConfig } from '../config/app-config.js';
 import { KeyHasher } from '../crypto/key-hasher.js';
+import { hasKeyShape } from '../keys/key-format.js';
 import type { Identity } from '../core/identity.js';
 import { ApiKeyAuthenticator, type KeyCheck } from '../keys/api-key-authenticator.js';
 import { CallerAttempts } from '../limits/caller-attempts.js';
@@ -35,6 +36,16 @@ const REFUSALS: Partial<Record<string, string>> = {
   wrong_key_type: 'This is a basic key: give its username too (or a bearer key without one)',
   username_mismatch: 'The username and key do not match',
 };
+
+/** Why a key was refused, in the words the sign-in form shows next to the key field. */
+function refusal(reason: string, key: string): string {
+  // A mistyped key fails its checksum; telling that apart from "this is no key" helps the person
+  // retyping it. The checksum is public (it is how scanners find leaked keys), so this leaks nothing.
+  if (reason === 'malformed_credential' && hasKeyShape(key)) {
+    return 'This key’s checksum does not match: part of it is mistyped or missing';
+  }
+  return REFUSALS[reason] ?? 'This key cannot be used';
+}
 
 /**
  * Signing in to the web console with a key: the session cookie then stands for that key on the
@@ -81,7 +92,7 @@ export class ConsoleSessionController {
       if (over !== undefined) throw new TooManyAttemptsException(over.retryAfterSeconds);
     }
     if (!check.ok) {
-      const detail = REFUSALS[check.reason] ?? 'This key cannot be used';
+      const detail = refusal(check.reason, body.key);
       const pointer = check.reason === 'username_mismatch' ? '#/username' : '#/key';
       throw new ProblemException(check.reason === 'user_disabled' ? 403 : 401, detail, {
         type: PROBLEM_TYPES.validation,
@@ -160,6 +171,9 @@ export class ConsoleSessionController {
       groups: identity.groups,
       admin: isAdmin(identity.groups, this.config.adminGroup),
       selfServiceKeys: this.settings.current().allowSelfServiceKeys,
+      checking: this.settings.current().enabled,
+      maxKeyLifetime: this.settings.current().maxKeyLifetime,
+      signInKeyId: identity.credential.kind === 'api_key' ? identity.credential.id : null,
       csrfToken,
       expiresAt: new Date(expiresAt).toISOString(),
     };

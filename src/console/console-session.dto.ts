@@ -24,6 +24,13 @@ export interface ConsoleSessionDto {
   admin: boolean;
   /** Users may create their own keys ("My keys"). */
   selfServiceKeys: boolean;
+  /** Portcullis checks requests; false: switched off, every request passes (the console warns). */
+  checking: boolean;
+  /** The longest lifetime a new key may have (null: no limit): the key forms offer no longer. */
+  maxKeyLifetime: string | null;
+  /** The id of the key the session was opened with (null: through a provider): revoking it signs
+   * this session out, which the console warns of. */
+  signInKeyId: string | null;
   csrfToken: string;
   expiresAt: string;
 }

@@ -8,6 +8,7 @@ import {
   IsString,
   Matches,
   MaxLength,
+  MinLength,
 } from 'class-validator';
 import { PageMetaDto, PageQueryDto } from '../common/pagination.js';
 import { RateLimitField } from '../limits/rate-limit.dto.js';
@@ -134,6 +135,17 @@ class UserFilterDto {
 }
 
 export class ListUsersQueryDto extends IntersectionType(PageQueryDto, UserFilterDto) {}
+
+class GroupFilterDto {
+  @ApiPropertyOptional({ description: 'Only groups whose name contains this text (any case)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  search?: string;
+}
+
+export class ListGroupsQueryDto extends IntersectionType(PageQueryDto, GroupFilterDto) {}
 
 export class CreateGroupDto {
   @ApiProperty({ example: 'developers', pattern: GROUP_NAME_PATTERN.source })

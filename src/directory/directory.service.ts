@@ -1,5 +1,6 @@
 import { AppConfig } from '../config/app-config.js';
 import { assertUsableAdminRemains } from './usable-admin.js';
+import { containsPattern } from '../common/like-pattern.js';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
@@ -10,6 +11,7 @@ import type {
   CreateUserDto,
   GroupDto,
   GroupPageDto,
+  ListGroupsQueryDto,
   ListUsersQueryDto,
   UpdateGroupDto,
   UpdateUserDto,
@@ -72,7 +74,7 @@ export class DirectoryService {
     }
     if (query.search !== undefined) {
       qb.andWhere("(u.username ILIKE :search ESCAPE '\\' OR u.email ILIKE :search ESCAPE '\\')", {
-        search: `%${escapeLike(query.search)}%`,
+        search: containsPattern(query.search),
       });
     }
     const [users, total] = await qb
@@ -151,10 +153,12 @@ export class DirectoryService {
     return this.getGroup(id);
   }
 
-  async listGroups(page: PageQueryDto): Promise<GroupPageDto> {
-    const [groups, total] = await this.dataSource
-      .getRepository(Group)
-      .createQueryBuilder('g')
+  async listGroups(page: ListGroupsQueryDto): Promise<GroupPageDto> {
+    const qb = this.dataSource.getRepository(Group).createQueryBuilder('g');
+    if (page.search !== undefined) {
+      qb.where("g.name ILIKE :search ESCAPE '\\'", { search: containsPattern(page.search) });
+    }
+    const [groups, total] = await qb
       .orderBy('lower(g.name)')
       .limit(page.limit)
       .offset(page.offset)
@@ -365,8 +369,4 @@ function toGroupDto(group: Group, memberCount: number): GroupDto {
     createdAt: group.createdAt.toISOString(),
     updatedAt: group.updatedAt.toISOString(),
   };
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

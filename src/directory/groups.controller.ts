@@ -25,6 +25,7 @@ import {
   CreateGroupDto,
   GroupDto,
   GroupPageDto,
+  ListGroupsQueryDto,
   UpdateGroupDto,
   UserPageDto,
 } from './directory.dto.js';
@@ -41,8 +42,8 @@ export class GroupsController {
     return this.directory.createGroup(body);
   }
 
-  @ListRoute('List groups', GroupPageDto)
-  list(@Query() query: PageQueryDto): Promise<GroupPageDto> {
+  @ListRoute('List groups, or those whose name contains a text', GroupPageDto)
+  list(@Query() query: ListGroupsQueryDto): Promise<GroupPageDto> {
     return this.directory.listGroups(query);
   }
 

@@ -31,9 +31,17 @@ export function generateKey(): GeneratedKey {
   return { plaintext: body + checksum(body), keyId };
 }
 
+/**
+ * Whether the string has a key's shape (prefix, length, alphabet), whatever its checksum: such a
+ * string that `parseKey` refuses is a key with a typo in it, not something else pasted.
+ */
+export function hasKeyShape(candidate: string): boolean {
+  return candidate.length === KEY_LENGTH && KEY_PATTERN.test(candidate);
+}
+
 /** The key id of a well-formed key with a valid checksum, or undefined for anything else. */
 export function parseKey(candidate: string): string | undefined {
-  if (candidate.length !== KEY_LENGTH || !KEY_PATTERN.test(candidate)) return undefined;
+  if (!hasKeyShape(candidate)) return undefined;
   const body = candidate.slice(0, KEY_LENGTH - CHECKSUM_LENGTH);
   if (checksum(body) !== candidate.slice(KEY_LENGTH - CHECKSUM_LENGTH)) return undefined;
   return keyIdOf(candidate);

@@ -71,9 +71,24 @@ export class KeysController {
     });
   }
 
-  @ListRoute('List keys, by owner and state', KeyPageDto)
-  list(@Query() query: ListKeysQueryDto): Promise<KeyPageDto> {
-    return this.keys.list(query);
+  @ListRoute('List keys, by owner, state and a part of their name', KeyPageDto)
+  @ApiProblems(404)
+  async list(@Query() query: ListKeysQueryDto): Promise<KeyPageDto> {
+    if (query.owner === undefined) return this.keys.list(query);
+    // An unknown owner is said so: an empty page would read as "this user has no keys".
+    const owner = await this.findUser(query.owner);
+    if (!owner) {
+      throw new ProblemException(404, `No user named "${query.owner}"`, {
+        errors: [{ pointer: '#/owner', detail: `no user is named "${query.owner}"` }],
+      });
+    }
+    if (query.userId !== undefined && query.userId !== owner.id) {
+      throw new ProblemException(400, 'userId and owner name different users: give one of them', {
+        type: PROBLEM_TYPES.validation,
+        errors: [{ pointer: '#/owner', detail: 'names another user than userId' }],
+      });
+    }
+    return this.keys.list({ ...query, userId: owner.id });
   }
 
   @ReadRoute('Get a key (never the key itself)', KeyDto)
@@ -113,11 +128,7 @@ export class KeysController {
 
   private async ownerId(body: CreateKeyDto): Promise<string> {
     if (body.username === undefined) return body.userId!;
-    const owner = await this.dataSource
-      .getRepository(User)
-      .createQueryBuilder('u')
-      .where('lower(u.username) = lower(:username)', { username: body.username })
-      .getOne();
+    const owner = await this.findUser(body.username);
     if (!owner) throw new NotFoundException(`No user named "${body.username}"`);
     if (body.userId !== undefined && body.userId !== owner.id) {
       throw new ProblemException(
@@ -130,5 +141,14 @@ export class KeysController {
       );
     }
     return owner.id;
+  }
+
+  /** A user by username, in any case. */
+  private findUser(username: string): Promise<User | null> {
+    return this.dataSource
+      .getRepository(User)
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
   }
 }

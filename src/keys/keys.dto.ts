@@ -255,10 +255,29 @@ class KeyFilterDto {
   @IsUUID('all')
   userId?: string;
 
+  @ApiPropertyOptional({
+    description:
+      'Only keys of the user with this username (any case); an unknown username is a 404, not an empty page',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'is not a valid username' })
+  owner?: string;
+
   @ApiPropertyOptional({ enum: KEY_STATES })
   @IsOptional()
   @IsIn(KEY_STATES)
   state?: KeyState;
+
+  @ApiPropertyOptional({
+    description: 'Only keys whose name or key id contains this text (any case)',
+    maxLength: 100,
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  search?: string;
 }
 
 export class ListKeysQueryDto extends IntersectionType(PageQueryDto, KeyFilterDto) {}

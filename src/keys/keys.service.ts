@@ -13,6 +13,7 @@ import { CredentialInvalidator } from './credential-invalidator.js';
 import { KeyMailer } from '../mail/key-mailer.js';
 import { rateLimitColumns, rateLimitText } from '../limits/rate-limit.dto.js';
 import type { KeyRoute } from '../core/identity.js';
+import { containsPattern } from '../common/like-pattern.js';
 import { generateKey } from './key-format.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
 import type {
@@ -143,6 +144,11 @@ export class KeysService {
       .createQueryBuilder('k')
       .innerJoinAndSelect('k.owner', 'owner');
     if (query.userId !== undefined) qb.andWhere('k.owner_id = :userId', { userId: query.userId });
+    if (query.search !== undefined) {
+      qb.andWhere("(k.name ILIKE :search ESCAPE '\\' OR k.key_id ILIKE :search ESCAPE '\\')", {
+        search: containsPattern(query.search),
+      });
+    }
     if (query.state === 'revoked') qb.andWhere('k.revoked_at IS NOT NULL');
     if (query.state === 'expired') {
       qb.andWhere('k.revoked_at IS NULL AND k.expires_at IS NOT NULL AND k.expires_at <= now()');

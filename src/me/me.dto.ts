@@ -10,7 +10,7 @@ export class CreateOwnKeyDto extends OmitType(CreateKeyDto, [
   'rateLimit',
 ] as const) {}
 
-export class ListOwnKeysQueryDto extends OmitType(ListKeysQueryDto, ['userId'] as const) {}
+export class ListOwnKeysQueryDto extends OmitType(ListKeysQueryDto, ['userId', 'owner'] as const) {}
 
 /** Who the caller is: the identity a decision would carry, and what they may do themselves. */
 export class MeDto extends OmitType(DecisionIdentityDto, ['credential', 'expiresAt'] as const) {

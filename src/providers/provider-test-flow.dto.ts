@@ -23,6 +23,12 @@ export class AttributesDto {
   usernameValue: string | null;
   @ApiProperty({ type: [AttributeDto] })
   attributes: AttributeDto[];
+  @ApiProperty({
+    type: [String],
+    description:
+      'What could not be shown and why (a provider endpoint that failed): the attributes are then partial',
+  })
+  notes: string[];
 }
 
 export class PreviewTokenDto {

@@ -7,7 +7,7 @@ import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import { authorizationUrl } from './authorization-request.js';
 import { flattenClaims } from './claims.js';
 import { OutboundError } from './outbound-http.js';
-import { ProviderClient } from './provider-client.js';
+import { ProviderClient, type TokenAnswer } from './provider-client.js';
 import { Provider } from './provider.entity.js';
 import { ProvidersService } from './providers.service.js';
 import type { AttributeDto, AttributesDto } from './provider-test-flow.dto.js';
@@ -107,22 +107,41 @@ export class ProviderTestFlow {
     return this.remember(provider, attributes);
   }
 
-  /** The attributes a pasted access token carries, from the provider (and the token if a JWT). */
+  /**
+   * The attributes a pasted access token carries, from the provider (and the token if a JWT). A
+   * JWT's own claims are worth showing even when the provider cannot be asked (a wrong userinfo
+   * URL answering 404, say): the failure is then a note beside them, not the whole answer. A token
+   * the provider refuses is refused here too, and an opaque one needs the provider to answer.
+   */
   async preview(id: string, token: string): Promise<AttributesDto> {
     const provider = await this.find(id);
     const attributes = decoded(token, 'access_token');
-    let known = false;
+    const asks: [AttributeDto['source'], () => Promise<TokenAnswer>][] = [];
     if (provider.userinfoEndpoint !== null) {
-      const answer = await this.call(() => this.client.userinfo(provider, token));
-      if (answer.active) attributes.push(...listed(answer.claims, 'userinfo'));
-      known ||= answer.active;
+      asks.push(['userinfo', () => this.client.userinfo(provider, token)]);
     }
     if (provider.introspectionEndpoint !== null && provider.clientSecretSealed !== null) {
-      const answer = await this.call(() => this.client.introspect(provider, token));
-      if (answer.active) attributes.push(...listed(answer.claims, 'introspection'));
-      known ||= answer.active;
+      asks.push(['introspection', () => this.client.introspect(provider, token)]);
     }
-    if (!known) {
+    const notes: string[] = [];
+    let accepted = false;
+    let refused = false;
+    for (const [source, ask] of asks) {
+      let answer: TokenAnswer;
+      try {
+        answer = await ask();
+      } catch (error) {
+        if (!(error instanceof OutboundError)) throw error;
+        // Without a JWT's own claims there is nothing else to show: the failure is the answer.
+        if (attributes.length === 0) throw unreachable(error);
+        notes.push(`${source} could not be asked (${error.message}): not shown`);
+        continue;
+      }
+      if (answer.active) attributes.push(...listed(answer.claims, source));
+      accepted ||= answer.active;
+      refused ||= !answer.active;
+    }
+    if (!accepted && (refused || attributes.length === 0)) {
       throw new ProblemException(
         400,
         'The provider does not accept this token (inactive or expired)',
@@ -132,10 +151,17 @@ export class ProviderTestFlow {
         },
       );
     }
-    return this.remember(provider, attributes);
+    if (asks.length === 0) {
+      notes.push('The provider has no userinfo or introspection endpoint: only the token is read');
+    }
+    return this.remember(provider, attributes, notes);
   }
 
-  private async remember(provider: Provider, attributes: AttributeDto[]): Promise<AttributesDto> {
+  private async remember(
+    provider: Provider,
+    attributes: AttributeDto[],
+    notes: string[] = [],
+  ): Promise<AttributesDto> {
     const paths = [...new Set(attributes.map((a) => a.path))];
     await this.dataSource
       .getRepository(Provider)
@@ -146,6 +172,7 @@ export class ProviderTestFlow {
       usernameAttribute: provider.usernameAttribute,
       usernameValue: current === undefined ? null : String(current.value),
       attributes,
+      notes,
     };
   }
 
@@ -155,10 +182,7 @@ export class ProviderTestFlow {
       return await work();
     } catch (error) {
       if (!(error instanceof OutboundError)) throw error;
-      throw new ProblemException(502, `The provider could not be asked: ${error.message}`, {
-        type: PROBLEM_TYPES.providerFlow,
-        title: 'Provider unreachable',
-      });
+      throw unreachable(error);
     }
   }
 
@@ -180,6 +204,13 @@ function decoded(token: string, source: AttributeDto['source']): AttributeDto[] 
 
 function listed(claims: Record<string, unknown>, source: AttributeDto['source']): AttributeDto[] {
   return flattenClaims(claims).map(({ path, value }) => ({ path, value, source }));
+}
+
+function unreachable(error: OutboundError): ProblemException {
+  return new ProblemException(502, `The provider could not be asked: ${error.message}`, {
+    type: PROBLEM_TYPES.providerFlow,
+    title: 'Provider unreachable',
+  });
 }
 
 function unusable(detail: string): ProblemException {

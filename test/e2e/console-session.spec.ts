@@ -10,6 +10,9 @@ import {
 } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Starting the service takes longer than Jest's 30 s when the machine is loaded.
+const SLOW_START_MS = 120_000;
+
 /** A signed-in browser: its session cookie and CSRF token. */
 interface Browser {
   cookie: string;
@@ -57,7 +60,7 @@ describe('Web console sessions', () => {
     admin = client(service.url, service.adminKey);
     await createUser(admin, 'alice');
     aliceKey = (await createKey(admin, { username: 'alice' })).key;
-  });
+  }, SLOW_START_MS);
   afterAll(() => service.close());
 
   describe('serving the console', () => {
@@ -138,11 +141,27 @@ describe('Web console sessions', () => {
       expect(unknown.status).toBe(401);
       expect(unknown.headers.get('content-type')).toContain('application/problem+json');
       expect(unknown.body.errors).toEqual([
-        { pointer: '#/key', detail: expect.stringMatching(/not a Portcullis key|not known/) },
+        { pointer: '#/key', detail: expect.stringMatching(/checksum does not match/) },
       ]);
       expect(setCookie(unknown)).toBe('');
       // No Basic challenge, which would open the browser's own password dialog.
       expect(unknown.headers.get('www-authenticate')).toBe('Bearer realm="portcullis"');
+
+      // A key with one character changed keeps its shape but fails its checksum: said so.
+      const last = service.adminKey.at(-1) === 'A' ? 'B' : 'A';
+      const mistyped = await call(service.url, 'POST', '/console/session', {
+        body: { key: service.adminKey.slice(0, -1) + last },
+      });
+      expect(mistyped.status).toBe(401);
+      expect(mistyped.body.errors).toEqual([
+        { pointer: '#/key', detail: expect.stringContaining('checksum does not match') },
+      ]);
+      const other = await call(service.url, 'POST', '/console/session', {
+        body: { key: 'ghp_notoneofours' },
+      });
+      expect(other.body.errors).toEqual([
+        { pointer: '#/key', detail: 'This is not a Portcullis key (they start with pcl_)' },
+      ]);
 
       const missing = await call(service.url, 'POST', '/console/session', { body: {} });
       expect(missing.status).toBe(400);
@@ -255,7 +274,16 @@ describe('Web console sessions', () => {
       expect(current.body).toMatchObject({
         username: service.adminUsername,
         csrfToken: browser.csrf,
+        checking: true,
+        maxKeyLifetime: null,
       });
+      // The key it was opened with, so that the console can warn before revoking it.
+      const adminKeys = await client(service.url, service.adminKey).get(
+        `/v1/admin/keys?owner=${service.adminUsername}`,
+      );
+      expect(adminKeys.body.items.map((k: { id: string }) => k.id)).toEqual([
+        current.body.signInKeyId,
+      ]);
     });
 
     it('lets a bearer key win over a cookie, and a bad key is refused whatever the cookie', async () => {
@@ -370,7 +398,7 @@ describe('Web console sessions', () => {
       const env = { REDIS_KEY_PREFIX: `test:console:${randomBytes(4).toString('hex')}:` };
       a = await startTestApp({ database, env });
       b = await startTestApp({ database, env });
-    });
+    }, SLOW_START_MS);
     afterAll(async () => {
       await b?.close();
       await a?.close();

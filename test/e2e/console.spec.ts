@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { chromiumAvailable, launchChromium, screenshotDir } from '../support/browser.js';
 import { client, call, type Reply } from '../support/http.js';
 import { TestOidcProvider } from '../support/oidc-provider.js';
@@ -11,6 +11,18 @@ const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
 const IS_FOCUSED = (element: unknown) =>
   element ===
   (globalThis as unknown as { document: { activeElement: unknown } }).document.activeElement;
+
+/**
+ * Waits until the element's whole text is this. (textContent() reads once, and an element that
+ * is already there with its old text would be read before the change.)
+ */
+function untilText(locator: Locator, text: string): Promise<void> {
+  const exact = new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+  return locator.filter({ hasText: exact }).waitFor({ state: 'attached' });
+}
+
+/** Waits until a select offers exactly these options, in this order. */
+const untilOptions = (select: Locator, labels: string[]) => untilText(select, labels.join(''));
 
 async function keyIdOf(
   admin: ReturnType<typeof client>,
@@ -51,11 +63,31 @@ if (!runBrowser) {
   const shots = screenshotDir();
   let aliceKey: string;
   let idp: TestOidcProvider;
+  let handMadeJwt: string;
 
   const shot = (name: string) =>
     page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
   const nav = (name: string) =>
     page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name }).click();
+  const dialog = () => page.getByRole('alertdialog');
+  /** Waits for the success message that says this. */
+  const said = (text: string) => page.getByTestId('notice').getByText(text).waitFor();
+  /** Opens a confirmation, checks that it names the object, and cancels it. */
+  const openAndCancel = async (button: string, names: string | RegExp) => {
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await expect(dialog().textContent()).resolves.toMatch(names);
+    // The harmless choice has the focus; Escape cancels like the Cancel button.
+    await expect(
+      dialog().getByRole('button', { name: 'Cancel' }).evaluate(IS_FOCUSED),
+    ).resolves.toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+  };
+  /** Opens a confirmation and confirms it with its own button. */
+  const confirmWith = async (button: string, confirm: string) => {
+    await page.getByRole('button', { name: button, exact: true }).click();
+    await dialog().getByRole('button', { name: confirm, exact: true }).click();
+  };
   const decide = (credential: string, ip: string): Promise<Reply> =>
     client(service.url, service.adminKey).post('/v1/decisions', {
       body: { method: 'GET', path: '/orders', ip, credential },
@@ -92,7 +124,8 @@ if (!runBrowser) {
         problems.push(`console error: ${message.text()}`);
       }
     });
-  });
+    // The service, the provider and Chromium take longer than Jest's 30 s on a loaded machine.
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await service?.close();
@@ -114,6 +147,12 @@ if (!runBrowser) {
       page.locator(`[id="${describedBy.split(' ').pop()}"]`).textContent(),
     ).resolves.toContain('This is not a Portcullis key');
     await shot('sign-in');
+    // A key of the right shape with a typo in it is called that, not "not a Portcullis key".
+    const last = service.adminKey.at(-1) === 'A' ? 'B' : 'A';
+    await keyField.fill(service.adminKey.slice(0, -1) + last);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('checksum does not match').waitFor();
+    await expect(page.getByText('This is not a Portcullis key').count()).resolves.toBe(0);
 
     await keyField.fill(service.adminKey);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -146,6 +185,48 @@ if (!runBrowser) {
     await form.getByLabel('Groups').fill('developers');
     await form.getByRole('button', { name: 'Create user' }).click();
     await page.getByRole('cell', { name: 'alice@example.com' }).waitFor();
+    await said('User alice created.');
+  });
+
+  it('asks before disabling a user or deleting a group, naming them, and shows a refusal', async () => {
+    const admin = client(service.url, service.adminKey);
+    await admin.post('/v1/admin/users', { body: { username: 'carl' } });
+    await admin.post('/v1/admin/groups', { body: { name: 'short-lived' } });
+    await page.reload();
+    await page.getByRole('row', { name: /carl.*active/ }).waitFor();
+
+    await openAndCancel('Disable carl', 'Disable the user carl?');
+    await expect(page.getByRole('row', { name: /carl.*active/ }).count()).resolves.toBe(1);
+    await confirmWith('Disable carl', 'Disable');
+    await page.getByRole('row', { name: /carl.*disabled/ }).waitFor();
+    await said('User carl disabled.');
+
+    // Groups are searched by a part of their name.
+    const groupTable = page.getByRole('table', { name: 'Groups' });
+    const developers = groupTable.getByRole('cell', { name: 'developers', exact: true });
+    await page.getByLabel('Search groups').fill('SHORT');
+    await developers.waitFor({ state: 'detached' });
+    const groupPages = page.getByRole('navigation', { name: 'Groups pages' });
+    await untilText(groupPages.getByTestId('page-range'), '1–1 of 1');
+    await openAndCancel('Delete group short-lived', 'Delete the group short-lived?');
+    await page.getByRole('cell', { name: 'short-lived', exact: true }).waitFor();
+    await confirmWith('Delete group short-lived', 'Delete');
+    await page
+      .getByRole('cell', { name: 'short-lived', exact: true })
+      .waitFor({ state: 'detached' });
+    const groups = await admin.get('/v1/admin/groups');
+    expect(groups.body.items.map((g: { name: string }) => g.name)).not.toContain('short-lived');
+    await page.getByLabel('Search groups').fill('');
+    await developers.waitFor();
+
+    // The signed-in admin is the only one with a key: disabling them is refused (409), and the
+    // dialog says why in the server's own words.
+    await page.getByRole('button', { name: `Disable ${service.adminUsername}` }).click();
+    await dialog().getByRole('button', { name: 'Disable', exact: true }).click();
+    await dialog().getByText('This would leave no usable admin').waitFor();
+    await expect(dialog().textContent()).resolves.toContain('Give another admin a key first');
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+    expect((await admin.get(`/v1/admin/users/${service.adminUserId}`)).body.disabled).toBe(false);
   });
 
   it("edits a user's group memberships", async () => {
@@ -185,8 +266,17 @@ if (!runBrowser) {
     await form.getByRole('button', { name: 'Create key' }).click();
     await form.getByText(/must be "never" or/).waitFor();
 
+    // No maximum lifetime is set yet: "Never" is offered.
+    await untilOptions(form.getByLabel('Expires in'), [
+      '30 days',
+      '90 days',
+      '1 year',
+      'Never',
+      'Other…',
+    ]);
     await form.getByLabel('Expires in').selectOption('90 days');
     await form.getByRole('button', { name: 'Create key' }).click();
+    await said('Key "ci-deploy" created for alice.');
     const shown = page.getByLabel('The new key');
     await shown.waitFor();
     aliceKey = await shown.inputValue();
@@ -306,7 +396,32 @@ if (!runBrowser) {
 
     await form.getByLabel('Allowed IP ranges').fill('203.0.113.0/24');
     await form.getByRole('button', { name: 'Add access rule' }).click();
-    await page.getByRole('cell', { name: '203.0.113.0/24' }).waitFor();
+    await page.getByRole('cell', { name: '203.0.113.0/24', exact: true }).waitFor();
+    await said('Added the access rule');
+
+    // A second rule, deleted: asked first, naming the rule.
+    await form.getByLabel('Host').fill('old.example.com');
+    await form.getByRole('button', { name: 'Add access rule' }).click();
+    const oldRule = page.getByRole('cell', { name: 'old.example.com', exact: true });
+    await oldRule.waitFor();
+    const deleteOld = 'Delete the access rule for old.example.com (from anywhere)';
+    await openAndCancel(deleteOld, /Delete the access rule for old\.example\.com/);
+    await expect(oldRule.count()).resolves.toBe(1);
+    await confirmWith(deleteOld, 'Delete');
+    await oldRule.waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: '203.0.113.0/24', exact: true }).waitFor();
+    // And a path rule the same way.
+    const paths = page.locator('form', {
+      has: page.getByRole('button', { name: 'Add path rule' }),
+    });
+    await paths.getByLabel('Path pattern').fill('/status');
+    await paths.getByRole('button', { name: 'Add path rule' }).click();
+    const deletePath = 'Delete the public path rule /status';
+    await openAndCancel(deletePath, 'Delete the public path rule /status?');
+    await confirmWith(deletePath, 'Delete');
+    await page.getByRole('cell', { name: '/status', exact: true }).waitFor({ state: 'detached' });
+    const rules = await client(service.url, service.adminKey).get('/v1/admin/path-rules');
+    expect(rules.body.total).toBe(0);
 
     const tryForm = page.locator('form', {
       has: page.getByRole('button', { name: 'Ask for a decision' }),
@@ -355,13 +470,27 @@ if (!runBrowser) {
     idp.addRedirectUri(created.redirectUri);
     idp.addRedirectUri(created.consoleRedirectUri);
 
-    await page.getByRole('button', { name: 'Test', exact: true }).click();
+    await page.getByRole('button', { name: 'Test Test IdP', exact: true }).click();
     await page.getByLabel('Access token').fill(await idp.opaqueAccessToken('alice'));
     await page.getByRole('button', { name: 'Show its attributes' }).click();
-    await page.getByRole('button', { name: 'Use email (from userinfo) as the username' }).click();
-    await page.getByText('Users are now named by email.').waitFor();
-    const providers = await client(service.url, service.adminKey).get('/v1/admin/providers');
-    expect(providers.body.items[0]).toMatchObject({ usernameAttribute: 'email' });
+    const summary = page.getByTestId('username-summary');
+    await untilText(summary, 'Users are named by preferred_username: this token is alice.');
+    // The live mapping changes only once confirmed; the summary follows it.
+    const useEmail = 'Use email (from userinfo) as the username';
+    await openAndCancel(
+      useEmail,
+      /Name the users of Test IdP by email\?.*Now they are named by preferred_username/,
+    );
+    const admin = client(service.url, service.adminKey);
+    expect((await admin.get('/v1/admin/providers')).body.items[0]).toMatchObject({
+      usernameAttribute: 'preferred_username',
+    });
+    await confirmWith(useEmail, 'Use email');
+    await said('Users of Test IdP are now named by email.');
+    await untilText(summary, 'Users are named by email: this token is alice@example.com.');
+    expect((await admin.get('/v1/admin/providers')).body.items[0]).toMatchObject({
+      usernameAttribute: 'email',
+    });
     await shot('providers');
   });
 
@@ -376,11 +505,13 @@ if (!runBrowser) {
     await expect(tab.textContent('body')).resolves.toContain('alice@example.com');
     await tab.close();
 
+    await page.getByRole('button', { name: 'Test Test IdP', exact: true }).click();
     await page.getByRole('button', { name: 'Show the attributes of the last login' }).click();
-    await page.getByRole('button', { name: 'Use preferred_username as the username' }).click();
-    await page.getByText('Users are now named by preferred_username.').waitFor();
+    await confirmWith('Use preferred_username as the username', 'Use preferred_username');
+    await said('Users of Test IdP are now named by preferred_username.');
     const providers = await client(service.url, service.adminKey).get('/v1/admin/providers');
-    expect(providers.body.items[0]).toMatchObject({ usernameAttribute: 'preferred_username' });
+    const testIdp = providers.body.items.find((p: { name: string }) => p.name === 'Test IdP');
+    expect(testIdp).toMatchObject({ usernameAttribute: 'preferred_username' });
   });
 
   it('signs an admin in through the provider, and tells a user who is not one why not', async () => {
@@ -420,15 +551,180 @@ if (!runBrowser) {
     }
   });
 
-  it('revokes the key', async () => {
+  it('adds a custom provider without discovery, previews a JWT whose userinfo 404s, and maps users by sub', async () => {
+    await nav('Identity providers');
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Add provider' }) });
+    await form.getByLabel('Name', { exact: true }).fill('Hand-made IdP');
+    await form.getByLabel('Preset').selectOption('custom');
+    await form.getByLabel("Read the provider's discovery document").uncheck();
+    await form.getByLabel('Issuer').fill(idp.issuer);
+    await form.getByLabel('JWKS URI').fill(idp.jwksUri);
+    // A wrong userinfo URL: the provider answers 404 there.
+    await form.getByLabel('Userinfo endpoint').fill(`${idp.issuer}/no-such-userinfo`);
+    await form.getByLabel('Introspection endpoint').fill(idp.introspectionEndpoint);
+    await form.getByLabel('Client id').fill('portcullis');
+    await form.getByLabel('Client secret').fill('portcullis-secret');
+    await form.getByLabel('Check tokens by').selectOption('jwt');
+    await form.getByLabel('Offer it for signing in to this console').uncheck();
+    await form.getByRole('button', { name: 'Add provider' }).click();
+    await said('Provider Hand-made IdP added.');
+    const admin = client(service.url, service.adminKey);
+    const saved = (await admin.get('/v1/admin/providers')).body.items.find(
+      (p: { name: string }) => p.name === 'Hand-made IdP',
+    );
+    expect(saved).toMatchObject({
+      preset: 'custom',
+      issuer: idp.issuer,
+      jwksUri: idp.jwksUri,
+      userinfoEndpoint: `${idp.issuer}/no-such-userinfo`,
+      introspectionEndpoint: idp.introspectionEndpoint,
+      validation: 'jwt',
+      usernameAttribute: 'preferred_username',
+    });
+
+    // The pasted JWT's own claims are shown although userinfo failed, with the failure noted.
+    await page.getByRole('button', { name: 'Test Hand-made IdP', exact: true }).click();
+    const jwt = await idp.jwtAccessToken('alice');
+    await page.getByLabel('Access token').fill(jwt);
+    await page.getByRole('button', { name: 'Show its attributes' }).click();
+    await page.getByText(/userinfo could not be asked.*HTTP 404/).waitFor();
+    await page.getByRole('row', { name: /^sub\s+"alice"\s+access_token/ }).waitFor();
+    const summary = page.getByTestId('username-summary');
+    await untilText(summary, 'Users are named by preferred_username: this token is alice.');
+    await confirmWith('Use sub (from access_token) as the username', 'Use sub');
+    await untilText(summary, 'Users are named by sub: this token is alice.');
+    handMadeJwt = jwt;
+  });
+
+  it("keeps the providers table's actions within reach at 1280 px and on a phone", async () => {
+    // A Delete button within the screen's width, and working: its confirmation opens.
+    const reachable = async (tab: Page, provider: string, width: number) => {
+      const target = tab.getByRole('button', { name: `Delete ${provider}`, exact: true });
+      await target.scrollIntoViewIfNeeded();
+      const box = (await target.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(width);
+      await target.click();
+      const asked = tab.getByRole('alertdialog');
+      await asked.getByText(`Delete the identity provider ${provider}?`).waitFor();
+      await asked.getByRole('button', { name: 'Cancel' }).click();
+    };
+    // At 1280 px wide (this page's viewport), the long redirect URIs do not push Delete away.
+    await reachable(page, 'Hand-made IdP', 1280);
+    await reachable(page, 'Test IdP', 1280);
+
+    const phone = await browser.newContext({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      storageState: await context.storageState(),
+    });
+    try {
+      const small = await phone.newPage();
+      small.setDefaultTimeout(10_000);
+      await small.goto(`${service.url}/console/providers`);
+      await reachable(small, 'Hand-made IdP', 390);
+      await reachable(small, 'Test IdP', 390);
+      await small.screenshot({ path: join(shots, 'phone-providers.png') });
+    } finally {
+      await phone.close();
+    }
+    expect(
+      (await client(service.url, service.adminKey).get('/v1/admin/providers')).body.total,
+    ).toBe(2);
+
+    // The first provider, for the same issuer, goes (asked first); the hand-made one then
+    // works on its own: its JWTs are accepted as alice, mapped by sub.
+    await confirmWith('Delete Test IdP', 'Delete');
+    await said('Deleted the identity provider Test IdP.');
+    const decided = await decide(handMadeJwt, '203.0.113.9');
+    expect(decided.body).toMatchObject({ allowed: true, identity: { username: 'alice' } });
+  });
+
+  it('revokes the key, once confirmed', async () => {
     await nav('API keys');
-    await page.getByRole('button', { name: 'Revoke ci-deploy' }).click();
+    await openAndCancel('Revoke ci-deploy', 'Revoke the key "ci-deploy" of alice?');
+    expect((await decide(aliceKey, '203.0.113.9')).body.allowed).toBe(true);
+    await confirmWith('Revoke ci-deploy', 'Revoke');
+    await said('Key "ci-deploy" revoked.');
     await page.getByRole('row', { name: /ci-deploy/ }).waitFor({ state: 'detached' });
     await page.getByLabel('State').selectOption('revoked');
     await page.getByRole('row', { name: /ci-deploy.*revoked/ }).waitFor();
     expect((await decide(aliceKey, '203.0.113.9')).body.reason).toBe('revoked_key');
     await shot('keys');
+    await page.getByLabel('State').selectOption('active');
   });
+
+  it('pages through more than 200 keys, searches part of a name, and names an unknown owner', async () => {
+    const admin = client(service.url, service.adminKey);
+    const bulk = (await admin.post('/v1/admin/users', { body: { username: 'bulk' } })).body.id;
+    // 210 keys, a few requests at a time: the embedded database takes one transaction at once.
+    const names = Array.from({ length: 210 }, (_, i) => `bulk-${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 10) {
+      await Promise.all(
+        names.slice(i, i + 10).map((name) =>
+          admin.post('/v1/admin/keys', {
+            body: { userId: bulk, name, type: 'bearer', expiresIn: '30 days' },
+          }),
+        ),
+      );
+    }
+    await page.reload();
+    const range = page.getByTestId('page-range');
+    const next = page.getByRole('navigation', { name: 'Keys pages' }).getByRole('button', {
+      name: 'Next',
+    });
+    const previous = page
+      .getByRole('navigation', { name: 'Keys pages' })
+      .getByRole('button', { name: 'Previous' });
+    const nameCells = page.getByRole('table', { name: 'Keys' }).locator('tbody tr td:first-child');
+
+    // Every active key, 211 and more: the admins' own key (the oldest) is on the last page.
+    await expect(range.textContent()).resolves.toMatch(/^1–50 of 2\d\d$/);
+    const total = Number((await range.textContent())!.split(' of ')[1]);
+    expect(total).toBeGreaterThan(210);
+    const adminKeyName = (await admin.get(`/v1/admin/keys?owner=${service.adminUsername}`)).body
+      .items[0].name as string;
+    const seen = new Set<string>();
+    for (let offset = 0; offset < total; offset += 50) {
+      await untilText(range, `${offset + 1}–${Math.min(offset + 50, total)} of ${total}`);
+      for (const name of await nameCells.allTextContents()) seen.add(name);
+      if (offset + 50 < total) await next.click();
+    }
+    expect(seen.size).toBe(total);
+    expect(names.every((name) => seen.has(name))).toBe(true);
+    expect(seen.has(adminKeyName)).toBe(true);
+    await expect(next.isDisabled()).resolves.toBe(true);
+
+    // Revoking the key this session was opened with signs the admin out: said before.
+    await page.getByRole('button', { name: `Revoke ${adminKeyName}`, exact: true }).click();
+    await dialog().getByText('This is the key you are signed in with').waitFor();
+    await dialog().getByRole('button', { name: 'Revoke and sign out' }).waitFor();
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+    await previous.click();
+    await untilText(range, `151–200 of ${total}`);
+
+    // A part of a name, in any case: back to the first page of what matches.
+    await page.getByLabel('Search').fill('LK-20');
+    await untilText(range, '1–10 of 10');
+    expect((await nameCells.allTextContents()).sort()).toEqual(names.slice(200));
+    await page.getByLabel('Owner', { exact: true }).fill('bulk');
+    await untilText(range, '1–10 of 10');
+    await page.getByLabel('Search').fill('');
+    await untilText(range, '1–50 of 210');
+
+    // An owner nobody is named: said next to the field, and no list of everyone's keys.
+    const owner = page.getByLabel('Owner', { exact: true });
+    await owner.fill('nobody-here');
+    await page.getByText('no user is named "nobody-here"').waitFor();
+    await expect(owner.getAttribute('aria-invalid')).resolves.toBe('true');
+    await expect(nameCells.count()).resolves.toBe(0);
+    await expect(range.count()).resolves.toBe(0);
+    await owner.fill('');
+    await untilText(range, `1–50 of ${total}`);
+    // 210 keys are made through the API first: room for a loaded machine.
+  }, 60_000);
 
   it('changes a setting and shows a refused value next to its field', async () => {
     await nav('Settings');
@@ -438,22 +734,71 @@ if (!runBrowser) {
     await page.getByLabel('Maximum key lifetime').fill('1 year');
     await page.getByLabel('Identity header style').selectOption('kong');
     await page.getByRole('button', { name: 'Save settings' }).click();
-    await page.getByText(/Saved \(version/).waitFor();
-    const settings = await client(service.url, service.adminKey).get('/v1/admin/settings');
+    await said('Settings saved (version');
+    const admin = client(service.url, service.adminKey);
+    const settings = await admin.get('/v1/admin/settings');
     expect(settings.body).toMatchObject({ maxKeyLifetime: '1 year', identityHeaderStyle: 'kong' });
     await shot('settings');
+
+    // The key form offers no longer lifetime than the maximum now.
+    await nav('API keys');
+    const expiry = page.getByLabel('Expires in');
+    await untilOptions(expiry, ['30 days', '90 days', '1 year', 'Other…']);
+    await admin.patch('/v1/admin/settings', { body: { maxKeyLifetime: '60 days' } });
+    await nav('Settings');
+    await nav('API keys');
+    await untilOptions(expiry, ['30 days', '60 days (the maximum)', 'Other…']);
+    await admin.patch('/v1/admin/settings', { body: { maxKeyLifetime: '1 year' } });
+  });
+
+  it('asks before switching Portcullis off, then says so on every page until it is on again', async () => {
+    const admin = client(service.url, service.adminKey);
+    await nav('Settings');
+    const checks = page.getByLabel('Portcullis checks requests');
+    await checks.uncheck();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(dialog().textContent()).resolves.toMatch(/Switch Portcullis off\?.*unchecked/);
+    await dialog().getByRole('button', { name: 'Cancel' }).click();
+    expect((await admin.get('/v1/admin/settings')).body.enabled).toBe(true);
+    await expect(page.getByTestId('service-off').count()).resolves.toBe(0);
+
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await dialog().getByRole('button', { name: 'Switch off and save' }).click();
+    const banner = page.getByTestId('service-off');
+    await banner.waitFor();
+    expect((await admin.get('/v1/admin/settings')).body.enabled).toBe(false);
+    for (const name of ['API keys', 'Users and groups', 'Audit log', 'Restrictions']) {
+      await nav(name);
+      await page.getByRole('heading', { name, level: 1 }).waitFor();
+      await expect(banner.textContent()).resolves.toContain('Portcullis is switched off');
+    }
+    await page.reload();
+    await banner.waitFor();
+    await shot('service-off');
+
+    // Switching on again needs no confirmation, and the banner goes.
+    await banner.getByRole('link', { name: 'Switch it on in Settings' }).click();
+    await checks.check();
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await banner.waitFor({ state: 'detached' });
+    expect((await admin.get('/v1/admin/settings')).body.enabled).toBe(true);
   });
 
   it('shows the audit log of what was done', async () => {
     await nav('Audit log');
-    await page.getByRole('cell', { name: 'key.revoke' }).waitFor();
-    await page.getByRole('cell', { name: 'console.sign-in' }).first().waitFor();
+    // Newest first: the 210 keys made above fill the first pages.
+    await page.getByRole('cell', { name: 'key.create' }).first().waitFor();
+    await page.getByLabel('Action').fill('key.revoke');
+    await page.getByRole('cell', { name: 'key.revoke' }).first().waitFor();
     await page.getByLabel('Action').fill('user.');
     // The filtered list replaces the whole one: the revocation goes, the user changes stay.
     await page.getByRole('cell', { name: 'key.revoke' }).first().waitFor({ state: 'detached' });
     await page.getByRole('cell', { name: 'user.create' }).first().waitFor();
-    await page.getByLabel('Action').fill('');
+    // Pictured filtered: the 210 keys made above would make a very long page.
     await shot('audit');
+    await page.getByLabel('Action').fill('console.');
+    await page.getByRole('cell', { name: 'console.sign-in' }).first().waitFor();
+    await page.getByLabel('Action').fill('');
   });
 
   it('reads on a phone', async () => {
@@ -504,21 +849,32 @@ if (!runBrowser) {
       await expect(mine.getByRole('button', { name: /rate limit/i }).count()).resolves.toBe(0);
 
       await mine.getByLabel('Name', { exact: true }).fill('ci');
-      // The maximum lifetime (1 year, set above) holds for users' own keys too.
-      await mine.getByLabel('Expires in').selectOption('never');
+      // The maximum lifetime (1 year, set above) holds for users' own keys too: not offered,
+      // and refused when typed.
+      const expiry = mine.getByLabel('Expires in');
+      await untilOptions(expiry, ['30 days', '90 days', '1 year', 'Other…']);
+      await expiry.selectOption('custom');
+      await mine.getByLabel('Lifetime').fill('2 years');
       await mine.getByRole('button', { name: 'Create key' }).click();
       await mine.getByText('must be at most 1 year').waitFor();
-      await mine.getByLabel('Expires in').selectOption('30 days');
+      await expiry.selectOption('30 days');
       await mine.getByRole('button', { name: 'Create key' }).click();
       await expect(mine.getByLabel('The new key').inputValue()).resolves.toMatch(KEY_SHAPE);
       await mine.getByRole('button', { name: 'I have copied it' }).click();
       await mine.getByRole('button', { name: 'Revoke ci' }).click();
+      await mine.getByRole('alertdialog').getByRole('button', { name: 'Revoke' }).click();
       await mine.getByRole('row', { name: /ci.*revoked/ }).waitFor();
       await mine.screenshot({ path: join(shots, 'my-keys.png'), fullPage: true });
 
       // The key behind the session is revoked elsewhere: the next call finds the session over.
+      // Before that, revoking it here warns that it signs bob out.
+      await mine.getByRole('button', { name: 'Revoke laptop' }).click();
+      const warning = mine.getByRole('alertdialog');
+      await warning.getByText('revoking it signs you out of the console').waitFor();
+      await warning.getByRole('button', { name: 'Cancel' }).click();
       await admin.post(`/v1/admin/keys/${(await keyIdOf(admin, 'laptop'))!}/revoke`);
       await mine.getByRole('button', { name: 'Revoke laptop' }).click();
+      await warning.getByRole('button', { name: 'Revoke and sign out' }).click();
       await mine.getByRole('heading', { name: 'Sign in to Portcullis' }).waitFor();
     } finally {
       await own.close();

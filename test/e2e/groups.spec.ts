@@ -75,6 +75,20 @@ describe('Groups (admin API)', () => {
       expect(names(second.body.items)[0]).toBe('page-c');
     });
 
+    it('lists the groups whose name contains a text, in any case, "_" taken literally', async () => {
+      for (const name of ['ops_eu', 'OPS-us', 'opsx']) await createGroup(admin, name);
+      const found = await admin.get('/v1/admin/groups?search=Ops');
+      expect(found.status).toBe(200);
+      expect(names(found.body.items).sort()).toEqual(['OPS-us', 'ops_eu', 'opsx']);
+      expect(found.body.total).toBe(3);
+      expect(names((await admin.get('/v1/admin/groups?search=s_')).body.items)).toEqual(['ops_eu']);
+      for (const bad of ['search=', `search=${'x'.repeat(65)}`]) {
+        const reply = await admin.get(`/v1/admin/groups?${bad}`);
+        expect(reply.status).toBe(400);
+        expect(reply.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['#/search']);
+      }
+    });
+
     it('adds members idempotently, lists them and removes them', async () => {
       const groupId = await createGroup(admin, 'testers');
       const userId = await createUser(admin, 'tess');

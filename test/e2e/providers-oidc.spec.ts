@@ -69,7 +69,8 @@ describe('Identity providers with a real OpenID provider', () => {
     });
     expect(created.status).toBe(201);
     jwtProviderId = created.body.id;
-  });
+    // Starting the service and the provider takes longer than Jest's 30 s on a loaded machine.
+  }, 120_000);
   afterAll(async () => {
     await service?.close();
     await idp?.stop();
@@ -401,6 +402,7 @@ describe('Identity providers with a real OpenID provider', () => {
       });
       expect(preview.status).toBe(200);
       expect(attributePaths(preview)).toContain('preferred_username');
+      expect(preview.body.notes).toEqual([]);
 
       const wrong = await admin.patch(`/v1/admin/providers/${providerId}`, {
         body: { usernameAttribute: 'login' },
@@ -424,6 +426,53 @@ describe('Identity providers with a real OpenID provider', () => {
         body: { accessToken: 'not-a-token-the-provider-issued' },
       });
       expect(reply.status).toBe(400);
+      // A JWT the provider refuses (userinfo takes only its own opaque tokens here) is refused too.
+      const refusedJwt = await admin.post(`/v1/admin/providers/${providerId}/preview`, {
+        body: { accessToken: await idp.jwtAccessToken('alice') },
+      });
+      expect(refusedJwt.status).toBe(400);
+    });
+
+    it('previews a JWT by its own claims when userinfo fails, noting the failure', async () => {
+      // A provider set up by hand, without discovery, whose userinfo URL is wrong (404).
+      const created = await admin.post('/v1/admin/providers', {
+        body: {
+          name: 'Hand-made IdP',
+          preset: 'custom',
+          discover: false,
+          issuer: idp.issuer,
+          jwksUri: idp.jwksUri,
+          userinfoEndpoint: `${idp.issuer}/no-such-userinfo`,
+          clientId: 'portcullis',
+          validation: 'jwt',
+          audience: RESOURCE,
+          usernameAttribute: 'sub',
+          position: 310,
+        },
+      });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      try {
+        const preview = await admin.post(`/v1/admin/providers/${id}/preview`, {
+          body: { accessToken: await idp.jwtAccessToken('alice') },
+        });
+        expect(preview.status).toBe(200);
+        expect(preview.body).toMatchObject({ usernameAttribute: 'sub', usernameValue: 'alice' });
+        expect(preview.body.attributes).toContainEqual({
+          path: 'sub',
+          value: 'alice',
+          source: 'access_token',
+        });
+        expect(preview.body.notes).toEqual([expect.stringMatching(/^userinfo .*HTTP 404/)]);
+        // An opaque token has no claims of its own: the provider's failure is the answer.
+        const opaque = await admin.post(`/v1/admin/providers/${id}/preview`, {
+          body: { accessToken: await idp.opaqueAccessToken('alice') },
+        });
+        expect(opaque.status).toBe(502);
+        expect(opaque.body.detail).toContain('404');
+      } finally {
+        await admin.delete(`/v1/admin/providers/${id}`);
+      }
     });
   });
 

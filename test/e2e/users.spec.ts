@@ -1,6 +1,9 @@
 import { client } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
+// Starting the service takes longer than Jest's 30 s when the machine is loaded.
+const SLOW_START_MS = 120_000;
+
 describe('Users (admin API)', () => {
   let service: TestApp;
   let admin: ReturnType<typeof client>;
@@ -10,7 +13,7 @@ describe('Users (admin API)', () => {
     admin = client(service.url, service.adminKey);
     await admin.post('/v1/admin/groups', { body: { name: 'developers' } });
     await admin.post('/v1/admin/groups', { body: { name: 'ops' } });
-  });
+  }, SLOW_START_MS);
   afterAll(() => service.close());
 
   describe('happy path', () => {

@@ -1,5 +1,11 @@
 import fc from 'fast-check';
-import { generateKey, KEY_LENGTH, looksLikeKey, parseKey } from '../../src/keys/key-format.js';
+import {
+  generateKey,
+  hasKeyShape,
+  KEY_LENGTH,
+  looksLikeKey,
+  parseKey,
+} from '../../src/keys/key-format.js';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const KEY_SHAPE = /^pcl_[0-9A-Za-z]{44}$/;
@@ -104,5 +110,19 @@ describe(looksLikeKey.name, () => {
     expect(looksLikeKey('pcl_x')).toBe(true);
     expect(looksLikeKey(generateKey().plaintext)).toBe(true);
     expect(looksLikeKey('eyJhbGciOi')).toBe(false);
+  });
+});
+
+describe(hasKeyShape.name, () => {
+  it('takes a key with a typo for a key, but not what has another length, prefix or alphabet', () => {
+    const { plaintext } = generateKey();
+    const typo = plaintext.slice(0, -1) + (plaintext.endsWith('A') ? 'B' : 'A');
+    expect(hasKeyShape(plaintext)).toBe(true);
+    expect(hasKeyShape(typo)).toBe(true);
+    expect(parseKey(typo)).toBeUndefined();
+    expect(hasKeyShape(plaintext.slice(0, -1))).toBe(false);
+    expect(hasKeyShape(`${plaintext}x`)).toBe(false);
+    expect(hasKeyShape(plaintext.replace('pcl_', 'pck_'))).toBe(false);
+    expect(hasKeyShape(`${plaintext.slice(0, -1)}-`)).toBe(false);
   });
 });

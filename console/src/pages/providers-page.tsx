@@ -1,12 +1,19 @@
-import { useState, type FormEvent } from 'react';
-import { api, type Attributes, type Page, type Provider } from '../api';
+import { useState } from 'react';
+import { api, type Attributes, type Provider } from '../api';
 import {
   CheckboxField,
+  ConfirmButton,
+  DataTable,
+  DeleteButton,
   FormError,
+  FormSection,
+  PagedTable,
   SelectField,
   TextField,
   useAction,
-  useLoad,
+  useNotice,
+  usePagedList,
+  type Column,
 } from '../components';
 
 /** What each preset asks for (the rest it fills in itself); custom asks for the issuer. */
@@ -32,99 +39,87 @@ const PRESET_FIELDS: Record<string, readonly [name: string, label: string, hint?
   custom: [],
 };
 
+const PROVIDER_COLUMNS: readonly Column<Provider>[] = [
+  { header: 'Name', cell: (p) => `${p.name}${p.enabled ? '' : ' (disabled)'}` },
+  { header: 'Preset', cell: (p) => p.preset },
+  { header: 'Checks tokens by', cell: (p) => p.validation },
+  { header: 'Username attribute', cell: (p) => <code>{p.usernameAttribute}</code> },
+  { header: 'Console sign-in', cell: (p) => (p.consoleSignIn ? 'offered' : 'no') },
+  {
+    header: 'Redirect URIs (register them at the provider)',
+    cell: (p) => (
+      <>
+        <code className="id">{p.redirectUri}</code>
+        {p.consoleSignIn && (
+          <>
+            <br />
+            <code className="id">{p.consoleRedirectUri}</code>
+          </>
+        )}
+      </>
+    ),
+  },
+];
+
 /** Identity providers: add one from a preset, test it, and pick the attribute that names users. */
 export function ProvidersPage() {
-  const providers = useLoad(() => api<Page<Provider>>('GET', '/v1/admin/providers?limit=200'), []);
-  const rowAction = useAction();
+  const providers = usePagedList<Provider>('/v1/admin/providers');
+  const toggle = useAction();
+  const say = useNotice();
   const [testing, setTesting] = useState<Provider | undefined>();
+  const toggleSignIn = (provider: Provider) =>
+    void toggle.run(async () => {
+      await api('PATCH', `/v1/admin/providers/${provider.id}`, {
+        consoleSignIn: !provider.consoleSignIn,
+      });
+      say(
+        provider.consoleSignIn
+          ? `${provider.name} is no longer offered for console sign-in.`
+          : `${provider.name} is offered for console sign-in.`,
+      );
+      providers.reload();
+    });
   return (
     <>
       <CreateProviderForm onCreated={providers.reload} />
-      <section aria-labelledby="providers-title">
-        <h2 id="providers-title">Providers</h2>
-        <FormError error={providers.error ?? rowAction.error} />
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Preset</th>
-                <th scope="col">Checks tokens by</th>
-                <th scope="col">Username attribute</th>
-                <th scope="col">Console sign-in</th>
-                <th scope="col">Redirect URIs (register them at the provider)</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {providers.value?.items.map((provider) => (
-                <tr key={provider.id}>
-                  <td>
-                    {provider.name}
-                    {!provider.enabled && ' (disabled)'}
-                  </td>
-                  <td>{provider.preset}</td>
-                  <td>{provider.validation}</td>
-                  <td>
-                    <code>{provider.usernameAttribute}</code>
-                  </td>
-                  <td>{provider.consoleSignIn ? 'offered' : 'no'}</td>
-                  <td>
-                    <code className="id">{provider.redirectUri}</code>
-                    {provider.consoleSignIn && (
-                      <>
-                        <br />
-                        <code className="id">{provider.consoleRedirectUri}</code>
-                      </>
-                    )}
-                  </td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label={`${provider.consoleSignIn ? 'Stop offering' : 'Offer'} ${provider.name} for console sign-in`}
-                      onClick={() =>
-                        void rowAction.run(async () => {
-                          await api('PATCH', `/v1/admin/providers/${provider.id}`, {
-                            consoleSignIn: !provider.consoleSignIn,
-                          });
-                          providers.reload();
-                        })
-                      }
-                    >
-                      {provider.consoleSignIn ? 'No console sign-in' : 'Console sign-in'}
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() => setTesting(provider)}
-                    >
-                      Test
-                    </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${provider.name}`}
-                      onClick={() =>
-                        void rowAction.run(async () => {
-                          if (!window.confirm(`Delete the provider ${provider.name}?`)) return;
-                          await api('DELETE', `/v1/admin/providers/${provider.id}`);
-                          setTesting(undefined);
-                          providers.reload();
-                        })
-                      }
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <FormError error={toggle.error} />
+      <PagedTable
+        title="Providers"
+        list={providers}
+        rowKey={(provider) => provider.id}
+        columns={PROVIDER_COLUMNS}
+        empty="No identity providers yet."
+        actions={(provider) => (
+          <>
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`${provider.consoleSignIn ? 'Stop offering' : 'Offer'} ${provider.name} for console sign-in`}
+              onClick={() => toggleSignIn(provider)}
+            >
+              {provider.consoleSignIn ? 'No console sign-in' : 'Console sign-in'}
+            </button>
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`Test ${provider.name}`}
+              onClick={() => setTesting(provider)}
+            >
+              Test
+            </button>
+            <DeleteButton
+              path={`/v1/admin/providers/${provider.id}`}
+              what={`the identity provider ${provider.name}`}
+              name={provider.name}
+              detail="Its tokens are refused from now on, and it is no longer offered for sign-in."
+              onDeleted={() => {
+                setTesting(undefined);
+                providers.reload();
+              }}
+            />
+          </>
+        )}
+      />
       {testing !== undefined && (
         <TestProvider key={testing.id} provider={testing} onChanged={providers.reload} />
       )}
@@ -132,151 +127,164 @@ export function ProvidersPage() {
   );
 }
 
+/**
+ * The endpoints a custom provider without discovery must be given by hand (the API's field
+ * names), with discovery they override what it found.
+ */
+const ENDPOINT_FIELDS = [
+  ['jwksUri', 'JWKS URI', 'https://idp.example.com/.well-known/jwks.json'],
+  ['userinfoEndpoint', 'Userinfo endpoint', 'https://idp.example.com/userinfo'],
+  ['introspectionEndpoint', 'Introspection endpoint', 'https://idp.example.com/introspect'],
+  ['authorizationEndpoint', 'Authorization endpoint', 'for the test login'],
+  ['tokenEndpoint', 'Token endpoint', 'for the test login'],
+] as const;
+
 function CreateProviderForm(props: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [preset, setPreset] = useState('okta');
   const [parameters, setParameters] = useState<Record<string, string>>({});
+  const [endpoints, setEndpoints] = useState<Record<string, string>>({});
   const [issuer, setIssuer] = useState('');
   const [clientId, setClientId] = useState('');
   const [clientSecret, setClientSecret] = useState('');
   const [validation, setValidation] = useState('auto');
   const [discover, setDiscover] = useState(true);
   const [consoleSignIn, setConsoleSignIn] = useState(false);
-  const { error, busy, run } = useAction();
   const fields = PRESET_FIELDS[preset] ?? [];
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void run(async () => {
-      const given = Object.fromEntries(
-        fields
-          .map(([field]) => [field, (parameters[field] ?? '').trim()] as const)
-          .filter(([, value]) => value !== ''),
-      );
-      await api('POST', '/v1/admin/providers', {
-        name: name.trim(),
-        preset,
-        ...(Object.keys(given).length > 0 && { parameters: given }),
-        ...(preset === 'custom' && issuer.trim() !== '' && { issuer: issuer.trim() }),
-        clientId: clientId.trim(),
-        ...(clientSecret !== '' && { clientSecret }),
-        validation,
-        discover,
-        consoleSignIn,
-      });
-      setName('');
-      setClientSecret('');
-      props.onCreated();
-    });
-  };
+  const custom = preset === 'custom';
+  const given = (names: readonly string[], values: Record<string, string>) =>
+    Object.fromEntries(
+      names.map((field) => [field, (values[field] ?? '').trim()]).filter(([, v]) => v !== ''),
+    );
 
   return (
-    <section aria-labelledby="create-provider-title">
-      <h2 id="create-provider-title">Add a provider</h2>
-      <form onSubmit={submit} noValidate className="grid-form">
-        <FormError
-          error={error}
-          fields={[
-            'name',
-            'preset',
-            'parameters',
-            'issuer',
-            'clientId',
-            'clientSecret',
-            'validation',
-            'consoleSignIn',
-          ]}
-        />
+    <FormSection
+      title="Add a provider"
+      submitLabel="Add provider"
+      fields={[
+        'name',
+        'preset',
+        'parameters',
+        'issuer',
+        ...ENDPOINT_FIELDS.map(([field]) => field),
+        'clientId',
+        'clientSecret',
+        'validation',
+        'consoleSignIn',
+      ]}
+      onSubmit={async () => {
+        const presetParameters = given(
+          fields.map(([field]) => field),
+          parameters,
+        );
+        const created = await api<Provider>('POST', '/v1/admin/providers', {
+          name: name.trim(),
+          preset,
+          ...(Object.keys(presetParameters).length > 0 && { parameters: presetParameters }),
+          ...(custom && issuer.trim() !== '' && { issuer: issuer.trim() }),
+          ...(custom &&
+            given(
+              ENDPOINT_FIELDS.map(([field]) => field),
+              endpoints,
+            )),
+          clientId: clientId.trim(),
+          ...(clientSecret !== '' && { clientSecret }),
+          validation,
+          discover,
+          consoleSignIn,
+        });
+        setName('');
+        setClientSecret('');
+        props.onCreated();
+        return `Provider ${created.name} added.`;
+      }}
+    >
+      <TextField label="Name" name="name" value={name} onChange={setName} required />
+      <SelectField
+        label="Preset"
+        name="preset"
+        value={preset}
+        onChange={setPreset}
+        options={Object.keys(PRESET_FIELDS)}
+      />
+      {fields.map(([field, label, hint]) => (
         <TextField
-          label="Name"
-          name="name"
-          value={name}
-          onChange={setName}
-          error={error}
-          required
+          key={`${preset}-${field}`}
+          label={label}
+          name={`parameters/${field}`}
+          value={parameters[field] ?? ''}
+          onChange={(value) => setParameters({ ...parameters, [field]: value })}
+          placeholder={hint}
         />
-        <SelectField
-          label="Preset"
-          name="preset"
-          value={preset}
-          onChange={setPreset}
-          error={error}
-          options={Object.keys(PRESET_FIELDS)}
+      ))}
+      {custom && (
+        <TextField
+          label="Issuer"
+          name="issuer"
+          value={issuer}
+          onChange={setIssuer}
+          placeholder="https://idp.example.com"
+          hint={
+            discover
+              ? "Its endpoints are read from the issuer's discovery document"
+              : 'The iss of its tokens; give its endpoints below'
+          }
         />
-        {fields.map(([field, label, hint]) => (
+      )}
+      {custom &&
+        !discover &&
+        ENDPOINT_FIELDS.map(([field, label, hint]) => (
           <TextField
-            key={`${preset}-${field}`}
+            key={field}
             label={label}
-            name={`parameters/${field}`}
-            value={parameters[field] ?? ''}
-            onChange={(value) => setParameters({ ...parameters, [field]: value })}
-            error={error}
+            name={field}
+            value={endpoints[field] ?? ''}
+            onChange={(value) => setEndpoints({ ...endpoints, [field]: value })}
             placeholder={hint}
           />
         ))}
-        {preset === 'custom' && (
-          <TextField
-            label="Issuer"
-            name="issuer"
-            value={issuer}
-            onChange={setIssuer}
-            error={error}
-            placeholder="https://idp.example.com"
-            hint="Its endpoints are read from the issuer's discovery document"
-          />
-        )}
-        <TextField
-          label="Client id"
-          name="clientId"
-          value={clientId}
-          onChange={setClientId}
-          error={error}
-          required
-        />
-        <TextField
-          label="Client secret"
-          name="clientSecret"
-          type="password"
-          value={clientSecret}
-          onChange={setClientSecret}
-          error={error}
-          hint="Stored encrypted, never shown again"
-        />
-        <SelectField
-          label="Check tokens by"
-          name="validation"
-          value={validation}
-          onChange={setValidation}
-          error={error}
-          options={[
-            ['auto', 'auto: JWTs locally, other tokens at the provider'],
-            ['jwt', 'jwt: signature against the provider’s keys'],
-            ['userinfo', 'userinfo: ask the provider'],
-            ['introspection', 'introspection (RFC 7662)'],
-          ]}
-        />
-        <CheckboxField
-          label="Read the provider's discovery document"
-          name="discover"
-          checked={discover}
-          onChange={setDiscover}
-          error={error}
-        />
-        <CheckboxField
-          label="Offer it for signing in to this console"
-          name="consoleSignIn"
-          checked={consoleSignIn}
-          onChange={setConsoleSignIn}
-          error={error}
-          hint="Admins then sign in with it; register its console redirect URI at the provider too"
-        />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Add provider
-          </button>
-        </div>
-      </form>
-    </section>
+      <TextField
+        label="Client id"
+        name="clientId"
+        value={clientId}
+        onChange={setClientId}
+        required
+      />
+      <TextField
+        label="Client secret"
+        name="clientSecret"
+        type="password"
+        value={clientSecret}
+        onChange={setClientSecret}
+        hint="Stored encrypted, never shown again"
+      />
+      <SelectField
+        label="Check tokens by"
+        name="validation"
+        value={validation}
+        onChange={setValidation}
+        options={[
+          ['auto', 'auto: JWTs locally, other tokens at the provider'],
+          ['jwt', 'jwt: signature against the provider’s keys'],
+          ['userinfo', 'userinfo: ask the provider'],
+          ['introspection', 'introspection (RFC 7662)'],
+        ]}
+      />
+      <CheckboxField
+        label="Read the provider's discovery document"
+        name="discover"
+        checked={discover}
+        onChange={setDiscover}
+        hint={custom && !discover ? 'Off: the endpoints are the ones given here' : undefined}
+      />
+      <CheckboxField
+        label="Offer it for signing in to this console"
+        name="consoleSignIn"
+        checked={consoleSignIn}
+        onChange={setConsoleSignIn}
+        hint="Admins then sign in with it; register its console redirect URI at the provider too"
+      />
+    </FormSection>
   );
 }
 
@@ -284,19 +292,29 @@ function CreateProviderForm(props: { onCreated: () => void }) {
 function TestProvider(props: { provider: Provider; onChanged: () => void }) {
   const [token, setToken] = useState('');
   const [found, setFound] = useState<Attributes | undefined>();
-  const preview = useAction();
-  const choose = useAction();
-  const [chosen, setChosen] = useState<string | undefined>();
   const [seen, setSeen] = useState<string[] | null | undefined>();
+  // The mapping in force: the summary line says it, and changes with "Use as username".
+  const [mapping, setMapping] = useState(props.provider.usernameAttribute);
   const load = useAction();
   const id = props.provider.id;
 
-  const use = (path: string) =>
-    void choose.run(async () => {
+  const usernameConfirmation = (path: string, source?: string) => ({
+    'aria-label': `Use ${path}${source === undefined ? '' : ` (from ${source})`} as the username`,
+    title: `Name the users of ${props.provider.name} by ${path}?`,
+    detail: (
+      <p>
+        Now they are named by <code>{mapping}</code>. From now on a token is the Portcullis user
+        whose username equals its <code>{path}</code>; tokens of users named otherwise are refused.
+      </p>
+    ),
+    confirmLabel: `Use ${path}`,
+    done: `Users of ${props.provider.name} are now named by ${path}.`,
+    onConfirm: async () => {
       await api('PATCH', `/v1/admin/providers/${id}`, { usernameAttribute: path });
-      setChosen(path);
+      setMapping(path);
       props.onChanged();
-    });
+    },
+  });
 
   const showLastLogin = () =>
     void load.run(async () => {
@@ -304,17 +322,8 @@ function TestProvider(props: { provider: Provider; onChanged: () => void }) {
       setSeen((await api<Provider>('GET', `/v1/admin/providers/${id}`)).lastAttributes);
     });
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void preview.run(async () => {
-      setFound(undefined);
-      setFound(
-        await api<Attributes>('POST', `/v1/admin/providers/${id}/preview`, {
-          accessToken: token.trim(),
-        }),
-      );
-    });
-  };
+  // Who the pasted token is under the mapping in force, even after it changed.
+  const named = found?.attributes.find((attribute) => attribute.path === mapping);
 
   return (
     <section aria-labelledby="test-provider-title">
@@ -332,106 +341,79 @@ function TestProvider(props: { provider: Provider; onChanged: () => void }) {
       <FormError error={load.error} />
       {seen === null && <p className="hint">No login or token has been tested yet.</p>}
       {seen !== undefined && seen !== null && found === undefined && (
-        <>
-          <FormError error={choose.error} />
-          <div className="table-wrap">
-            <table aria-label="Attributes of the last login">
-              <thead>
-                <tr>
-                  <th scope="col">Attribute</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {seen.map((path) => (
-                  <tr key={path}>
-                    <td>
-                      <code>{path}</code>
-                    </td>
-                    <td className="actions">
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={`Use ${path} as the username`}
-                        onClick={() => use(path)}
-                      >
-                        Use as username
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </>
+        <DataTable
+          label="Attributes of the last login"
+          rows={seen}
+          rowKey={(path) => path}
+          columns={[{ header: 'Attribute', cell: (path) => <code>{path}</code> }]}
+          actions={(path) => (
+            <ConfirmButton className="secondary" {...usernameConfirmation(path)}>
+              Use as username
+            </ConfirmButton>
+          )}
+        />
       )}
-      <form onSubmit={submit} noValidate className="grid-form">
-        <FormError error={preview.error} fields={['accessToken']} />
+      <FormSection
+        title="Paste a token"
+        plain
+        submitLabel="Show its attributes"
+        fields={['accessToken']}
+        onSubmit={async () => {
+          setFound(undefined);
+          setFound(
+            await api<Attributes>('POST', `/v1/admin/providers/${id}/preview`, {
+              accessToken: token.trim(),
+            }),
+          );
+        }}
+        after={
+          found !== undefined && (
+            <>
+              <p data-testid="username-summary">
+                Users are named by <code>{mapping}</code>: this token is{' '}
+                <strong>
+                  {named === undefined ? 'nobody (the attribute is absent)' : String(named.value)}
+                </strong>
+                .
+              </p>
+              {found.notes.map((note) => (
+                <p className="warning" key={note}>
+                  {note}
+                </p>
+              ))}
+              <DataTable
+                label="Attributes of the token"
+                rows={found.attributes}
+                rowKey={(attribute) => `${attribute.source}-${attribute.path}`}
+                columns={[
+                  { header: 'Attribute', cell: (a) => <code>{a.path}</code> },
+                  {
+                    header: 'Value',
+                    cell: (a) => <code className="details">{JSON.stringify(a.value)}</code>,
+                  },
+                  { header: 'From', cell: (a) => a.source },
+                ]}
+                actions={(attribute) => (
+                  <ConfirmButton
+                    className="secondary"
+                    {...usernameConfirmation(attribute.path, attribute.source)}
+                  >
+                    Use as username
+                  </ConfirmButton>
+                )}
+              />
+            </>
+          )
+        }
+      >
         <TextField
           label="Access token"
           name="accessToken"
           type="password"
           value={token}
           onChange={setToken}
-          error={preview.error}
         />
-        <div className="form-actions">
-          <button type="submit" disabled={preview.busy}>
-            Show its attributes
-          </button>
-        </div>
-      </form>
-      {found !== undefined && (
-        <>
-          <p>
-            Users are named by <code>{found.usernameAttribute}</code>: this token is{' '}
-            <strong>{found.usernameValue ?? 'nobody (the attribute is absent)'}</strong>.
-          </p>
-          <FormError error={choose.error} />
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Attribute</th>
-                  <th scope="col">Value</th>
-                  <th scope="col">From</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {found.attributes.map((attribute) => (
-                  <tr key={`${attribute.source}-${attribute.path}`}>
-                    <td>
-                      <code>{attribute.path}</code>
-                    </td>
-                    <td>
-                      <code className="details">{JSON.stringify(attribute.value)}</code>
-                    </td>
-                    <td>{attribute.source}</td>
-                    <td className="actions">
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={`Use ${attribute.path} (from ${attribute.source}) as the username`}
-                        onClick={() => use(attribute.path)}
-                      >
-                        Use as username
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </>
-      )}
-      <p aria-live="polite" className="hint">
-        {chosen !== undefined && `Users are now named by ${chosen}.`}
-      </p>
+      </FormSection>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, useState, type FormEvent } from 'react';
+import { createPortal } from 'react-dom';
 import { api } from '../api';
-import { FormError, TextField, useAction } from '../components';
+import { FormError, TextField, useAction, useNotice } from '../components';
 
 export const RATE_LIMIT_HINT = 'For example "600 per minute" (per second, minute, hour or day).';
 
@@ -23,6 +24,7 @@ export function RateLimitForm(props: {
 }) {
   const [rateLimit, setRateLimit] = useState(props.current ?? '');
   const { error, busy, run } = useAction();
+  const say = useNotice();
   const section = useRef<HTMLElement>(null);
 
   // Before the browser paints, so that the focus never lingers on a button that is gone.
@@ -38,6 +40,11 @@ export function RateLimitForm(props: {
   const save = (value: string | null) =>
     void run(async () => {
       await api('PATCH', props.path, { rateLimit: value });
+      say(
+        value === null
+          ? `Rate limit of ${props.subject} removed.`
+          : `Rate limit of ${props.subject} set to ${value}.`,
+      );
       props.onDone(true);
     });
   const submit = (event: FormEvent) => {
@@ -80,5 +87,56 @@ export function RateLimitForm(props: {
         </div>
       </form>
     </section>
+  );
+}
+
+/**
+ * "Rate limit" on a key's or group's row: opens the form over the page, as a dialog, so that it
+ * is next to nothing else and the list keeps its place.
+ */
+export function RateLimitButton(props: {
+  /** "key ci-deploy", "group developers". */
+  subject: string;
+  /** The button's accessible name after "Change the rate limit of": `ci-deploy`, `group dev`. */
+  name: string;
+  path: string;
+  current: string | null;
+  onChanged: () => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        aria-label={`Change the rate limit of ${props.name}`}
+        aria-haspopup="dialog"
+        onClick={() => setOpen(true)}
+      >
+        Rate limit
+      </button>
+      {open &&
+        createPortal(
+          <div className="dialog-backdrop">
+            <div
+              className="dialog"
+              role="dialog"
+              aria-modal="true"
+              aria-labelledby="rate-limit-title"
+            >
+              <RateLimitForm
+                subject={props.subject}
+                path={props.path}
+                current={props.current}
+                onDone={(changed) => {
+                  setOpen(false);
+                  if (changed) props.onChanged();
+                }}
+              />
+            </div>
+          </div>,
+          document.body,
+        )}
+    </>
   );
 }

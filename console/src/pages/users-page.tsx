@@ -1,188 +1,184 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { api, type Group, type Page, type User } from '../api';
-import { CheckboxField, FormError, TextField, splitList, useAction, useLoad } from '../components';
-import { RATE_LIMIT_HINT, RateLimitForm, rateLimitValue } from './rate-limit-form';
+import {
+  CheckboxField,
+  ConfirmButton,
+  DeleteButton,
+  FormError,
+  FormSection,
+  PagedTable,
+  TextField,
+  splitList,
+  useAction,
+  useLoad,
+  useNotice,
+  usePagedList,
+  type Column,
+} from '../components';
+import { RATE_LIMIT_HINT, RateLimitButton, rateLimitValue } from './rate-limit-form';
+
+const USER_COLUMNS: readonly Column<User>[] = [
+  { header: 'Username', cell: (user) => user.username },
+  { header: 'E-mail', cell: (user) => user.email ?? '—' },
+  { header: 'Groups', cell: (user) => user.groups.join(', ') || '—' },
+  {
+    header: 'Status',
+    cell: (user) => (
+      <span className={`badge ${user.disabled ? 'revoked' : 'active'}`}>
+        {user.disabled ? 'disabled' : 'active'}
+      </span>
+    ),
+  },
+];
+
+const GROUP_COLUMNS: readonly Column<Group>[] = [
+  { header: 'Name', cell: (group) => group.name },
+  { header: 'Description', cell: (group) => group.description ?? '—' },
+  { header: 'Members', cell: (group) => group.memberCount },
+  { header: 'Rate limit', cell: (group) => group.rateLimit ?? 'none' },
+];
 
 /** Users (create, disable, delete) and groups (create, rate limit, delete). */
 export function UsersPage() {
   const [search, setSearch] = useState('');
-  const users = useLoad(
-    () =>
-      api<Page<User>>(
-        'GET',
-        `/v1/admin/users?limit=200${search.trim() === '' ? '' : `&search=${encodeURIComponent(search.trim())}`}`,
-      ),
-    [search],
-  );
-  const groups = useLoad(() => api<Page<Group>>('GET', '/v1/admin/groups?limit=500'), []);
-  const userAction = useAction();
-  const groupAction = useAction();
+  const users = usePagedList<User>('/v1/admin/users', { search: search.trim() });
+  const [groupSearch, setGroupSearch] = useState('');
+  const groups = usePagedList<Group>('/v1/admin/groups', { search: groupSearch.trim() });
+  // Every group, for the membership checkboxes and the hint of the user form.
+  const allGroups = useLoad(() => api<Page<Group>>('GET', '/v1/admin/groups?limit=500'), []);
   const [editing, setEditing] = useState<User | undefined>();
-  const [limiting, setLimiting] = useState<Group | undefined>();
+  const reloadGroups = () => {
+    groups.reload();
+    allGroups.reload();
+  };
   const reloadAll = () => {
     users.reload();
-    groups.reload();
+    reloadGroups();
   };
+  const groupList = allGroups.value?.items ?? [];
 
   return (
     <>
-      <CreateUserForm onCreated={reloadAll} groups={groups.value?.items ?? []} />
-      <section aria-labelledby="user-list-title">
-        <h2 id="user-list-title">Users</h2>
-        <div className="filters">
-          <TextField
-            label="Search"
-            name="search"
-            value={search}
-            onChange={setSearch}
-            placeholder="username or e-mail"
-          />
-        </div>
-        <FormError error={users.error ?? userAction.error} />
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">E-mail</th>
-                <th scope="col">Groups</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.value?.items.map((user) => (
-                <tr key={user.id}>
-                  <td>{user.username}</td>
-                  <td>{user.email ?? '—'}</td>
-                  <td>{user.groups.join(', ') || '—'}</td>
-                  <td>
-                    <span className={`badge ${user.disabled ? 'revoked' : 'active'}`}>
-                      {user.disabled ? 'disabled' : 'active'}
-                    </span>
-                  </td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label={`Edit the groups of ${user.username}`}
-                      onClick={() => setEditing(user)}
-                    >
-                      Groups
-                    </button>
-                    <button
-                      type="button"
-                      className="secondary"
-                      onClick={() =>
-                        void userAction.run(async () => {
-                          await api('PATCH', `/v1/admin/users/${user.id}`, {
-                            disabled: !user.disabled,
-                          });
-                          users.reload();
-                        })
-                      }
-                    >
-                      {user.disabled ? 'Enable' : 'Disable'}
-                    </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete ${user.username}`}
-                      onClick={() =>
-                        void userAction.run(async () => {
-                          if (!window.confirm(`Delete ${user.username} and their keys?`)) return;
-                          await api('DELETE', `/v1/admin/users/${user.id}`);
-                          reloadAll();
-                        })
-                      }
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
+      <CreateUserForm onCreated={reloadAll} groups={groupList} />
+      <PagedTable
+        title="Users"
+        list={users}
+        rowKey={(user) => user.id}
+        columns={USER_COLUMNS}
+        empty="No users match."
+        search={{
+          label: 'Search users',
+          value: search,
+          onChange: setSearch,
+          hint: 'part of a username or e-mail',
+        }}
+        actions={(user) => (
+          <>
+            <button
+              type="button"
+              className="secondary"
+              aria-label={`Edit the groups of ${user.username}`}
+              onClick={() => setEditing(user)}
+            >
+              Groups
+            </button>
+            {user.disabled ? (
+              <EnableButton user={user} onDone={users.reload} />
+            ) : (
+              <ConfirmButton
+                className="secondary"
+                aria-label={`Disable ${user.username}`}
+                title={`Disable the user ${user.username}?`}
+                detail="Their keys and sessions stop working until they are enabled again."
+                confirmLabel="Disable"
+                done={`User ${user.username} disabled.`}
+                onConfirm={async () => {
+                  await api('PATCH', `/v1/admin/users/${user.id}`, { disabled: true });
+                  users.reload();
+                }}
+              >
+                Disable
+              </ConfirmButton>
+            )}
+            <DeleteButton
+              path={`/v1/admin/users/${user.id}`}
+              what={`the user ${user.username}`}
+              name={user.username}
+              detail="Their keys are deleted with them."
+              onDeleted={reloadAll}
+            />
+          </>
+        )}
+      />
       {editing !== undefined && (
         <MembershipsForm
           key={editing.id}
           user={editing}
-          groups={groups.value?.items ?? []}
+          groups={groupList}
           onDone={() => {
             setEditing(undefined);
             reloadAll();
           }}
         />
       )}
-      <CreateGroupForm onCreated={groups.reload} />
-      <section aria-labelledby="group-list-title">
-        <h2 id="group-list-title">Groups</h2>
-        <FormError error={groups.error ?? groupAction.error} />
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Description</th>
-                <th scope="col">Members</th>
-                <th scope="col">Rate limit</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {groups.value?.items.map((group) => (
-                <tr key={group.id}>
-                  <td>{group.name}</td>
-                  <td>{group.description ?? '—'}</td>
-                  <td>{group.memberCount}</td>
-                  <td>{group.rateLimit ?? 'none'}</td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      className="secondary"
-                      aria-label={`Change the rate limit of group ${group.name}`}
-                      onClick={() => setLimiting(group)}
-                    >
-                      Rate limit
-                    </button>
-                    <button
-                      type="button"
-                      className="danger"
-                      aria-label={`Delete group ${group.name}`}
-                      onClick={() =>
-                        void groupAction.run(async () => {
-                          await api('DELETE', `/v1/admin/groups/${group.id}`);
-                          groups.reload();
-                        })
-                      }
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </section>
-      {limiting !== undefined && (
-        <RateLimitForm
-          key={limiting.id}
-          subject={`group ${limiting.name}`}
-          path={`/v1/admin/groups/${limiting.id}`}
-          current={limiting.rateLimit}
-          onDone={(changed) => {
-            setLimiting(undefined);
-            if (changed) groups.reload();
-          }}
-        />
-      )}
+      <CreateGroupForm onCreated={reloadGroups} />
+      <PagedTable
+        title="Groups"
+        list={groups}
+        rowKey={(group) => group.id}
+        columns={GROUP_COLUMNS}
+        empty="No groups match."
+        search={{
+          label: 'Search groups',
+          value: groupSearch,
+          onChange: setGroupSearch,
+          hint: 'part of a name',
+        }}
+        actions={(group) => (
+          <>
+            <RateLimitButton
+              subject={`group ${group.name}`}
+              name={`group ${group.name}`}
+              path={`/v1/admin/groups/${group.id}`}
+              current={group.rateLimit}
+              onChanged={groups.reload}
+            />
+            <DeleteButton
+              path={`/v1/admin/groups/${group.id}`}
+              what={`the group ${group.name}`}
+              name={`group ${group.name}`}
+              detail={`Its ${group.memberCount} member(s) lose what the group gave them; the users stay.`}
+              onDeleted={reloadAll}
+            />
+          </>
+        )}
+      />
+    </>
+  );
+}
+
+/** Enabling gives access back, so it needs no confirmation; it still says it was done. */
+function EnableButton(props: { user: User; onDone: () => void }) {
+  const say = useNotice();
+  const action = useAction();
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        aria-label={`Enable ${props.user.username}`}
+        disabled={action.busy}
+        onClick={() =>
+          void action.run(async () => {
+            await api('PATCH', `/v1/admin/users/${props.user.id}`, { disabled: false });
+            say(`User ${props.user.username} enabled.`);
+            props.onDone();
+          })
+        }
+      >
+        Enable
+      </button>
+      <FormError error={action.error} />
     </>
   );
 }
@@ -193,80 +189,55 @@ function CreateUserForm(props: { onCreated: () => void; groups: Group[] }) {
   const [displayName, setDisplayName] = useState('');
   const [groups, setGroups] = useState('');
   const [disabled, setDisabled] = useState(false);
-  const { error, busy, run } = useAction();
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', '/v1/admin/users', {
-        username: username.trim(),
-        ...(email.trim() !== '' && { email: email.trim() }),
-        ...(displayName.trim() !== '' && { displayName: displayName.trim() }),
-        groups: splitList(groups),
-        disabled,
-      });
-      setUsername('');
-      setEmail('');
-      setDisplayName('');
-      setGroups('');
-      props.onCreated();
-    });
-  };
 
   return (
-    <section aria-labelledby="create-user-title">
-      <h2 id="create-user-title">Create a user</h2>
-      <form onSubmit={submit} noValidate className="grid-form">
-        <FormError error={error} fields={['username', 'email', 'displayName', 'groups']} />
-        <TextField
-          label="Username"
-          name="username"
-          value={username}
-          onChange={setUsername}
-          error={error}
-          required
-        />
-        <TextField
-          label="E-mail"
-          name="email"
-          type="email"
-          value={email}
-          onChange={setEmail}
-          error={error}
-        />
-        <TextField
-          label="Display name"
-          name="displayName"
-          value={displayName}
-          onChange={setDisplayName}
-          error={error}
-        />
-        <TextField
-          label="Groups"
-          name="groups"
-          value={groups}
-          onChange={setGroups}
-          error={error}
-          hint={
-            props.groups.length > 0
-              ? `Comma-separated; existing: ${props.groups.map((g) => g.name).join(', ')}`
-              : 'Comma-separated names of existing groups'
-          }
-        />
-        <CheckboxField
-          label="Disabled"
-          name="disabled"
-          checked={disabled}
-          onChange={setDisabled}
-          error={error}
-        />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Create user
-          </button>
-        </div>
-      </form>
-    </section>
+    <FormSection
+      title="Create a user"
+      submitLabel="Create user"
+      fields={['username', 'email', 'displayName', 'groups']}
+      onSubmit={async () => {
+        const created = await api<User>('POST', '/v1/admin/users', {
+          username: username.trim(),
+          ...(email.trim() !== '' && { email: email.trim() }),
+          ...(displayName.trim() !== '' && { displayName: displayName.trim() }),
+          groups: splitList(groups),
+          disabled,
+        });
+        setUsername('');
+        setEmail('');
+        setDisplayName('');
+        setGroups('');
+        props.onCreated();
+        return `User ${created.username} created.`;
+      }}
+    >
+      <TextField
+        label="Username"
+        name="username"
+        value={username}
+        onChange={setUsername}
+        required
+      />
+      <TextField label="E-mail" name="email" type="email" value={email} onChange={setEmail} />
+      <TextField
+        label="Display name"
+        name="displayName"
+        value={displayName}
+        onChange={setDisplayName}
+      />
+      <TextField
+        label="Groups"
+        name="groups"
+        value={groups}
+        onChange={setGroups}
+        hint={
+          props.groups.length > 0
+            ? `Comma-separated; existing: ${props.groups.map((g) => g.name).join(', ')}`
+            : 'Comma-separated names of existing groups'
+        }
+      />
+      <CheckboxField label="Disabled" name="disabled" checked={disabled} onChange={setDisabled} />
+    </FormSection>
   );
 }
 
@@ -276,52 +247,45 @@ function MembershipsForm(props: { user: User; groups: Group[]; onDone: () => voi
   const [chosen, setChosen] = useState(
     () => new Set(props.groups.filter((g) => current.has(g.name.toLowerCase())).map((g) => g.id)),
   );
-  const { error, busy, run } = useAction();
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void run(async () => {
-      for (const group of props.groups) {
-        const member = current.has(group.name.toLowerCase());
-        const path = `/v1/admin/groups/${group.id}/members/${props.user.id}`;
-        if (chosen.has(group.id) && !member) await api('PUT', path);
-        if (!chosen.has(group.id) && member) await api('DELETE', path);
-      }
-      props.onDone();
-    });
-  };
 
   return (
-    <section aria-labelledby="memberships-title">
-      <h2 id="memberships-title">Groups of {props.user.username}</h2>
-      <form onSubmit={submit} noValidate className="grid-form">
-        <FormError error={error} />
-        {props.groups.length === 0 && <p className="hint">There are no groups yet.</p>}
-        {props.groups.map((group) => (
-          <CheckboxField
-            key={group.id}
-            label={group.name}
-            name={`group-${group.id}`}
-            checked={chosen.has(group.id)}
-            onChange={(checked) => {
-              const next = new Set(chosen);
-              if (checked) next.add(group.id);
-              else next.delete(group.id);
-              setChosen(next);
-            }}
-            hint={group.description ?? undefined}
-          />
-        ))}
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Save groups
-          </button>
-          <button type="button" className="secondary" onClick={props.onDone}>
-            Cancel
-          </button>
-        </div>
-      </form>
-    </section>
+    <FormSection
+      title={`Groups of ${props.user.username}`}
+      submitLabel="Save groups"
+      fields={[]}
+      actions={
+        <button type="button" className="secondary" onClick={props.onDone}>
+          Cancel
+        </button>
+      }
+      onSubmit={async () => {
+        for (const group of props.groups) {
+          const member = current.has(group.name.toLowerCase());
+          const path = `/v1/admin/groups/${group.id}/members/${props.user.id}`;
+          if (chosen.has(group.id) && !member) await api('PUT', path);
+          if (!chosen.has(group.id) && member) await api('DELETE', path);
+        }
+        props.onDone();
+        return `Groups of ${props.user.username} saved.`;
+      }}
+    >
+      {props.groups.length === 0 && <p className="hint">There are no groups yet.</p>}
+      {props.groups.map((group) => (
+        <CheckboxField
+          key={group.id}
+          label={group.name}
+          name={`group-${group.id}`}
+          checked={chosen.has(group.id)}
+          onChange={(checked) => {
+            const next = new Set(chosen);
+            if (checked) next.add(group.id);
+            else next.delete(group.id);
+            setChosen(next);
+          }}
+          hint={group.description ?? undefined}
+        />
+      ))}
+    </FormSection>
   );
 }
 
@@ -329,56 +293,39 @@ function CreateGroupForm(props: { onCreated: () => void }) {
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [rateLimit, setRateLimit] = useState('');
-  const { error, busy, run } = useAction();
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    void run(async () => {
-      await api('POST', '/v1/admin/groups', {
-        name: name.trim(),
-        ...(description.trim() !== '' && { description: description.trim() }),
-        ...(rateLimitValue(rateLimit) !== null && { rateLimit: rateLimitValue(rateLimit) }),
-      });
-      setName('');
-      setDescription('');
-      setRateLimit('');
-      props.onCreated();
-    });
-  };
   return (
-    <section aria-labelledby="create-group-title">
-      <h2 id="create-group-title">Create a group</h2>
-      <form onSubmit={submit} noValidate className="grid-form">
-        <FormError error={error} fields={['name', 'description', 'rateLimit']} />
-        <TextField
-          label="Group name"
-          name="name"
-          value={name}
-          onChange={setName}
-          error={error}
-          required
-        />
-        <TextField
-          label="Description"
-          name="description"
-          value={description}
-          onChange={setDescription}
-          error={error}
-        />
-        <TextField
-          label="Rate limit"
-          name="rateLimit"
-          value={rateLimit}
-          onChange={setRateLimit}
-          error={error}
-          placeholder="none"
-          hint={`Optional; shared by all the members' keys together. ${RATE_LIMIT_HINT}`}
-        />
-        <div className="form-actions">
-          <button type="submit" disabled={busy}>
-            Create group
-          </button>
-        </div>
-      </form>
-    </section>
+    <FormSection
+      title="Create a group"
+      submitLabel="Create group"
+      fields={['name', 'description', 'rateLimit']}
+      onSubmit={async () => {
+        const created = await api<Group>('POST', '/v1/admin/groups', {
+          name: name.trim(),
+          ...(description.trim() !== '' && { description: description.trim() }),
+          ...(rateLimitValue(rateLimit) !== null && { rateLimit: rateLimitValue(rateLimit) }),
+        });
+        setName('');
+        setDescription('');
+        setRateLimit('');
+        props.onCreated();
+        return `Group ${created.name} created.`;
+      }}
+    >
+      <TextField label="Group name" name="name" value={name} onChange={setName} required />
+      <TextField
+        label="Description"
+        name="description"
+        value={description}
+        onChange={setDescription}
+      />
+      <TextField
+        label="Rate limit"
+        name="rateLimit"
+        value={rateLimit}
+        onChange={setRateLimit}
+        placeholder="none"
+        hint={`Optional; shared by all the members' keys together. ${RATE_LIMIT_HINT}`}
+      />
+    </FormSection>
   );
 }

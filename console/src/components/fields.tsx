@@ -1,5 +1,17 @@
-import { useCallback, useEffect, useId, useState, type ReactNode } from 'react';
-import { ApiError } from './api';
+import { createContext, useContext, useId, type ReactNode } from 'react';
+import type { ApiError } from '../api';
+
+/**
+ * The error of the form around a field: fields find their own message in it by name, so that a
+ * form states its error once (FormSection provides it) instead of on every field.
+ */
+export const FormErrorContext = createContext<ApiError | undefined>(undefined);
+
+/** The field's own error if one is given (a field outside a form), else its form's. */
+function useFieldError(name: string, given: ApiError | undefined): string | undefined {
+  const fromForm = useContext(FormErrorContext);
+  return (given ?? fromForm)?.forField(name);
+}
 
 /** A labelled control with its hint and its error, tied together for screen readers. */
 export function Field(props: {
@@ -30,21 +42,28 @@ export function Field(props: {
   );
 }
 
-export function TextField(props: {
+interface FieldProps {
   label: string;
+  /** The field's path in the request body (`parameters/domain`): its error is found by it. */
   name: string;
-  value: string;
-  onChange: (value: string) => void;
+  /** Only outside a FormSection, or to show another error than the form's. */
   error?: ApiError | undefined;
   hint?: ReactNode;
-  type?: string;
-  required?: boolean;
-  placeholder?: string;
-  autoComplete?: string;
-  list?: string;
-}) {
+}
+
+export function TextField(
+  props: FieldProps & {
+    value: string;
+    onChange: (value: string) => void;
+    type?: string;
+    required?: boolean;
+    placeholder?: string | undefined;
+    autoComplete?: string;
+    list?: string;
+  },
+) {
   return (
-    <Field label={props.label} hint={props.hint} error={props.error?.forField(props.name)}>
+    <Field label={props.label} hint={props.hint} error={useFieldError(props.name, props.error)}>
       {({ id, describedBy, invalid }) => (
         <input
           id={id}
@@ -64,17 +83,15 @@ export function TextField(props: {
   );
 }
 
-export function SelectField(props: {
-  label: string;
-  name: string;
-  value: string;
-  options: readonly (string | readonly [value: string, label: string])[];
-  onChange: (value: string) => void;
-  error?: ApiError | undefined;
-  hint?: ReactNode;
-}) {
+export function SelectField(
+  props: FieldProps & {
+    value: string;
+    options: readonly (string | readonly [value: string, label: string])[];
+    onChange: (value: string) => void;
+  },
+) {
   return (
-    <Field label={props.label} hint={props.hint} error={props.error?.forField(props.name)}>
+    <Field label={props.label} hint={props.hint} error={useFieldError(props.name, props.error)}>
       {({ id, describedBy, invalid }) => (
         <select
           id={id}
@@ -98,16 +115,11 @@ export function SelectField(props: {
   );
 }
 
-export function CheckboxField(props: {
-  label: string;
-  name: string;
-  checked: boolean;
-  onChange: (checked: boolean) => void;
-  error?: ApiError | undefined;
-  hint?: ReactNode;
-}) {
+export function CheckboxField(
+  props: FieldProps & { checked: boolean; onChange: (checked: boolean) => void },
+) {
   const id = useId();
-  const message = props.error?.forField(props.name);
+  const message = useFieldError(props.name, props.error);
   return (
     <div className={`field checkbox${message === undefined ? '' : ' invalid'}`}>
       <input
@@ -131,7 +143,7 @@ export function CheckboxField(props: {
 
 /**
  * An API error that no field of the form explains (or any error, when fields is empty): shown
- * above the form, with every field message the API gave.
+ * above the form, with its title and detail (a 409 "last admin" says what to do in its detail).
  */
 export function FormError(props: { error: ApiError | undefined; fields?: readonly string[] }) {
   const error = props.error;
@@ -145,63 +157,4 @@ export function FormError(props: { error: ApiError | undefined; fields?: readonl
       {error.detail !== '' && error.detail !== error.title && <> — {error.detail}</>}
     </div>
   );
-}
-
-/** Runs an action, remembering its API error and whether it is running. */
-export function useAction() {
-  const [error, setError] = useState<ApiError | undefined>();
-  const [busy, setBusy] = useState(false);
-  const run = useCallback(async (action: () => Promise<void>): Promise<boolean> => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await action();
-      return true;
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(0, 'Error', String(caught), []));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }, []);
-  return { error, busy, run, setError };
-}
-
-/** Loads something from the API, again whenever `reload` is called or the dependencies change. */
-export function useLoad<T>(load: () => Promise<T>, dependencies: readonly unknown[]) {
-  const [value, setValue] = useState<T | undefined>();
-  const [error, setError] = useState<ApiError | undefined>();
-  const [version, setVersion] = useState(0);
-  useEffect(() => {
-    let current = true;
-    load().then(
-      (loaded) => {
-        if (current) {
-          setValue(loaded);
-          setError(undefined);
-        }
-      },
-      (caught: unknown) => {
-        if (current) setError(caught instanceof ApiError ? caught : undefined);
-      },
-    );
-    return () => {
-      current = false;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [...dependencies, version]);
-  return { value, error, reload: () => setVersion((v) => v + 1) };
-}
-
-export function formatTime(iso: string | null, never = '—'): string {
-  if (iso === null) return never;
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-}
-
-/** Comma- or line-separated text as a list. */
-export function splitList(text: string): string[] {
-  return text
-    .split(/[\s,]+/)
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
 }
