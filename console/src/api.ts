@@ -168,23 +168,46 @@ export interface Settings {
   updatedAt: string;
 }
 
-export interface PathRule {
-  id: string;
-  access: 'public' | 'restricted' | 'bypass';
-  pattern: string;
-  methods: string[];
-  host: string | null;
+export type RuleEffect = 'public' | 'bypass' | 'deny' | 'authenticated';
+
+/** A requirement block: every field set must hold. */
+export interface Requirements {
+  ipRanges?: string[];
+  anyGroups?: string[];
+  allGroups?: string[];
+  readOnlyGroups?: string[];
+  fullAccessGroups?: string[];
+  scopes?: string[];
+  claims?: { claim: string; equals?: unknown; oneOf?: unknown[]; contains?: string }[];
+}
+
+export interface Rule {
+  name: string;
+  position: number;
+  match: { hosts: string[]; paths: string[]; methods: string[] };
+  effect: RuleEffect;
+  require: Requirements[];
   description: string | null;
 }
 
-export interface AccessRule {
-  id: string;
-  host: string | null;
-  allowedIps: string[];
-  allowedGroups: string[];
-  readOnlyGroups: string[];
-  fullAccessGroups: string[];
-  description: string | null;
+export interface LintWarning {
+  rule: string;
+  code: string;
+  message: string;
+}
+
+export interface RuleList {
+  version: number;
+  rules: Rule[];
+  defaultRule: { effect: 'authenticated' | 'deny'; require: Requirements[] };
+  warnings: LintWarning[];
+}
+
+export interface TraceStep {
+  step: 'rule' | 'credential' | 'requirement';
+  name: string;
+  result: 'matched' | 'not matched' | 'passed' | 'failed' | 'not reached';
+  detail: string;
 }
 
 export interface AuditEvent {
@@ -205,6 +228,8 @@ export interface Decision {
   rule: string | null;
   identity: { username: string; groups: string[] } | null;
   headers: Record<string, string>;
+  wwwAuthenticate?: string | null;
+  trace?: TraceStep[];
 }
 
 export interface Provider {

@@ -5,7 +5,7 @@ import { AuditPage } from './pages/audit-page';
 import { KeysPage } from './pages/keys-page';
 import { MyKeysPage } from './pages/my-keys-page';
 import { ProvidersPage } from './pages/providers-page';
-import { RestrictionsPage } from './pages/restrictions-page';
+import { RulesPage } from './pages/rules-page';
 import { SettingsPage } from './pages/settings-page';
 import { SignIn } from './pages/sign-in';
 import { UsersPage } from './pages/users-page';
@@ -21,7 +21,7 @@ interface PageInfo {
 const PAGES: PageInfo[] = [
   { path: 'keys', title: 'API keys', admin: true },
   { path: 'users', title: 'Users and groups', admin: true },
-  { path: 'restrictions', title: 'Restrictions', admin: true },
+  { path: 'rules', title: 'Rules', admin: true },
   { path: 'providers', title: 'Identity providers', admin: true },
   { path: 'settings', title: 'Settings', admin: true },
   { path: 'audit', title: 'Audit log', admin: true },
@@ -114,7 +114,7 @@ export function App() {
         <NoticeProvider page={page?.path ?? ''}>
           {page?.path === 'keys' && <KeysPage session={session} />}
           {page?.path === 'users' && <UsersPage />}
-          {page?.path === 'restrictions' && <RestrictionsPage />}
+          {page?.path === 'rules' && <RulesPage />}
           {page?.path === 'providers' && <ProvidersPage />}
           {page?.path === 'settings' && <SettingsPage onSaved={settingsSaved} />}
           {page?.path === 'audit' && <AuditPage />}

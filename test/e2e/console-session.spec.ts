@@ -65,7 +65,7 @@ describe('Web console sessions', () => {
 
   describe('serving the console', () => {
     it('serves index.html under /console with a strict CSP, revalidated on every load', async () => {
-      for (const path of ['/console', '/console/', '/console/keys', '/console/restrictions/']) {
+      for (const path of ['/console', '/console/', '/console/keys', '/console/rules/']) {
         const page = await call(service.url, 'GET', path);
         expect(page.status).toBe(200);
         expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');

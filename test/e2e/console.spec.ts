@@ -385,43 +385,60 @@ if (!runBrowser) {
     await shot('groups-rate-limit');
   });
 
-  it('adds an IP restriction, and "try a request" shows the denial and its reason', async () => {
-    await nav('Restrictions');
-    const form = page.locator('form', {
-      has: page.getByRole('button', { name: 'Add access rule' }),
-    });
-    await form.getByLabel('Allowed IP ranges').fill('203.0.113.0/24, not-an-address');
-    await form.getByRole('button', { name: 'Add access rule' }).click();
+  it('adds, edits, moves, duplicates and deletes rules, and "try a request" points at the rule that decided', async () => {
+    await nav('Rules');
+    const admin = client(service.url, service.adminKey);
+    const names = async () =>
+      ((await admin.get('/v1/admin/rules')).body.rules as { name: string }[]).map((r) => r.name);
+    const form = page.locator('form', { has: page.getByRole('button', { name: 'Add rule' }) });
+    // A bad range is refused, and the field says so.
+    await form.getByLabel('Name').fill('office');
+    await form.getByLabel('IP ranges').fill('203.0.113.0/24, not-an-address');
+    await form.getByRole('button', { name: 'Add rule' }).click();
     await form.getByText(/address or CIDR|IP address/i).waitFor();
 
-    await form.getByLabel('Allowed IP ranges').fill('203.0.113.0/24');
-    await form.getByRole('button', { name: 'Add access rule' }).click();
-    await page.getByRole('cell', { name: '203.0.113.0/24', exact: true }).waitFor();
-    await said('Added the access rule');
+    await form.getByLabel('IP ranges').fill('203.0.113.0/24');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await said('Added the rule office.');
+    const table = page.getByRole('table', { name: 'Rules' });
+    await table.getByRole('cell', { name: 'from 203.0.113.0/24', exact: true }).waitFor();
 
-    // A second rule, deleted: asked first, naming the rule.
-    await form.getByLabel('Host').fill('old.example.com');
-    await form.getByRole('button', { name: 'Add access rule' }).click();
-    const oldRule = page.getByRole('cell', { name: 'old.example.com', exact: true });
-    await oldRule.waitFor();
-    const deleteOld = 'Delete the access rule for old.example.com (from anywhere)';
-    await openAndCancel(deleteOld, /Delete the access rule for old\.example\.com/);
-    await expect(oldRule.count()).resolves.toBe(1);
-    await confirmWith(deleteOld, 'Delete');
-    await oldRule.waitFor({ state: 'detached' });
-    await page.getByRole('cell', { name: '203.0.113.0/24', exact: true }).waitFor();
-    // And a path rule the same way.
-    const paths = page.locator('form', {
-      has: page.getByRole('button', { name: 'Add path rule' }),
-    });
-    await paths.getByLabel('Path pattern').fill('/status');
-    await paths.getByRole('button', { name: 'Add path rule' }).click();
-    const deletePath = 'Delete the public path rule /status';
-    await openAndCancel(deletePath, 'Delete the public path rule /status?');
-    await confirmWith(deletePath, 'Delete');
-    await page.getByRole('cell', { name: '/status', exact: true }).waitFor({ state: 'detached' });
-    const rules = await client(service.url, service.adminKey).get('/v1/admin/path-rules');
-    expect(rules.body.total).toBe(0);
+    // Another, placed before it; then moved down, duplicated, edited, and the copy deleted.
+    await form.getByLabel('Name').fill('status');
+    await form.getByLabel('Effect').selectOption('public');
+    await form.getByLabel('Path patterns').fill('/status');
+    await form.getByLabel('Place').selectOption('office');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await said('Added the rule status.');
+    await expect(names()).resolves.toEqual(['status', 'office']);
+    const warnings = page.getByRole('status', { name: 'Lint warnings' });
+    // Below office, which matches every request, status could never decide: lint says so.
+    await page.getByRole('button', { name: 'Move status down' }).click();
+    await said('Moved the rule status.');
+    await expect(names()).resolves.toEqual(['office', 'status']);
+    await warnings
+      .getByText('status never decides: office, before it, matches every request it does')
+      .waitFor();
+    await page.getByRole('button', { name: 'Move status up' }).click();
+    await warnings.waitFor({ state: 'detached' });
+    await expect(names()).resolves.toEqual(['status', 'office']);
+    await page.getByRole('button', { name: 'Duplicate status' }).click();
+    await said('Duplicated the rule status as status-copy, just after it.');
+    await expect(names()).resolves.toEqual(['status', 'status-copy', 'office']);
+    await warnings
+      .getByText('status-copy never decides: status, before it, matches every request it does')
+      .waitFor();
+    await page.getByRole('button', { name: 'Edit status-copy' }).click();
+    const edit = page.locator('form', { has: page.getByRole('button', { name: 'Save rule' }) });
+    await edit.getByLabel('Path patterns').fill('/health');
+    await edit.getByRole('button', { name: 'Save rule' }).click();
+    await said('Saved the rule status-copy.');
+    await warnings.waitFor({ state: 'detached' });
+    const deleteCopy = 'Delete rule status-copy';
+    await openAndCancel(deleteCopy, 'Delete the rule status-copy?');
+    await confirmWith(deleteCopy, 'Delete');
+    await said('Deleted the rule status-copy.');
+    await expect(names()).resolves.toEqual(['status', 'office']);
 
     const tryForm = page.locator('form', {
       has: page.getByRole('button', { name: 'Ask for a decision' }),
@@ -432,8 +449,19 @@ if (!runBrowser) {
     await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
     const decision = page.getByTestId('decision');
     await decision.getByText('Denied', { exact: true }).waitFor();
-    await expect(decision.textContent()).resolves.toMatch(/403.*reason ip_denied/);
-    await shot('restrictions');
+    await expect(decision.textContent()).resolves.toMatch(/403.*reason ip_denied.*rule office/);
+    // Why, step by step; and the rule that decided is pointed out in the table.
+    await decision
+      .getByRole('list', { name: 'Why' })
+      .getByText(/client 198\.51\.100\.7 is not in the rule's ranges/)
+      .waitFor();
+    await expect(
+      table
+        .locator('tr[aria-current="true"]')
+        .getByRole('cell', { name: 'office', exact: true })
+        .count(),
+    ).resolves.toBe(1);
+    await shot('rules');
 
     await tryForm.getByLabel('Client IP').fill('203.0.113.9');
     await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
@@ -767,7 +795,7 @@ if (!runBrowser) {
     const banner = page.getByTestId('service-off');
     await banner.waitFor();
     expect((await admin.get('/v1/admin/settings')).body.enabled).toBe(false);
-    for (const name of ['API keys', 'Users and groups', 'Audit log', 'Restrictions']) {
+    for (const name of ['API keys', 'Users and groups', 'Audit log', 'Rules']) {
       await nav(name);
       await page.getByRole('heading', { name, level: 1 }).waitFor();
       await expect(banner.textContent()).resolves.toContain('Portcullis is switched off');

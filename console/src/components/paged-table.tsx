@@ -19,6 +19,8 @@ export function DataTable<T>(props: {
   columns: readonly Column<T>[];
   actions?: (row: T) => ReactNode;
   empty?: string;
+  /** A row to point out (the rule that decided a request): marked and named as current. */
+  current?: (row: T) => boolean;
 }) {
   return (
     <div className="table-wrap">
@@ -39,7 +41,11 @@ export function DataTable<T>(props: {
         </thead>
         <tbody>
           {props.rows?.map((row) => (
-            <tr key={props.rowKey(row)}>
+            <tr
+              key={props.rowKey(row)}
+              className={props.current?.(row) === true ? 'current' : undefined}
+              aria-current={props.current?.(row) === true ? 'true' : undefined}
+            >
               {props.columns.map((column) => (
                 <td key={column.header}>{column.cell(row)}</td>
               ))}
