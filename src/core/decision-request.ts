@@ -53,6 +53,11 @@ export class DecisionRequest implements DecisionRequestFields {
   readonly authorization: readonly string[];
   readonly requestId: string | null;
   readonly refusal: { reason: RequestRefusal; detail: string } | null;
+  /**
+   * What the policy found before the credential was checked, for its second look once the caller
+   * is known (a field, not a map beside the request: written and read on every decision).
+   */
+  policyMemo: unknown = undefined;
   private readonly uri: string;
   /** null until asked for. */
   private normalised: string | undefined | null = null;

@@ -18,17 +18,12 @@ export type CredentialIpCheck = (identity: Identity, clientIp: string) => boolea
  * scopes, claims.
  */
 export class RuleDecider {
-  /** The match found before the credential, reused once the caller is known: one per request. */
-  private readonly matched = new WeakMap<DecisionRequest, MatchResult>();
-
   constructor(readonly matcher: RuleMatcher) {}
 
   beforeCredential(request: DecisionRequest): Verdict | undefined {
     const match = this.matcher.firstMatch(request);
-    this.matched.set(request, match);
-    if (match.kind === 'unreadable_path') {
-      return { allowed: false, reason: 'invalid_path', rule: match.rule.name };
-    }
+    request.policyMemo = match;
+    if (match.kind === 'unreadable_path') return match.rule.verdict('invalid_path');
     return uncredentialed(match.rule);
   }
 
@@ -37,45 +32,46 @@ export class RuleDecider {
     caller: Caller,
     credentialIpAllows: CredentialIpCheck,
   ): Verdict {
-    const match = this.matcher.firstMatch(request);
-    if (match.kind === 'unreadable_path') {
-      return { allowed: false, reason: 'invalid_path', rule: match.rule.name };
-    }
+    const match = this.remembered(request) ?? this.matcher.firstMatch(request);
+    if (match.kind === 'unreadable_path') return match.rule.verdict('invalid_path');
     const rule = match.rule;
     const early = uncredentialed(rule);
     if (early !== undefined) return early;
     if (caller.kind === 'anonymous' && rule.effect !== 'public') {
-      return { allowed: false, reason: 'missing_credential', rule: rule.name };
+      return rule.verdict('missing_credential');
     }
     const identity = caller.kind === 'identified' ? caller.identity : null;
-    const denied = (reason: Verdict['reason']) =>
-      ({ allowed: false, reason, rule: rule.name }) as Verdict;
 
-    if (ipShortfall(rule.require, request.clientIp)) return denied('ip_denied');
-    if (identity !== null && !credentialIpAllows(identity, request.clientIp)) {
-      return { allowed: false, reason: 'ip_denied' };
-    }
-    if (identity !== null && !routesAllow(identity, request)) {
-      return { allowed: false, reason: 'route_denied' };
-    }
-    if (caller.kind === 'anonymous') return { allowed: true, reason: 'anonymous', rule: rule.name };
+    if (ipShortfall(rule.require, request.clientIp)) return rule.verdict('ip_denied');
+    if (identity !== null && !credentialIpAllows(identity, request.clientIp)) return IP_DENIED;
+    if (identity !== null && !routesAllow(identity, request)) return ROUTE_DENIED;
+    if (caller.kind === 'anonymous') return rule.verdict('anonymous');
     const shortfall = callerShortfall(rule.require, identity, request.method);
     if (shortfall !== undefined) {
       return shortfall.scopes === undefined
-        ? denied(shortfall.reason)
+        ? rule.verdict(shortfall.reason)
         : { allowed: false, reason: shortfall.reason, rule: rule.name, scopes: shortfall.scopes };
     }
-    return {
-      allowed: true,
-      reason: identity === null ? 'upstream_auth' : 'authenticated',
-      rule: rule.name,
-    };
+    return rule.verdict(identity === null ? 'upstream_auth' : 'authenticated');
+  }
+
+  /** The match beforeCredential found, if it came from these rules (they may have changed since). */
+  private remembered(request: DecisionRequest): MatchResult | undefined {
+    const memo = request.policyMemo as MatchResult | undefined;
+    if (memo === undefined) return undefined;
+    const rule = memo.rule;
+    const ours = this.matcher.rules[rule.position] === rule || this.matcher.defaultRule === rule;
+    return ours ? memo : undefined;
   }
 }
 
+/** Refusals by the credential's own limits, which no rule decides. */
+const IP_DENIED: Verdict = { allowed: false, reason: 'ip_denied' };
+const ROUTE_DENIED: Verdict = { allowed: false, reason: 'route_denied' };
+
 /** The verdict of a rule that needs no credential to decide: bypass or deny. */
 function uncredentialed(rule: CompiledRule): Verdict | undefined {
-  if (rule.effect === 'bypass') return { allowed: true, reason: 'bypass', rule: rule.name };
-  if (rule.effect === 'deny') return { allowed: false, reason: 'rule_denied', rule: rule.name };
+  if (rule.effect === 'bypass') return rule.verdict('bypass');
+  if (rule.effect === 'deny') return rule.verdict('rule_denied');
   return undefined;
 }

@@ -1,14 +1,14 @@
 import type { IpRanges } from '../../core/client-ip.js';
 import type { DecisionRequest } from '../../core/decision-request.js';
+import type { AllowReason, DenialReason, Verdict } from '../../core/decision.js';
 import { compileHostPattern, type HostPattern } from '../host-pattern.js';
 import { compilePathPattern, loosePath, type PathPattern } from '../path-pattern.js';
 import { compileRequirements, type CompiledRequirements } from './requirements.js';
 import { DEFAULT_RULE_NAME, type RuleEffect, type RuleList, type RuleSpec } from './rule.js';
 
 /** A rule ready to match; `position` is its place in the list (0-based), the default's is last. */
-export interface CompiledRule {
+export class CompiledRule {
   readonly name: string;
-  readonly position: number;
   readonly effect: RuleEffect;
   readonly require: readonly CompiledRequirements[];
   readonly hosts: readonly HostPattern[] | null;
@@ -16,8 +16,46 @@ export interface CompiledRule {
   readonly methods: ReadonlySet<string> | null;
   /** Effect and requirements as one string: two rules with equal outcomes have equal keys. */
   readonly outcome: string;
-  readonly spec: RuleSpec;
+  /** This rule as the answer of firstMatch, made once (nothing is allocated per request). */
+  readonly matched: MatchResult = { kind: 'rule', rule: this };
+  /** Its verdicts, each made once, when first given. */
+  private readonly verdicts: Partial<Record<Verdict['reason'], Verdict>> = {};
+
+  constructor(
+    readonly spec: RuleSpec,
+    readonly position: number,
+    ranges: Map<string, IpRanges>,
+  ) {
+    const { hosts, paths, methods } = spec.match;
+    this.name = spec.name;
+    this.effect = spec.effect;
+    this.require = compileRequirements(spec.require, ranges);
+    this.hosts = hosts.length === 0 ? null : hosts.map(compileHostPattern);
+    this.paths = paths.length === 0 ? null : paths.map(compilePathPattern);
+    this.methods = methods.length === 0 ? null : new Set(methods);
+    this.outcome = JSON.stringify([spec.effect, spec.require]);
+  }
+
+  /** The verdict citing this rule for a reason (allowed or not, as the reason says). */
+  verdict(reason: AllowReason | DenialReason): Verdict {
+    let verdict = this.verdicts[reason];
+    if (verdict === undefined) {
+      verdict = ALLOW_REASONS.has(reason)
+        ? { allowed: true, reason: reason as AllowReason, rule: this.name }
+        : { allowed: false, reason: reason as DenialReason, rule: this.name };
+      this.verdicts[reason] = verdict;
+    }
+    return verdict;
+  }
 }
+
+const ALLOW_REASONS: ReadonlySet<string> = new Set<AllowReason>([
+  'authenticated',
+  'anonymous',
+  'bypass',
+  'service_disabled',
+  'upstream_auth',
+]);
 
 /** Which rule decides a request. */
 export type MatchResult =
@@ -61,8 +99,8 @@ export class RuleMatcher {
 
   static compile(list: RuleList): RuleMatcher {
     const ranges = new Map<string, IpRanges>();
-    const rules = list.rules.map((spec, position) => compileRule(spec, position, ranges));
-    const defaultRule = compileRule(
+    const rules = list.rules.map((spec, position) => new CompiledRule(spec, position, ranges));
+    const defaultRule = new CompiledRule(
       {
         name: DEFAULT_RULE_NAME,
         match: { hosts: [], paths: [], methods: [] },
@@ -87,7 +125,7 @@ export class RuleMatcher {
 
   /** The rule that decides this request: the first that matches, or the default. */
   firstMatch(request: DecisionRequest): MatchResult {
-    if (this.rules.length === 0) return { kind: 'rule', rule: this.defaultRule };
+    if (this.rules.length === 0) return this.defaultRule.matched;
     const path = request.path;
     if (path === undefined) return this.matchUnreadable(request);
     const key = segmentKey(path);
@@ -99,7 +137,7 @@ export class RuleMatcher {
       best = firstIn(host.bySegment.get(key), request, paths, best);
       best = firstIn(host.anySegment, request, paths, best);
     }
-    return { kind: 'rule', rule: best ?? this.defaultRule };
+    return (best ?? this.defaultRule).matched;
   }
 
   /**
@@ -122,7 +160,7 @@ export class RuleMatcher {
     if (skipped !== undefined && skipped.outcome !== decider.outcome) {
       return { kind: 'unreadable_path', rule: skipped };
     }
-    return { kind: 'rule', rule: decider };
+    return decider.matched;
   }
 }
 
@@ -175,25 +213,6 @@ function appliesTo(rule: CompiledRule, request: DecisionRequest): boolean {
     (rule.methods === null || rule.methods.has(request.method)) &&
     (rule.hosts === null || rule.hosts.some((host) => host(request.hostname)))
   );
-}
-
-function compileRule(
-  spec: RuleSpec,
-  position: number,
-  ranges: Map<string, IpRanges>,
-): CompiledRule {
-  const { hosts, paths, methods } = spec.match;
-  return {
-    name: spec.name,
-    position,
-    effect: spec.effect,
-    require: compileRequirements(spec.require, ranges),
-    hosts: hosts.length === 0 ? null : hosts.map(compileHostPattern),
-    paths: paths.length === 0 ? null : paths.map(compilePathPattern),
-    methods: methods.length === 0 ? null : new Set(methods),
-    outcome: JSON.stringify([spec.effect, spec.require]),
-    spec,
-  };
 }
 
 function literalHosts(spec: RuleSpec): readonly string[] | null {
