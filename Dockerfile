@@ -19,6 +19,8 @@ ENV SCARF_ANALYTICS=false
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# The CLI on PATH, as `portcullis` (docker compose exec portcullis portcullis <command>).
+RUN chmod +x dist/cli/main.js && ln -s /app/dist/cli/main.js /usr/local/bin/portcullis
 # Read at run time by the ext_authz gRPC server (dist/adapters/envoy-grpc -> ../../../proto).
 COPY proto ./proto
 # Read at run time by the configuration file reader (PORTCULLIS_CONFIG, the CLI's apply).
@@ -26,7 +28,9 @@ COPY schema ./schema
 # Created and chowned before VOLUME, so a fresh named volume starts out writable by node.
 RUN mkdir -p /app/data && chown node:node /app/data
 
+# PORTCULLIS_INSTALLATION: the service's hints name the CLI as it runs in this image.
 ENV NODE_ENV=production \
+    PORTCULLIS_INSTALLATION=container \
     HOST=0.0.0.0 \
     PORT=8080 \
     DATA_DIR=/app/data

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
+import { bootstrapAdminHint } from './bootstrap/cli-command.js';
 import { startControlSocket } from './bootstrap/control-socket.js';
 import { BootstrapRefusedError, createFirstAdmin } from './bootstrap/first-admin.js';
 import { hasUsableAdmin } from './directory/usable-admin.js';
@@ -52,8 +53,7 @@ async function main(): Promise<void> {
   );
   if (!(await hasUsableAdmin(runtime.dataSource.manager, config.adminGroup))) {
     logger.warn(
-      'No admin exists yet. Create the first one (its key is printed once): ' +
-        'npm run cli -- bootstrap-admin --username admin',
+      `No admin exists yet. Create the first one (its key is printed once): ${bootstrapAdminHint(config)}`,
     );
   }
 

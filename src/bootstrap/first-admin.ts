@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { cliCommand } from './cli-command.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import type { KeyHasher } from '../crypto/key-hasher.js';
 import { Group } from '../directory/group.entity.js';
@@ -47,7 +48,7 @@ export async function createFirstAdmin(
   }
   if (request.key !== undefined && parseKey(request.key) === undefined) {
     throw new BootstrapRefusedError(
-      'The bootstrap key is not a well-formed Portcullis key; make one with: npm run cli -- generate-key',
+      `The bootstrap key is not a well-formed Portcullis key; make one with: ${cliCommand('generate-key')}`,
     );
   }
   const { plaintext, keyId } =
