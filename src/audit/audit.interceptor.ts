@@ -93,7 +93,7 @@ export class AuditInterceptor implements NestInterceptor {
         actorUsername: request.user?.username ?? null,
         actorKeyId: request.user?.credential.keyId ?? null,
         action: audited.action,
-        targetId: typeof resultId === 'string' ? resultId : (params.id ?? params.name ?? null),
+        targetId: typeof resultId === 'string' ? resultId : targetOf(params, before),
         ip: resolveClientIp(
           request.raw.socket.remoteAddress ?? '',
           request.headers['x-forwarded-for'],
@@ -140,4 +140,14 @@ function masked(value: unknown): unknown {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The target of a change without a result (a deletion): the record's own id as it was before,
+ * since `:id` may name it otherwise (a key by its public key id); else the path's id or name.
+ */
+function targetOf(params: Record<string, string>, before: unknown): string | null {
+  const beforeId = (before as { id?: unknown } | undefined)?.id;
+  if (params.id !== undefined && typeof beforeId === 'string') return beforeId;
+  return params.id ?? params.name ?? null;
 }

@@ -1,15 +1,6 @@
+import { UuidParamPipe } from '../common/path-params.js';
 import { Audited } from '../audit/audited.decorator.js';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Put,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Query } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import {
   CreateRoute,
@@ -48,19 +39,19 @@ export class GroupsController {
   }
 
   @ReadRoute('Get a group', GroupDto)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<GroupDto> {
+  get(@Param('id', UuidParamPipe) id: string): Promise<GroupDto> {
     return this.directory.getGroup(id);
   }
 
   @Audited('group.update')
   @UpdateRoute('Rename or describe a group', GroupDto, 400, 404, 409)
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
+  update(@Param('id', UuidParamPipe) id: string, @Body() body: UpdateGroupDto): Promise<GroupDto> {
     return this.directory.updateGroup(id, body);
   }
 
   @Audited('group.delete')
   @DeleteRoute('Delete a group and its memberships')
-  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  delete(@Param('id', UuidParamPipe) id: string): Promise<void> {
     return this.directory.deleteGroup(id);
   }
 
@@ -69,7 +60,7 @@ export class GroupsController {
   @ApiOkResponse({ type: UserPageDto })
   @ApiProblems(400, 404)
   members(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Query() query: PageQueryDto,
   ): Promise<UserPageDto> {
     return this.directory.listMembers(id, query);
@@ -82,8 +73,8 @@ export class GroupsController {
   @ApiNoContentResponse()
   @ApiProblems(400, 404)
   addMember(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Param('userId', ParseUUIDPipe) userId: string,
+    @Param('id', UuidParamPipe) id: string,
+    @Param('userId', UuidParamPipe) userId: string,
   ): Promise<void> {
     return this.directory.addMember(id, userId);
   }
@@ -95,8 +86,8 @@ export class GroupsController {
   @ApiNoContentResponse()
   @ApiProblems(400, 404)
   removeMember(
-    @Param('id', ParseUUIDPipe) id: string,
-    @Param('userId', ParseUUIDPipe) userId: string,
+    @Param('id', UuidParamPipe) id: string,
+    @Param('userId', UuidParamPipe) userId: string,
   ): Promise<void> {
     return this.directory.removeMember(id, userId);
   }

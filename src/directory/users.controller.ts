@@ -1,5 +1,6 @@
+import { UuidParamPipe } from '../common/path-params.js';
 import { Audited } from '../audit/audited.decorator.js';
-import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Body, Controller, Param, Query } from '@nestjs/common';
 import {
   CreateRoute,
   DeleteRoute,
@@ -34,19 +35,19 @@ export class UsersController {
   }
 
   @ReadRoute('Get a user', UserDto)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<UserDto> {
+  get(@Param('id', UuidParamPipe) id: string): Promise<UserDto> {
     return this.directory.getUser(id);
   }
 
   @Audited('user.update')
   @UpdateRoute('Change a user; disabling one refuses all their credentials', UserDto, 400, 404, 409)
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
+  update(@Param('id', UuidParamPipe) id: string, @Body() body: UpdateUserDto): Promise<UserDto> {
     return this.directory.updateUser(id, body);
   }
 
   @Audited('user.delete')
   @DeleteRoute('Delete a user, with their keys and memberships')
-  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  delete(@Param('id', UuidParamPipe) id: string): Promise<void> {
     return this.directory.deleteUser(id);
   }
 }

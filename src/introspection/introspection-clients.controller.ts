@@ -1,5 +1,6 @@
+import { UuidParamPipe } from '../common/path-params.js';
 import { Audited } from '../audit/audited.decorator.js';
-import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Body, Controller, Param, Query } from '@nestjs/common';
 import { CreateRoute, DeleteRoute, ListRoute, ReadRoute } from '../common/crud-routes.decorator.js';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
 import { CurrentPrincipal } from '../auth/principal.decorator.js';
@@ -41,13 +42,13 @@ export class IntrospectionClientsController {
   }
 
   @ReadRoute('Get one introspection client (never its secret)', IntrospectionClientDto)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<IntrospectionClientDto> {
+  get(@Param('id', UuidParamPipe) id: string): Promise<IntrospectionClientDto> {
     return this.clients.get(id);
   }
 
   @Audited('introspection-client.delete')
   @DeleteRoute('Remove an introspection client')
-  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  delete(@Param('id', UuidParamPipe) id: string): Promise<void> {
     return this.clients.delete(id);
   }
 }

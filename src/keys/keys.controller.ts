@@ -1,14 +1,5 @@
 import { Audited } from '../audit/audited.decorator.js';
-import {
-  Body,
-  Controller,
-  HttpCode,
-  NotFoundException,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import {
@@ -32,6 +23,7 @@ import {
   ListKeysQueryDto,
   UpdateKeyDto,
 } from './keys.dto.js';
+import { ApiKeyRefParam, KeyRefPipe } from './key-ref.pipe.js';
 import { KeysService } from './keys.service.js';
 
 @Controller('v1/admin/keys')
@@ -92,7 +84,8 @@ export class KeysController {
   }
 
   @ReadRoute('Get a key (never the key itself)', KeyDto)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<KeyDto> {
+  @ApiKeyRefParam()
+  get(@Param('id', KeyRefPipe) id: string): Promise<KeyDto> {
     return this.keys.get(id);
   }
 
@@ -106,23 +99,26 @@ export class KeysController {
     400,
     404,
   )
-  update(@Param('id', ParseUUIDPipe) id: string, @Body() body: UpdateKeyDto): Promise<KeyDto> {
+  @ApiKeyRefParam()
+  update(@Param('id', KeyRefPipe) id: string, @Body() body: UpdateKeyDto): Promise<KeyDto> {
     return this.keys.update(id, body);
   }
 
   @Audited('key.revoke')
   @Post(':id/revoke')
+  @ApiKeyRefParam()
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke a key (idempotent); every instance refuses it from then on' })
   @ApiOkResponse({ type: KeyDto })
   @ApiProblems(400, 404)
-  revoke(@Param('id', ParseUUIDPipe) id: string): Promise<KeyDto> {
+  revoke(@Param('id', KeyRefPipe) id: string): Promise<KeyDto> {
     return this.keys.revoke(id);
   }
 
   @Audited('key.delete')
   @DeleteRoute('Delete a key')
-  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  @ApiKeyRefParam()
+  delete(@Param('id', KeyRefPipe) id: string): Promise<void> {
     return this.keys.delete(id);
   }
 

@@ -15,6 +15,7 @@ import { rateLimitColumns, rateLimitText } from '../limits/rate-limit.dto.js';
 import type { KeyRoute } from '../core/identity.js';
 import { containsPattern } from '../common/like-pattern.js';
 import { generateKey } from './key-format.js';
+import { isPublicKeyId } from './key-ref.pipe.js';
 import { addLifetime, parseLifetime } from './key-lifetime.js';
 import type {
   CreatedKeyDto,
@@ -170,17 +171,20 @@ export class KeysService {
     };
   }
 
-  async get(id: string): Promise<KeyDto> {
-    return toKeyDto(await this.find(id));
+  /** A key by its id (UUID) or its public key id. */
+  async get(ref: string): Promise<KeyDto> {
+    return toKeyDto(await this.find(ref));
   }
 
   /**
-   * Idempotent: revoking a revoked key leaves its first revocation time. With `ownerId`, only that
+   * Idempotent: revoking a revoked key leaves its first revocation time. The key is named by its id
+   * (UUID) or its public key id. With `ownerId`, only that
    * user's key is found (another user's key is "not found", not "forbidden": its existence is not
    * theirs to learn).
    */
-  async revoke(id: string, ownerId?: string): Promise<KeyDto> {
-    const key = await this.find(id, ownerId);
+  async revoke(ref: string, ownerId?: string): Promise<KeyDto> {
+    const key = await this.find(ref, ownerId);
+    const { id } = key;
     if (key.revokedAt === null) {
       await this.dataSource.transaction(async (tx) => {
         await tx
@@ -202,8 +206,9 @@ export class KeysService {
    * caches drop the old record. Limiting the last admin's last key to some routes is refused (409):
    * such a key cannot use the admin API.
    */
-  async update(id: string, input: UpdateKeyDto): Promise<KeyDto> {
-    const key = await this.find(id);
+  async update(ref: string, input: UpdateKeyDto): Promise<KeyDto> {
+    const key = await this.find(ref);
+    const { id } = key;
     await this.dataSource.transaction(async (tx) => {
       await tx.update(
         ApiKey,
@@ -226,8 +231,9 @@ export class KeysService {
     return this.get(id);
   }
 
-  async delete(id: string): Promise<void> {
-    const key = await this.find(id);
+  async delete(ref: string): Promise<void> {
+    const key = await this.find(ref);
+    const { id } = key;
     await this.dataSource.transaction(async (tx) => {
       await tx.delete(ApiKey, { id });
       await assertUsableAdminRemains(tx, this.config.adminGroup);
@@ -283,12 +289,16 @@ export class KeysService {
     return expiresAt;
   }
 
-  private async find(id: string, ownerId?: string): Promise<KeyWithOwner> {
+  /** A key by its id (UUID) or its public key id; with `ownerId`, only that user's. */
+  private async find(ref: string, ownerId?: string): Promise<KeyWithOwner> {
+    const which = isPublicKeyId(ref) ? { keyId: ref } : { id: ref };
     const key = await this.dataSource.getRepository(ApiKey).findOne({
-      where: ownerId === undefined ? { id } : { id, ownerId },
+      where: ownerId === undefined ? which : { ...which, ownerId },
       relations: { owner: true },
     });
-    if (!key) throw new NotFoundException(`No key with id ${id}`);
+    if (!key) {
+      throw new NotFoundException(`No key with ${isPublicKeyId(ref) ? 'key id' : 'id'} ${ref}`);
+    }
     return key as KeyWithOwner;
   }
 }

@@ -1,16 +1,6 @@
 import { wideningOf } from '../keys/key-narrowing.js';
 import { Audited } from '../audit/audited.decorator.js';
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBearerAuth,
@@ -25,6 +15,7 @@ import { ApiProblems } from '../common/api-problems.decorator.js';
 import { PROBLEM_TYPES, ProblemException } from '../common/problem.js';
 import type { Principal } from '../keys/api-key-authenticator.js';
 import { CreatedKeyDto, KeyDto, KeyPageDto } from '../keys/keys.dto.js';
+import { ApiKeyRefParam, KeyRefPipe } from '../keys/key-ref.pipe.js';
 import { KeysService } from '../keys/keys.service.js';
 import { SettingsService } from '../settings/settings.service.js';
 import { CreateOwnKeyDto, ListOwnKeysQueryDto, MeDto } from './me.dto.js';
@@ -120,14 +111,12 @@ export class MeController {
 
   @Audited('key.revoke')
   @Post('keys/:id/revoke')
+  @ApiKeyRefParam()
   @HttpCode(200)
   @ApiOperation({ summary: "Revoke one of the caller's own keys (idempotent)" })
   @ApiOkResponse({ type: KeyDto })
   @ApiProblems(400, 404)
-  revoke(
-    @Param('id', ParseUUIDPipe) id: string,
-    @CurrentPrincipal() me: Principal,
-  ): Promise<KeyDto> {
+  revoke(@Param('id', KeyRefPipe) id: string, @CurrentPrincipal() me: Principal): Promise<KeyDto> {
     return this.keys.revoke(id, me.userId);
   }
 }

@@ -1,14 +1,5 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { UuidParamPipe } from '../common/path-params.js';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AdminEndpoint } from '../auth/admin-endpoint.decorator.js';
@@ -32,7 +23,7 @@ export class ProviderTestController {
   @ApiFoundResponse({ type: TestLoginDto })
   @ApiProblems(400, 404)
   async start(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TestLoginDto> {
     const authorizationUrl = await this.flow.start(id);
@@ -51,7 +42,7 @@ export class ProviderTestController {
   @ApiOkResponse({ type: AttributesDto })
   @ApiProblems(400, 404, 502)
   preview(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Body() body: PreviewTokenDto,
   ): Promise<AttributesDto> {
     return this.flow.preview(id, body.accessToken);
@@ -72,7 +63,7 @@ export class ProviderCallbackController {
   @ApiOkResponse({ type: AttributesDto })
   @ApiProblems(400, 404, 502)
   callback(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Query() query: Record<string, string>,
   ): Promise<AttributesDto> {
     return this.flow.finish(id, { code: query.code, state: query.state, error: query.error });

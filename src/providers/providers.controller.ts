@@ -1,4 +1,5 @@
-import { Body, Controller, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { UuidParamPipe } from '../common/path-params.js';
+import { Body, Controller, Param, Query } from '@nestjs/common';
 import { Audited } from '../audit/audited.decorator.js';
 import {
   CreateRoute,
@@ -47,7 +48,7 @@ export class ProvidersController {
   }
 
   @ReadRoute('Get an identity provider (never its client secret)', ProviderDto)
-  get(@Param('id', ParseUUIDPipe) id: string): Promise<ProviderDto> {
+  get(@Param('id', UuidParamPipe) id: string): Promise<ProviderDto> {
     return this.providers.get(id);
   }
 
@@ -65,7 +66,7 @@ export class ProvidersController {
     409,
   )
   update(
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', UuidParamPipe) id: string,
     @Body() body: UpdateProviderDto,
   ): Promise<ProviderDto> {
     return this.providers.update(id, body);
@@ -73,7 +74,7 @@ export class ProvidersController {
 
   @Audited('provider.delete')
   @DeleteRoute('Delete an identity provider; its tokens are refused from then on')
-  delete(@Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  delete(@Param('id', UuidParamPipe) id: string): Promise<void> {
     return this.providers.delete(id);
   }
 }

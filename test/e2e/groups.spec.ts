@@ -165,7 +165,12 @@ describe('Groups (admin API)', () => {
       const userId = await createUser(admin, 'rita');
 
       expect((await admin.get(`/v1/admin/groups/${UNKNOWN_ID}`)).status).toBe(404);
-      expect((await admin.get('/v1/admin/groups/not-a-uuid')).status).toBe(400);
+      const malformed = await admin.get('/v1/admin/groups/not-a-uuid');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.errors).toEqual([{ pointer: '#/id', detail: 'must be a UUID' }]);
+      const member = await admin.put(`/v1/admin/groups/${groupId}/members/rita`);
+      expect(member.status).toBe(400);
+      expect(member.body.errors).toEqual([{ pointer: '#/userId', detail: 'must be a UUID' }]);
       const patch = await admin.patch(`/v1/admin/groups/${UNKNOWN_ID}`, { body: { name: 'x' } });
       expect(patch.status).toBe(404);
       expect((await admin.delete(`/v1/admin/groups/${UNKNOWN_ID}`)).status).toBe(404);

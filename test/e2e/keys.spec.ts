@@ -1,4 +1,10 @@
-import { createKey, createUser, setKeyExpiry, type AdminClient } from '../support/decisions.js';
+import {
+  createKey,
+  createUser,
+  nginxCheck,
+  setKeyExpiry,
+  type AdminClient,
+} from '../support/decisions.js';
 import { client, type Reply } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -228,6 +234,75 @@ describe('Keys (admin API)', () => {
     });
   });
 
+  describe('by public key id', () => {
+    it('gets, updates, revokes and deletes a key named by the key id that X-Auth-Credential shows', async () => {
+      const key = await createKey(admin, { userId: bobId });
+      const allowed = await nginxCheck(service.url, { authorization: `Bearer ${key.key}` });
+      expect(allowed.status).toBe(200);
+      expect(allowed.headers.get('x-auth-credential')).toBe(key.keyId);
+
+      const got = await admin.get(`/v1/admin/keys/${key.keyId}`);
+      expect(got.status).toBe(200);
+      expect(got.body).toMatchObject({ id: key.id, keyId: key.keyId });
+
+      const renamed = await admin.patch(`/v1/admin/keys/${key.keyId}`, {
+        body: { name: 'renamed by key id' },
+      });
+      expect(renamed.status).toBe(200);
+      expect(renamed.body).toMatchObject({ id: key.id, name: 'renamed by key id' });
+
+      const revoked = await admin.post(`/v1/admin/keys/${key.keyId}/revoke`);
+      expect(revoked.status).toBe(200);
+      expect(revoked.body).toMatchObject({ id: key.id, state: 'revoked' });
+      expect((await nginxCheck(service.url, { authorization: `Bearer ${key.key}` })).status).toBe(
+        401,
+      );
+
+      expect((await admin.delete(`/v1/admin/keys/${key.keyId}`)).status).toBe(204);
+      expect((await admin.get(`/v1/admin/keys/${key.id}`)).status).toBe(404);
+      // The audit trail names the key by its record id, however the path named it.
+      const deleted = await admin.get(`/v1/admin/audit?action=key.delete&target=${key.id}`);
+      expect(deleted.body.total).toBe(1);
+      const revokedEvent = await admin.get(`/v1/admin/audit?action=key.revoke&target=${key.id}`);
+      expect(revokedEvent.body.total).toBe(1);
+    });
+
+    it('answers 404 for a key id no key has, saying which', async () => {
+      const path = '/v1/admin/keys/ZZZZZZZZ';
+      for (const [method, reply] of [
+        ['GET', await admin.get(path)],
+        ['PATCH', await admin.patch(path, { body: { name: 'x' } })],
+        ['POST', await admin.post(`${path}/revoke`)],
+        ['DELETE', await admin.delete(path)],
+      ] as const) {
+        expect({ method, status: reply.status }).toEqual({ method, status: 404 });
+        expect(reply.body.detail).toBe('No key with key id ZZZZZZZZ');
+      }
+    });
+
+    it("lets a user revoke their own key by key id, and not another user's", async () => {
+      await admin.patch('/v1/admin/settings', { body: { allowSelfServiceKeys: true } });
+      try {
+        const own = await createKey(admin, { userId: aliceId });
+        const other = await createKey(admin, { userId: bobId });
+        const alice = client(service.url, own.key);
+        const extra = await alice.post('/v1/me/keys', {
+          body: { name: 'second', type: 'bearer', expiresIn: '1 day' },
+        });
+        expect(extra.status).toBe(201);
+        expect((await alice.post(`/v1/me/keys/${other.keyId}/revoke`)).status).toBe(404);
+        const revoked = await alice.post(`/v1/me/keys/${extra.body.keyId}/revoke`);
+        expect(revoked.status).toBe(200);
+        expect(revoked.body).toMatchObject({ id: extra.body.id, state: 'revoked' });
+        const bad = await alice.post('/v1/me/keys/not-a-key/revoke');
+        expect(bad.status).toBe(400);
+        expect(bad.body.errors).toEqual([{ pointer: '#/id', detail: expect.any(String) }]);
+      } finally {
+        await admin.patch('/v1/admin/settings', { body: { allowSelfServiceKeys: false } });
+      }
+    });
+  });
+
   describe('errors', () => {
     it.each(['90', 'days', '0 days', '-1 day', '1 fortnight', '1.5 days', 'forever', ''])(
       'refuses expiresIn %j with a 400 pointing at it',
@@ -265,7 +340,16 @@ describe('Keys (admin API)', () => {
     });
 
     it('answers 400 for a malformed id and 404 for an unknown one', async () => {
-      expect((await admin.get('/v1/admin/keys/not-a-uuid')).status).toBe(400);
+      for (const bad of ['not-a-uuid', 'Xk3f9Qa', 'Xk3f9QaZ9', 'Xk3f9Qa%21']) {
+        const reply = await admin.get(`/v1/admin/keys/${bad}`);
+        expect({ bad, status: reply.status }).toEqual({ bad, status: 400 });
+        expect(reply.headers.get('content-type')).toContain('application/problem+json');
+        expect(reply.body.type).toBe('urn:portcullis:problem:validation-error');
+        expect(reply.body.errors).toEqual([
+          { pointer: '#/id', detail: expect.stringContaining('key id') },
+        ]);
+      }
+      expect((await admin.post('/v1/admin/keys/not-a-uuid/revoke')).status).toBe(400);
       expect((await admin.get(`/v1/admin/keys/${UNKNOWN_ID}`)).status).toBe(404);
       expect((await admin.get('/v1/admin/keys?state=dormant')).status).toBe(400);
       expect((await admin.get('/v1/admin/keys?userId=alice')).status).toBe(400);

@@ -115,7 +115,10 @@ describe('Users (admin API)', () => {
     });
 
     it('answers 400 for a malformed id and 404 for an unknown one', async () => {
-      expect((await admin.get('/v1/admin/users/not-a-uuid')).status).toBe(400);
+      const malformed = await admin.get('/v1/admin/users/not-a-uuid');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body.type).toBe('urn:portcullis:problem:validation-error');
+      expect(malformed.body.errors).toEqual([{ pointer: '#/id', detail: 'must be a UUID' }]);
       const missing = await admin.get('/v1/admin/users/00000000-0000-4000-8000-000000000000');
       expect(missing.status).toBe(404);
       expect(missing.body.title).toBe('Not Found');

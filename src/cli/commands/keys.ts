@@ -1,16 +1,8 @@
-import { listAll, type AdminApi } from '../../admin-client/admin-api.js';
+import { listAll } from '../../admin-client/admin-api.js';
 import { connect, parse, positionals, type CommandGroup } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, printRecord, printTable } from '../output.js';
-import {
-  findUser,
-  isUuid,
-  listOption,
-  NotFound,
-  rateLimitOption,
-  requireChange,
-  requireOption,
-} from './lookup.js';
+import { findUser, listOption, rateLimitOption, requireChange, requireOption } from './lookup.js';
 
 interface KeyRecord {
   id: string;
@@ -37,13 +29,12 @@ const KEY_COLUMNS = [
   { header: 'id', value: (k: KeyRecord) => k.id },
 ];
 
-/** A key by its id (UUID) or its public key id (the 8 characters after `pcl_`). */
-async function findKey(api: AdminApi, idOrKeyId: string): Promise<KeyRecord> {
-  if (isUuid(idOrKeyId)) return api.request<KeyRecord>('GET', `/v1/admin/keys/${idOrKeyId}`);
-  const keys = await listAll<KeyRecord>(api, '/v1/admin/keys');
-  const key = keys.find((k) => k.keyId === idOrKeyId);
-  if (!key) throw new NotFound(`No key with key id "${idOrKeyId}"`);
-  return key;
+/**
+ * A key's path on the admin API, by its public key id (the 8 characters after `pcl_`) or its id
+ * (UUID): the server takes either, and answers 404 (exit 3) for a key it does not know.
+ */
+function keyPath(idOrKeyId: string): string {
+  return `/v1/admin/keys/${encodeURIComponent(idOrKeyId)}`;
 }
 
 export const keysCommand: CommandGroup = {
@@ -148,8 +139,7 @@ export const keysCommand: CommandGroup = {
         };
         requireChange(change, '--rate-limit, --name, --description, --scopes or --route');
         const api = connect(values);
-        const key = await findKey(api, which);
-        const updated = await api.request<KeyRecord>('PATCH', `/v1/admin/keys/${key.id}`, change);
+        const updated = await api.request<KeyRecord>('PATCH', keyPath(which), change);
         if (values.json) printJson(updated);
         else
           printRecord({
@@ -168,8 +158,7 @@ export const keysCommand: CommandGroup = {
         const { values, positionals: given } = parse(args, {});
         const [which] = positionals(given, ['key id']);
         const api = connect(values);
-        const key = await findKey(api, which);
-        const revoked = await api.request<KeyRecord>('POST', `/v1/admin/keys/${key.id}/revoke`);
+        const revoked = await api.request<KeyRecord>('POST', `${keyPath(which)}/revoke`);
         if (values.json) printJson(revoked);
         else printRecord({ revoked: revoked.keyId, owner: revoked.username, state: revoked.state });
         return EXIT.ok;
