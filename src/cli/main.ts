@@ -34,8 +34,9 @@ Through the admin API of a running Portcullis (--url/--key or PORTCULLIS_URL/POR
 ${[...GROUPS, ...SINGLES].map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
 On the database directly (DATABASE_URL, or the embedded one under DATA_DIR):
-  bootstrap-admin --username <name> [--email <address>]
-             Create the first admin and print their key, once. Refused when an admin exists.
+  bootstrap-admin --username <name> [--email <address>] [--create] [--json]
+             Create the first admin and print their key, once. Refused when an admin exists;
+             a new embedded database is made only with --create.
   generate-key
              Print a new, well-formed key, for PORTCULLIS_BOOTSTRAP_ADMIN_KEY.
   migrate    Apply pending database migrations (the service also does this at start).

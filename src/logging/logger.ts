@@ -10,13 +10,14 @@ const FLUSH_MS = 250;
 /**
  * The one structured (JSON) logger. No code passes it a credential; the test suite scans every
  * line it writes for keys and the server secret. (pino's wildcard redaction cost a tenth of the
- * decision path's CPU in profiles, so it is not used.)
+ * decision path's CPU in profiles, so it is not used.) Lines go to LOG_FILE, else to `fd`:
+ * standard output; the CLI passes standard error, keeping its own output clean for scripts.
  */
-export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>): Logger {
+export function createLogger(config: Pick<AppConfig, 'logLevel' | 'logFile'>, fd = 1): Logger {
   // Lines are gathered and written 4 KB at a time (one write per line cost a quarter of the decision
   // path in profiles), and at least every FLUSH_MS; `flushLogger` drains them at exit.
   const destination = pino.destination({
-    dest: config.logFile ?? 1,
+    dest: config.logFile ?? fd,
     sync: false,
     mkdir: true,
     minLength: 4096,

@@ -167,8 +167,11 @@ describe('bootstrap-admin on a stopped install', () => {
   it(
     'prints the first admin key once, and the started service accepts it',
     async () => {
-      const result = await cli(install, 'bootstrap-admin', '--username', 'root');
+      const result = await cli(install, 'bootstrap-admin', '--username', 'root', '--create');
       expect(result).toMatchObject({ code: 0 });
+      expect(result.stderr).toContain(
+        `Using the embedded database in ${install.dataDir} (DATA_DIR).`,
+      );
       expect(result.stdout).toContain('root');
       const printed = keysIn(result.stdout);
       expect(printed).toHaveLength(1);
@@ -196,6 +199,7 @@ describe('bootstrap-admin on a stopped install', () => {
     'refuses a second bootstrap-admin with exit code 3',
     async () => {
       expect(key).toBeDefined();
+      // The database exists now: no --create needed.
       const again = await cli(install, 'bootstrap-admin', '--username', 'root2');
       expect(again.code).toBe(3);
       expect(again.stderr).toMatch(/Refused: An admin already exists/);
@@ -209,6 +213,83 @@ describe('bootstrap-admin on a stopped install', () => {
       } finally {
         await stop(service.child);
       }
+    },
+    TEST_MS,
+  );
+});
+
+describe('bootstrap-admin, and which database it uses', () => {
+  it(
+    'refuses to create a new embedded database without --create, in one line naming it',
+    async () => {
+      const install = newInstall();
+      const missing = join(install.dataDir, 'not-here');
+      const result = await cli(
+        { ...install, env: { ...install.env, DATA_DIR: missing } },
+        'bootstrap-admin',
+        '--username',
+        'root',
+      );
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trimEnd().split('\n')).toEqual([
+        expect.stringContaining(`No database in the embedded database in ${missing} (DATA_DIR)`),
+      ]);
+      expect(result.stderr).toContain('DATABASE_URL');
+      expect(result.stderr).toContain('--create');
+      expect(existsSync(missing)).toBe(false);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'prints the admin as JSON, and nothing else, on standard output with --json',
+    async () => {
+      const install = newInstall();
+      const result = await cli(
+        install,
+        'bootstrap-admin',
+        '--username',
+        'robot',
+        '--email',
+        'robot@example.com',
+        '--create',
+        '--json',
+      );
+      expect(result.code).toBe(0);
+      const admin = JSON.parse(result.stdout);
+      keysIn(result.stdout);
+      expect(admin).toEqual({
+        username: 'robot',
+        userId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        group: 'portcullis-admins',
+        keyId: parseKey(admin.key),
+        key: expect.stringMatching(/^pcl_[0-9A-Za-z]{44}$/),
+        database: { kind: 'embedded', dataDir: install.dataDir },
+      });
+      // The secret was generated (a warning, on standard error) and the database noted there too.
+      expect(result.stderr).toContain(`Using the embedded database in ${install.dataDir}`);
+      expect(keysIn(result.stderr)).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'names a PostgreSQL database by host, port and name, never its password',
+    async () => {
+      const port = await freePort();
+      const install = newInstall({
+        DATABASE_URL: `postgres://portcullis:hunter2-not-shown@127.0.0.1:${port}/accounts`,
+        PORTCULLIS_SECRET: 'a'.repeat(48),
+      });
+      const result = await cli(install, 'bootstrap-admin', '--username', 'root', '--json');
+      // Nothing listens there: it fails (1), having said where it looked.
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(
+        `Using PostgreSQL 127.0.0.1:${port}/accounts (DATABASE_URL).`,
+      );
+      expect(result.stderr).not.toContain('hunter2');
     },
     TEST_MS,
   );
@@ -232,7 +313,9 @@ describe('bootstrap-admin while the service runs', () => {
       expect((await call(service.url, 'GET', '/v1/admin/users')).status).toBe(401);
       // The service holds the embedded database: opening it directly would fail (exit 1).
       const result = await cli(install, 'bootstrap-admin', '--username', 'ops');
-      expect(result.stderr).toBe('');
+      expect(result.stderr).toBe(
+        `Using the embedded database in ${install.dataDir} (DATA_DIR), through the service that holds it.\n`,
+      );
       expect(result.code).toBe(0);
       const printed = keysIn(result.stdout);
       expect(printed).toHaveLength(1);
@@ -248,6 +331,12 @@ describe('bootstrap-admin while the service runs', () => {
 
       await stop(service.child);
       const log = readFileSync(install.logFile, 'utf8');
+      // Before that, its start-up hint named the command for a checkout, on its own data directory.
+      const hint = logLines(log).find((line) => String(line.msg).startsWith('No admin exists'));
+      expect(hint?.msg).toBe(
+        'No admin exists yet. Create the first one (its key is printed once): ' +
+          `DATA_DIR=${install.dataDir} npm run cli -- bootstrap-admin --username admin`,
+      );
       // The service itself created the admin (the CLI logs no such line), and logged no key.
       expect(logLines(log).find((line) => line.msg === 'Created the first admin')).toMatchObject({
         username: 'ops',
