@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { bootstrapAdminHint } from './bootstrap/cli-command.js';
+import { startupFailure, STARTUP_EXIT } from './bootstrap/startup-failure.js';
 import { startControlSocket } from './bootstrap/control-socket.js';
 import { BootstrapRefusedError, createFirstAdmin } from './bootstrap/first-admin.js';
 import { hasUsableAdmin } from './directory/usable-admin.js';
@@ -26,20 +27,32 @@ async function main(): Promise<void> {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
-      process.exit(1);
+      process.exit(STARTUP_EXIT.config);
     }
     throw error;
   }
   limitHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger(config);
-  const runtime = await openRuntime(config, logger);
+  // A failure we foresaw (a busy port, a locked or unusable data directory) is one line naming the
+  // variable to change, and its own exit code; anything else stays an error with its stack.
+  let runtime: Runtime | undefined;
+  const failed = async (error: unknown): Promise<never> => {
+    const failure = startupFailure(error, config);
+    if (failure === undefined) throw error;
+    console.error(failure.message);
+    // Standard output carries the log unless LOG_FILE is set: the line above is enough there.
+    if (config.logFile !== undefined) logger.fatal({ exitCode: failure.exitCode }, failure.message);
+    await (runtime?.close() ?? flushLogger(logger)).catch(() => undefined);
+    process.exit(failure.exitCode);
+  };
+  runtime = await openRuntime(config, logger).catch(failed);
   await bootstrapFromEnvironment(runtime);
-  const app = await createApp(runtime);
+  const app = await createApp(runtime).catch(failed);
   await seedFromConfiguration(app, runtime);
   const controlSocket: Server | undefined =
     config.databaseUrl === undefined ? await startControlSocket(runtime) : undefined;
 
-  await app.listen({ port: config.port, host: config.host });
+  await app.listen({ port: config.port, host: config.host }).catch(failed);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info(

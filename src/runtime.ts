@@ -9,7 +9,7 @@ import { SharedCounters, UnsharedCounters } from './limits/shared-counters.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { resolveServerSecret } from './crypto/server-secret.js';
 import { dataSourceOptions } from './database/data-source-options.js';
-import { EmbeddedDatabase } from './database/embedded-database.js';
+import { EmbeddedDatabase, unusableUnlessDone } from './database/embedded-database.js';
 import { runMigrations } from './database/migrate.js';
 import { enforceQueryDeadline } from './database/query-deadline.js';
 import { flushLogger, type Logger } from './logging/logger.js';
@@ -47,7 +47,11 @@ export async function openRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const { migrate = true, withCache = true } = options;
-  const secret = resolveServerSecret(config);
+  // Without PORTCULLIS_SECRET the secret lives in the data directory: a failure there is its own.
+  const secret =
+    config.secret === undefined
+      ? unusableUnlessDone(config.dataDir, () => resolveServerSecret(config))
+      : resolveServerSecret(config);
   if (secret.source === 'generated') {
     logger.warn(
       { dataDir: config.dataDir },

@@ -8,10 +8,25 @@ export class DataDirLockedError extends Error {
   ) {
     super(
       `The embedded database in ${dataDir} is in use by another Portcullis process (pid ${pid}). ` +
-        'It can only be opened by one process at a time: stop that process, or set DATABASE_URL ' +
-        'to share a PostgreSQL server between instances.',
+        'It can only be opened by one process at a time: stop that process, set DATA_DIR to ' +
+        'another directory, or set DATABASE_URL to share a PostgreSQL server between instances.',
     );
     this.name = 'DataDirLockedError';
+  }
+}
+
+/** The data directory cannot be created, read or written, or PGlite cannot open what is in it. */
+export class DataDirUnusableError extends Error {
+  constructor(
+    readonly dataDir: string,
+    override readonly cause: unknown,
+  ) {
+    const reason = String((cause as Error | undefined)?.message ?? cause).split('\n')[0];
+    super(
+      `The data directory ${dataDir} cannot be used (${reason}). Set DATA_DIR to a directory ` +
+        'this user can write, or fix its ownership and permissions.',
+    );
+    this.name = 'DataDirUnusableError';
   }
 }
 

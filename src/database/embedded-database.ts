@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { join } from 'node:path';
-import { DataDirLock } from './data-dir-lock.js';
+import { DataDirLock, DataDirLockedError, DataDirUnusableError } from './data-dir-lock.js';
 import { restrictToOwner } from './owner-only.js';
 
 /**
@@ -32,15 +32,15 @@ export class EmbeddedDatabase {
       return new EmbeddedDatabase(pglite, undefined, 0);
     }
     process.umask(0o077);
-    const wasOpenToOthers = restrictToOwner(dataDir);
-    const lock = DataDirLock.acquire(dataDir);
+    const wasOpenToOthers = unusableUnlessDone(dataDir, () => restrictToOwner(dataDir));
+    const lock = lockOrExplain(dataDir);
     try {
       const pglite = await PGlite.create(join(dataDir, 'pgdata'));
       restrictToOwner(dataDir);
       return new EmbeddedDatabase(pglite, lock, wasOpenToOthers, dataDir);
     } catch (error) {
       lock.release();
-      throw error;
+      throw new DataDirUnusableError(dataDir, error);
     }
   }
 
@@ -64,5 +64,24 @@ export class EmbeddedDatabase {
     } finally {
       this.lock?.release();
     }
+  }
+}
+
+/** Runs a file system step on the data directory; its failure says which directory and why. */
+export function unusableUnlessDone<T>(dataDir: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    throw new DataDirUnusableError(dataDir, error);
+  }
+}
+
+/** The lock: refused as DataDirLockedError when a live process holds it, else unusable. */
+function lockOrExplain(dataDir: string): DataDirLock {
+  try {
+    return DataDirLock.acquire(dataDir);
+  } catch (error) {
+    if (error instanceof DataDirLockedError) throw error;
+    throw new DataDirUnusableError(dataDir, error);
   }
 }

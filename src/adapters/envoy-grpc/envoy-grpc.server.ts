@@ -37,6 +37,20 @@ import {
  * Envoy has already chosen the client address (`xff_num_trusted_hops`): the source address it
  * sends is taken as is, so this port must be reachable by Envoy alone.
  */
+/** GRPC_PORT cannot be bound: in use, or not permitted (grpc-js says no more than that). */
+export class GrpcPortUnavailableError extends Error {
+  constructor(
+    readonly address: string,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `Cannot open the Envoy ext_authz gRPC port ${address}: it is in use or not permitted. ` +
+        'Set GRPC_PORT to a free port, or GRPC_PORT=off when Envoy does not call Portcullis over gRPC.',
+    );
+    this.name = 'GrpcPortUnavailableError';
+  }
+}
+
 @Injectable()
 export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private server: grpc.Server | undefined;
@@ -55,6 +69,11 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.grpcPort === undefined) return;
+    // grpc-js writes its own errors to stderr ("E No address added ..."); into the log with them,
+    // so that a failed start says one thing there (GrpcPortUnavailableError).
+    const toLog = (message: string, ...rest: unknown[]) =>
+      this.logger.warn({ grpc: [message, ...rest].join(' ') }, 'grpc-js');
+    grpc.setLogger({ error: toLog, info: toLog, debug: toLog });
     const server = new grpc.Server();
     server.addService(loadAuthorizationService().service, {
       Check: (
@@ -80,11 +99,10 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
       },
     });
     const host = this.config.host.includes(':') ? `[${this.config.host}]` : this.config.host;
+    const address = `${host}:${this.config.grpcPort}`;
     this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(
-        `${host}:${this.config.grpcPort}`,
-        grpc.ServerCredentials.createInsecure(),
-        (error, port) => (error ? reject(error) : resolve(port)),
+      server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, port) =>
+        error ? reject(new GrpcPortUnavailableError(address, error)) : resolve(port),
       ),
     );
     this.server = server;
