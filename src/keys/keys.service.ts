@@ -297,7 +297,7 @@ export class KeysService {
       relations: { owner: true },
     });
     if (!key) {
-      throw new NotFoundException(`No key with ${isPublicKeyId(ref) ? 'key id' : 'id'} ${ref}`);
+      throw new NotFoundException(`No key with ${isPublicKeyId(ref) ? 'key id' : 'id'} "${ref}"`);
     }
     return key as KeyWithOwner;
   }

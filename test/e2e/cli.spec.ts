@@ -359,6 +359,15 @@ describe('The portcullis CLI, against a running service', () => {
       const revoked = await cli(['keys', 'revoke', key!.slice(4, 12)]);
       expect(revoked.code).toBe(0);
       expect((await me.get('/v1/me')).status).toBe(401);
+      // By its id (UUID) too; and a reference that is neither is refused, pointing at it.
+      const [basicKey] = json(await cli(['keys', 'list', '--user', 'dave', '--json'])).filter(
+        (k: { name: string }) => k.name === 'basic',
+      );
+      const byId = json(await cli(['keys', 'revoke', basicKey.id, '--json']));
+      expect(byId).toMatchObject({ keyId: basicKey.keyId, state: 'revoked' });
+      const neither = await cli(['keys', 'revoke', 'not-a-key']);
+      expect(neither.code).toBe(3);
+      expect(neither.stderr).toMatch(/^ {2}\/id: must be a key's id/m);
 
       const denied = await cli(['decide', 'GET', '/orders', '--credential', key!]);
       expect(denied.code).toBe(4);

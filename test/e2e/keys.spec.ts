@@ -276,7 +276,7 @@ describe('Keys (admin API)', () => {
         ['DELETE', await admin.delete(path)],
       ] as const) {
         expect({ method, status: reply.status }).toEqual({ method, status: 404 });
-        expect(reply.body.detail).toBe('No key with key id ZZZZZZZZ');
+        expect(reply.body.detail).toBe('No key with key id "ZZZZZZZZ"');
       }
     });
 
