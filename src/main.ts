@@ -35,24 +35,28 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   // A failure we foresaw (a busy port, a locked or unusable data directory) is one line naming the
   // variable to change, and its own exit code; anything else stays an error with its stack.
-  let runtime: Runtime | undefined;
-  const failed = async (error: unknown): Promise<never> => {
-    const failure = startupFailure(error, config);
-    if (failure === undefined) throw error;
-    console.error(failure.message);
-    // Standard output carries the log unless LOG_FILE is set: the line above is enough there.
-    if (config.logFile !== undefined) logger.fatal({ exitCode: failure.exitCode }, failure.message);
-    await (runtime?.close() ?? flushLogger(logger)).catch(() => undefined);
-    process.exit(failure.exitCode);
-  };
-  runtime = await openRuntime(config, logger).catch(failed);
+  const failed =
+    (close: () => Promise<void> = () => flushLogger(logger)) =>
+    async (error: unknown): Promise<never> => {
+      const failure = startupFailure(error, config);
+      if (failure === undefined) throw error;
+      console.error(failure.message);
+      // Standard output carries the log unless LOG_FILE is set: the line above is enough there.
+      if (config.logFile !== undefined) {
+        logger.fatal({ exitCode: failure.exitCode }, failure.message);
+      }
+      await close().catch(() => undefined);
+      process.exit(failure.exitCode);
+    };
+  const runtime = await openRuntime(config, logger).catch(failed());
+  const closeRuntime = () => runtime.close();
   await bootstrapFromEnvironment(runtime);
-  const app = await createApp(runtime).catch(failed);
+  const app = await createApp(runtime).catch(failed(closeRuntime));
   await seedFromConfiguration(app, runtime);
   const controlSocket: Server | undefined =
     config.databaseUrl === undefined ? await startControlSocket(runtime) : undefined;
 
-  await app.listen({ port: config.port, host: config.host }).catch(failed);
+  await app.listen({ port: config.port, host: config.host }).catch(failed(closeRuntime));
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
   logger.info(
