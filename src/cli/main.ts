@@ -1,9 +1,5 @@
 #!/usr/bin/env node
-import 'reflect-metadata';
 import { ApiProblemError, UnreachableError } from '../admin-client/admin-api.js';
-import { MissingSecretsError, StaleRulesError } from '../config-file/config-apply.js';
-import { PlanError } from '../config-file/config-plan.js';
-import { ConfigFileError } from '../config-file/config-reader.js';
 import { generateKey } from '../keys/key-format.js';
 import { CONNECTION_HELP, UsageError, type CommandGroup, type Subcommand } from './cli-context.js';
 import { applyCommand, exportCommand } from './commands/config.js';
@@ -120,13 +116,23 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** Every failure becomes a message and one of the documented exit codes. */
-function exitCodeFor(error: unknown): number {
+/**
+ * Every failure becomes a message and one of the documented exit codes. The configuration file's
+ * errors are imported here, when there is an error, so that every other command starts without
+ * loading the file reader (YAML, the schema validator).
+ */
+async function exitCodeFor(error: unknown): Promise<number> {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${shownUsage}`);
     return EXIT.usage;
   }
   console.error(describeError(error));
+  const [{ MissingSecretsError, StaleRulesError }, { PlanError }, { ConfigFileError }] =
+    await Promise.all([
+      import('../config-file/config-apply.js'),
+      import('../config-file/config-plan.js'),
+      import('../config-file/config-reader.js'),
+    ]);
   if (
     error instanceof ConfigFileError ||
     error instanceof PlanError ||
@@ -145,5 +151,5 @@ function exitCodeFor(error: unknown): number {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  process.exitCode = exitCodeFor(error);
+  process.exitCode = await exitCodeFor(error);
 }

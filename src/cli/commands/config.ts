@@ -8,9 +8,7 @@ import {
   missingSecrets,
   planForJson,
 } from '../../config-file/config-apply.js';
-import { exportDocument, exportYaml } from '../../config-file/config-export.js';
 import { computePlan } from '../../config-file/config-plan.js';
-import { readConfigFile } from '../../config-file/config-reader.js';
 import { readServiceState } from '../../config-file/service-state.js';
 import { connect, parse, positionals, UsageError, type Subcommand } from '../cli-context.js';
 import { EXIT } from '../exit-codes.js';
@@ -27,6 +25,9 @@ export const exportCommand: Subcommand & { name: string } = {
   async run(args) {
     const { values, positionals: given } = parse(args, { output: { type: 'string', short: 'o' } });
     positionals(given, []);
+    // Loaded when used, like the reader below (YAML and the schema validator): `--help` and the
+    // other commands start without them.
+    const { exportDocument, exportYaml } = await import('../../config-file/config-export.js');
     const state = await readServiceState(connect(values));
     const text = values.json
       ? `${JSON.stringify(exportDocument(state), null, 2)}\n`
@@ -60,6 +61,7 @@ export const applyCommand: Subcommand & { name: string } = {
     if (values.file === undefined) throw new UsageError('-f <file> is required');
     if (values.yes && values.check)
       throw new UsageError('--check only shows the plan: not with --yes');
+    const { readConfigFile } = await import('../../config-file/config-reader.js');
     const doc = readConfigFile(values.file);
     const api = connect(values);
     const plan = computePlan(doc, await readServiceState(api), {

@@ -1,5 +1,4 @@
 import type { AdminApi } from '../../admin-client/admin-api.js';
-import { readConfigFile } from '../../config-file/config-reader.js';
 import { withLegacySectionsTranslated } from '../../config-file/plan/legacy-sections.js';
 import { ruleInput } from '../../config-file/plan/rules-plan.js';
 import type { RuleListState, RuleState } from '../../config-file/service-state.js';
@@ -298,6 +297,8 @@ export const rulesCommand: CommandGroup = {
       async run(args) {
         const { values, positionals: given } = parse(args, {});
         const [file] = positionals(given, ['file']);
+        // Loaded when used (YAML and the schema validator): other commands start without them.
+        const { readConfigFile } = await import('../../config-file/config-reader.js');
         const { doc } = withLegacySectionsTranslated(readConfigFile(file));
         if (doc.rules === undefined) throw new UsageError(`${file} has no rules section`);
         const { warnings } = await connect(values).request<{ warnings: LintWarning[] }>(
