@@ -233,7 +233,7 @@ describe('bootstrap-admin, and which database it uses', () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr.trimEnd().split('\n')).toEqual([
-        expect.stringContaining(`No database in the embedded database in ${missing} (DATA_DIR)`),
+        expect.stringContaining(`No embedded database in ${missing} (DATA_DIR): `),
       ]);
       expect(result.stderr).toContain('DATABASE_URL');
       expect(result.stderr).toContain('--create');

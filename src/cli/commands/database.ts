@@ -62,9 +62,10 @@ export async function bootstrapAdmin(args: string[]): Promise<number> {
   const fresh = config.databaseUrl === undefined && !existsSync(embeddedDataPath(config.dataDir));
   if (fresh && !values.create) {
     console.error(
-      `No database in ${database.text}: bootstrap-admin would create a new one that no service ` +
-        'uses. Set DATABASE_URL (and PORTCULLIS_SECRET) for PostgreSQL, or DATA_DIR to the ' +
-        "service's data directory; give --create to start a new embedded database there.",
+      `No embedded database in ${resolve(config.dataDir)} (DATA_DIR): bootstrap-admin would ` +
+        'create a new one that no service uses. Set DATABASE_URL (and PORTCULLIS_SECRET) for ' +
+        "PostgreSQL, or DATA_DIR to the service's data directory; give --create to start a new " +
+        'embedded database there.',
     );
     return EXIT.usage;
   }
