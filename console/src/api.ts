@@ -204,7 +204,7 @@ export interface RuleList {
 }
 
 export interface TraceStep {
-  step: 'rule' | 'credential' | 'requirement';
+  step: 'rule set' | 'rule' | 'credential' | 'requirement';
   name: string;
   result: 'matched' | 'not matched' | 'passed' | 'failed' | 'not reached';
   detail: string;

@@ -263,6 +263,12 @@ export class RuleMatchDto {
   methods?: string[];
 }
 
+const RULE_SET_DESCRIPTION =
+  'The named rule set the rule belongs to, chosen per route by the proxy (Envoy ' +
+  '`context_extensions` `portcullis.rules`, or a /v1/authz/rule-sets/{name}/... endpoint). ' +
+  'Null or absent: the global list. A set decides by its own rules, in list order, then the ' +
+  'default rule.';
+
 const REQUIRE_DESCRIPTION =
   'For public and authenticated rules: requirement blocks, every one of which must hold ' +
   '(usually one). Must be empty for bypass and deny.';
@@ -299,6 +305,18 @@ export class CreateRuleDto {
 
   @Description()
   description?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'orders-api',
+    description: RULE_SET_DESCRIPTION,
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsString()
+  @Matches(RULE_NAME, { message: 'must be lower-case letters, digits, ., _ and -, at most 100' })
+  ruleSet?: string | null;
 }
 
 /** Where a new or moved rule goes: before or after another; absent: at the end of the list. */
@@ -397,6 +415,8 @@ export class RuleDto {
   require: RequirementsDto[];
   @ApiProperty({ type: String, nullable: true })
   description: string | null;
+  @ApiProperty({ type: String, nullable: true, description: RULE_SET_DESCRIPTION })
+  ruleSet: string | null;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
   @ApiProperty({ format: 'date-time' })
