@@ -143,11 +143,12 @@ export class RuleMatcher {
   /**
    * A request whose path cannot be normalised matches only rules without path patterns. Rules
    * with path patterns that deny or protect might have matched it; if any of them leads elsewhere
-   * than the rule that decides, the answer would depend on the unreadable path. Rare: it reads the
-   * whole list.
+   * than the rule that decides, the answer would depend on the unreadable path: the first such
+   * rule is named. Every one of them counts, not only the first: a first that happens to lead
+   * where the decider does says nothing of those after it. Rare: it reads the whole list.
    */
   private matchUnreadable(request: DecisionRequest): MatchResult {
-    let skipped: CompiledRule | undefined;
+    const skipped: CompiledRule[] = [];
     let decider = this.defaultRule;
     for (const rule of this.rules) {
       if (!appliesTo(rule, request)) continue;
@@ -155,11 +156,10 @@ export class RuleMatcher {
         decider = rule;
         break;
       }
-      if (!opensPaths(rule.effect)) skipped ??= rule;
+      if (!opensPaths(rule.effect)) skipped.push(rule);
     }
-    if (skipped !== undefined && skipped.outcome !== decider.outcome) {
-      return { kind: 'unreadable_path', rule: skipped };
-    }
+    const elsewhere = skipped.find((rule) => rule.outcome !== decider.outcome);
+    if (elsewhere !== undefined) return { kind: 'unreadable_path', rule: elsewhere };
     return decider.matched;
   }
 }
