@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { forUri, type DecisionRequest } from '../../src/core/decision-request.js';
 import { compileHostPattern } from '../../src/policies/host-pattern.js';
-import { compilePathPattern } from '../../src/policies/path-pattern.js';
+import { compilePathPattern, pathPatternCovers } from '../../src/policies/path-pattern.js';
 import { RuleMatcher, type MatchResult } from '../../src/policies/rules/rule-matcher.js';
 import type { RuleList, RuleSpec } from '../../src/policies/rules/rule.js';
 
@@ -231,7 +231,12 @@ function referenceMatch(ruleList: RuleList, req: DecisionRequest): string {
     }
     const opens = r.effect === 'public' || r.effect === 'bypass';
     if (req.path === undefined) {
-      if (!opens) skipped.push(r);
+      // A protecting rule could decide some reading of the path, unless an earlier one takes
+      // every path it matches.
+      const shadowed = skipped.some((s) =>
+        r.match.paths.every((q) => s.match.paths.some((o) => pathPatternCovers(o, q, true))),
+      );
+      if (!opens && !shadowed) skipped.push(r);
       continue;
     }
     const patterns = r.match.paths.map(compilePathPattern);
