@@ -188,6 +188,8 @@ export interface Rule {
   effect: RuleEffect;
   require: Requirements[];
   description: string | null;
+  /** The named rule set it belongs to; null: the global list. */
+  ruleSet: string | null;
 }
 
 export interface LintWarning {

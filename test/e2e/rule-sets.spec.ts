@@ -1,4 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { CheckResponse } from '../../src/adapters/envoy-grpc/envoy-proto.js';
 import { caddyAvailable, startCaddy, type RunningCaddy } from '../support/caddy.js';
 import {
@@ -283,6 +286,15 @@ describe('Rule sets', () => {
     expect(reply.status).toBe(200);
     const [line] = await decisionLines(service, path);
     expect(line).toMatchObject({ granted: true, rule: 'orders-read', ruleSet: 'orders-api' });
+  });
+
+  it("accepts docs/authorization.md's rule set example as written", async () => {
+    const guide = readFileSync(join(import.meta.dirname, '../../docs/authorization.md'), 'utf8');
+    const section = guide.slice(guide.indexOf('## Rule sets'));
+    const example = parse(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as { rules: unknown[] };
+    const linted = await admin.post('/v1/admin/rules/lint', { body: example });
+    expect([linted.status, linted.body.warnings]).toEqual([200, []]);
+    expect(example.rules).toContainEqual(expect.objectContaining({ ruleSet: 'orders-api' }));
   });
 
   describe('the rules API', () => {

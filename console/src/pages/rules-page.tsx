@@ -88,6 +88,7 @@ function describeRequirements(blocks: readonly Requirements[]): string {
 function describeMatch(rule: Rule): string {
   const { hosts, paths, methods } = rule.match;
   return [
+    rule.ruleSet === null ? '' : `in rule set ${rule.ruleSet}`,
     methods.length === 0 ? 'any method' : methods.join(', '),
     paths.length === 0 ? 'any path' : paths.join(', '),
     hosts.length === 0 ? '' : `on ${hosts.join(', ')}`,
@@ -144,6 +145,7 @@ export function RulesPage() {
         effect: rule.effect,
         require: rule.require,
         description: rule.description,
+        ruleSet: rule.ruleSet,
         after: rule.name,
       });
       list.reload();
@@ -255,6 +257,7 @@ function RuleForm(props: {
   const [hosts, setHosts] = useState(rule?.match.hosts.join(', ') ?? '');
   const [paths, setPaths] = useState(rule?.match.paths.join(', ') ?? '');
   const [methods, setMethods] = useState(rule?.match.methods.join(', ') ?? '');
+  const [ruleSet, setRuleSet] = useState(rule?.ruleSet ?? '');
   const [before, setBefore] = useState('');
   const [block, setBlock] = useState<BlockText>(blockText(rule?.require[0]));
   // Several blocks, or claim conditions, are more than these fields say: left as they are.
@@ -272,6 +275,7 @@ function RuleForm(props: {
         'match/hosts',
         'match/paths',
         'match/methods',
+        'ruleSet',
         'before',
         'require',
       ]}
@@ -287,6 +291,7 @@ function RuleForm(props: {
           name: name.trim(),
           effect,
           match: { hosts: splitList(hosts), paths: splitList(paths), methods: splitList(methods) },
+          ruleSet: ruleSet.trim() === '' ? null : ruleSet.trim(),
           ...(!fixedRequirements && { require: requires ? blockOf(block) : [] }),
         };
         if (rule === undefined) {
@@ -298,6 +303,7 @@ function RuleForm(props: {
         setHosts('');
         setPaths('');
         setMethods('');
+        setRuleSet('');
         setBlock(blockText(undefined));
         props.onDone();
         return rule === undefined ? `Added the rule ${body.name}.` : `Saved the rule ${body.name}.`;
@@ -332,6 +338,14 @@ function RuleForm(props: {
         value={hosts}
         onChange={setHosts}
         placeholder="any host"
+      />
+      <TextField
+        label="Rule set"
+        name="ruleSet"
+        value={ruleSet}
+        onChange={setRuleSet}
+        placeholder="the global list"
+        hint="A named rule set decides only the routes whose proxy names it (docs/authorization.md)"
       />
       {rule === undefined && (
         <SelectField
@@ -450,12 +464,13 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
   const [host, setHost] = useState('');
   const [ip, setIp] = useState('');
   const [credential, setCredential] = useState('');
+  const [ruleSet, setRuleSet] = useState('');
   const [decision, setDecision] = useState<Decision | undefined>();
   return (
     <FormSection
       title="Try a request"
       submitLabel="Ask for a decision"
-      fields={['method', 'path', 'host', 'ip', 'credential']}
+      fields={['method', 'path', 'host', 'ip', 'ruleSet', 'credential']}
       onSubmit={async () => {
         setDecision(undefined);
         const answer = await api<Decision>('POST', '/v1/decisions', {
@@ -464,6 +479,7 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
           explain: true,
           ...(host.trim() !== '' && { host: host.trim() }),
           ...(ip.trim() !== '' && { ip: ip.trim() }),
+          ...(ruleSet.trim() !== '' && { ruleSet: ruleSet.trim() }),
           ...(credential.trim() !== '' && { credential: credential.trim() }),
         });
         setDecision(answer);
@@ -486,6 +502,13 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
         value={ip}
         onChange={setIp}
         placeholder="203.0.113.7"
+      />
+      <TextField
+        label="Rule set"
+        name="ruleSet"
+        value={ruleSet}
+        onChange={setRuleSet}
+        placeholder="the global list"
       />
       <TextField
         label="Credential (a key)"
