@@ -492,7 +492,7 @@ if (!runBrowser) {
     await expect(
       table
         .locator('tr[aria-current="true"]')
-        .getByRole('cell', { name: 'partner-orders' })
+        .getByRole('cell', { name: 'partner-orders', exact: true })
         .count(),
     ).resolves.toBe(1);
     expect((await admin.delete('/v1/admin/rules/partner-orders')).status).toBe(204);
