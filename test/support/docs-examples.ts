@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
  * Inside it:
  * - `pcl_...` stands for the admin's key the reader was given, and `http://127.0.0.1:8080` for
  *   where Portcullis listens: the test puts in its own;
- * - `#> text` lines after a command are what it prints, line by line.
+ * - `#> text` lines after a command are what it prints, line by line; `...` in one stands for
+ *   any text (a key id, a time);
+ * - a command exits 0, or the status its comment names (`# exits 4: denied`).
  */
 export interface DocsExample {
   /** The Markdown file, relative to the repository. */
@@ -24,6 +26,8 @@ export interface ExampleCommand {
   line: number;
   /** What it prints, when the example says (`#>` lines). */
   prints: string[] | undefined;
+  /** Its exit status: 0 unless its comment says `exits N`. */
+  exits: number;
 }
 
 const MARKER = /^<!--\s*docs-example:\s*([\w-]+)\s*-->$/;
@@ -90,7 +94,9 @@ export function splitCommands(lines: string[], firstLine: number): ExampleComman
     const open = state.quote !== undefined || state.depth > 0;
     const continued = /(\\|\||&&)\s*$/.test(stripComment(line));
     if (!open && !continued) {
-      commands.push({ text: current.join('\n'), line: start, prints: undefined });
+      const text = current.join('\n');
+      const exits = Number(/#.*\bexits (\d+)/.exec(text)?.[1] ?? 0);
+      commands.push({ text, line: start, prints: undefined, exits });
       current = [];
     }
   });
@@ -131,6 +137,12 @@ function scan(line: string, state: ScanState): ScanState {
 }
 
 /** The line without a trailing comment (outside quotes). */
+/** A `#>` line as a pattern: `...` stands for any text. */
+export function printedLine(expected: string): RegExp {
+  const parts = expected.split('...').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*')}$`);
+}
+
 function stripComment(line: string): string {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
