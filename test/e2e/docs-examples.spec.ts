@@ -6,6 +6,7 @@ import {
   markdownFiles,
   printedLine,
   ROOT,
+  unmarkedExamples,
   type DocsExample,
   type ExampleCommand,
 } from '../support/docs-examples.js';
@@ -79,6 +80,17 @@ describe('The docs examples', () => {
     expect(EXAMPLES.map((example) => `${example.file}#${example.name}`)).toContain(
       'README.md#walkthrough',
     );
+  });
+
+  it('are all run, or say why not', () => {
+    const unmarked = markdownFiles()
+      // docs/authorization.md belongs to the rules work: its worked example runs in
+      // authorization-guide.spec.ts, and its two curl lines are not marked yet.
+      .filter((file) => !file.endsWith('authorization.md'))
+      .flatMap((file) =>
+        unmarkedExamples(file).map((line) => `${file.slice(ROOT.length + 1)}:${line}`),
+      );
+    expect(unmarked).toEqual([]);
   });
 
   describe.each(EXAMPLES.map((example) => [`${example.file}#${example.name}`, example] as const))(

@@ -31,6 +31,8 @@ export interface ExampleCommand {
 }
 
 const MARKER = /^<!--\s*docs-example:\s*([\w-]+)\s*-->$/;
+/** A block the test does not run, and why: `<!-- docs-example-not-run: needs nginx -->`. */
+const NOT_RUN = /^<!--\s*docs-example-not-run:\s*\S.*-->$/;
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** README.md and every docs/*.md. */
@@ -65,6 +67,32 @@ export function examplesIn(path: string): DocsExample[] {
     i = end;
   }
   return examples;
+}
+
+/**
+ * Shell blocks that run curl or the CLI but are neither marked to run nor marked as not run,
+ * by their line: every example is either tested or says why it is not.
+ */
+export function unmarkedExamples(path: string): number[] {
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const unmarked: number[] = [];
+  let previous = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (/^```(sh|bash|shell)\s*$/.test(line)) {
+      const end = lines.findIndex((l, index) => index > i && l.startsWith('```'));
+      const body = lines.slice(i + 1, end < 0 ? undefined : end);
+      const runsSomething = body.some((l) => /^\s*(curl|portcullis)\s/.test(l));
+      if (runsSomething && !MARKER.test(previous) && !NOT_RUN.test(previous)) unmarked.push(i + 1);
+      i = end < 0 ? lines.length : end;
+      previous = '';
+    } else if (line.trim() !== '') {
+      previous = line.trim();
+    } else if (line.startsWith('```')) {
+      previous = '';
+    }
+  }
+  return unmarked;
 }
 
 /**
