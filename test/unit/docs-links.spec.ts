@@ -85,3 +85,23 @@ describe('Links in the README and docs', () => {
     );
   });
 });
+
+describe('The README', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+  it('stays a front door: at most 12 KB, the rest in docs/', () => {
+    expect(Buffer.byteLength(readme)).toBeLessThanOrEqual(12 * 1024);
+  });
+
+  it('states the Node.js floor that package.json declares', () => {
+    const engines = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).engines.node;
+    const floor = /^>=\s*(\d+(?:\.\d+)*)$/.exec(engines)?.[1];
+    expect(floor).toBeDefined();
+    expect(readme).toContain(`Node.js ${floor} or newer`);
+  });
+
+  it('gives the test command CI runs', () => {
+    expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+    expect(readme).toMatch(/^npm test\b/m);
+  });
+});
