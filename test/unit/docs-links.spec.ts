@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import { DENIAL_REASONS, statusFor } from '../../src/core/decision.js';
 import { markdownFiles, ROOT } from '../support/docs-examples.js';
 
 // Every relative link and image in the README and docs/*.md leads to a file that exists, and
@@ -103,5 +104,18 @@ describe('The README', () => {
   it('gives the test command CI runs', () => {
     expect(readFileSync(join(ROOT, '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
     expect(readme).toMatch(/^npm test\b/m);
+  });
+});
+
+describe('docs/decisions.md', () => {
+  it('lists every denial reason with its status', () => {
+    const page = readFileSync(join(ROOT, 'docs', 'decisions.md'), 'utf8');
+    const rows = [...page.matchAll(/^\| `([a-z_]+)` +\| (\d{3}) +\|/gm)].map(
+      ([, reason, status]) => [reason, Number(status)],
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining(DENIAL_REASONS.map((reason) => [reason, statusFor(reason)])),
+    );
+    expect(rows).toHaveLength(DENIAL_REASONS.length);
   });
 });
