@@ -116,6 +116,9 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   quota_exceeded: 429,
 };
 
+/** Every denial reason (docs/decisions.md lists them; a test holds the two together). */
+export const DENIAL_REASONS = Object.keys(STATUS_BY_DENIAL) as DenialReason[];
+
 export function statusFor(reason: DenialReason): 401 | 403 | 429 | 503 {
   return STATUS_BY_DENIAL[reason];
 }
