@@ -83,13 +83,9 @@ describe('The docs examples', () => {
   });
 
   it('are all run, or say why not', () => {
-    const unmarked = markdownFiles()
-      // docs/authorization.md belongs to the rules work: its worked example runs in
-      // authorization-guide.spec.ts, and its two curl lines are not marked yet.
-      .filter((file) => !file.endsWith('authorization.md'))
-      .flatMap((file) =>
-        unmarkedExamples(file).map((line) => `${file.slice(ROOT.length + 1)}:${line}`),
-      );
+    const unmarked = markdownFiles().flatMap((file) =>
+      unmarkedExamples(file).map((line) => `${file.slice(ROOT.length + 1)}:${line}`),
+    );
     expect(unmarked).toEqual([]);
   });
 
