@@ -180,40 +180,26 @@ export function RulesPage() {
           current={(rule) => rule.name === decided}
           actions={(rule) => (
             <>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Move ${rule.name} up`}
+              <RowButton
+                label={`Move ${rule.name} up`}
                 disabled={rule.position === 1}
                 onClick={() => moveRule(rule, { before: rules![rule.position - 2]!.name })}
               >
                 Up
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Move ${rule.name} down`}
+              </RowButton>
+              <RowButton
+                label={`Move ${rule.name} down`}
                 disabled={rule.position === rules!.length}
                 onClick={() => moveRule(rule, { after: rules![rule.position]!.name })}
               >
                 Down
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Edit ${rule.name}`}
-                onClick={() => setEditing(rule)}
-              >
+              </RowButton>
+              <RowButton label={`Edit ${rule.name}`} onClick={() => setEditing(rule)}>
                 Edit
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Duplicate ${rule.name}`}
-                onClick={() => duplicate(rule)}
-              >
+              </RowButton>
+              <RowButton label={`Duplicate ${rule.name}`} onClick={() => duplicate(rule)}>
                 Duplicate
-              </button>
+              </RowButton>
               <DeleteButton
                 path={`/v1/admin/rules/${rule.name}`}
                 what={`the rule ${rule.name}`}
@@ -246,6 +232,40 @@ export function RulesPage() {
 }
 
 /** A new rule, or one being edited (its name, what it matches, its effect, one requirement block). */
+/** A button of a rule's row, named after the rule for screen readers. */
+function RowButton(props: {
+  label: string;
+  disabled?: boolean;
+  onClick: () => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      className="secondary"
+      aria-label={props.label}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** Which list a rule belongs to, or a request is decided by: a set's name, empty for the global. */
+function RuleSetField(props: { value: string; onChange: (value: string) => void; hint?: string }) {
+  return (
+    <TextField
+      label="Rule set"
+      name="ruleSet"
+      value={props.value}
+      onChange={props.onChange}
+      placeholder="the global list"
+      hint={props.hint}
+    />
+  );
+}
+
 function RuleForm(props: {
   editing: Rule | undefined;
   rules: readonly Rule[];
@@ -339,12 +359,9 @@ function RuleForm(props: {
         onChange={setHosts}
         placeholder="any host"
       />
-      <TextField
-        label="Rule set"
-        name="ruleSet"
+      <RuleSetField
         value={ruleSet}
         onChange={setRuleSet}
-        placeholder="the global list"
         hint="A named rule set decides only the routes whose proxy names it (docs/authorization.md)"
       />
       {rule === undefined && (
@@ -503,13 +520,7 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
         onChange={setIp}
         placeholder="203.0.113.7"
       />
-      <TextField
-        label="Rule set"
-        name="ruleSet"
-        value={ruleSet}
-        onChange={setRuleSet}
-        placeholder="the global list"
-      />
+      <RuleSetField value={ruleSet} onChange={setRuleSet} />
       <TextField
         label="Credential (a key)"
         name="credential"

@@ -57,38 +57,49 @@ function firstBad<T>(value: unknown, problem: (item: unknown) => T | undefined):
   return undefined;
 }
 
-const pathProblem = (item: unknown) =>
-  typeof item === 'string' ? pathPatternProblem(item) : 'must be a string';
-const hostProblem = (item: unknown) =>
-  typeof item === 'string' ? hostPatternProblem(item) : 'must be a string';
-
-@ValidatorConstraint({ name: 'pathPattern' })
-export class PathPatternConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return pathProblem(value) === undefined;
+/**
+ * A constraint on a pattern, or each pattern of a list, that `problem` explains when it fails
+ * (path and host patterns alike).
+ */
+function patternConstraint(
+  name: string,
+  problem: (pattern: string) => string | undefined,
+  kind: string,
+) {
+  const problemOf = (item: unknown) =>
+    typeof item === 'string' ? problem(item) : 'must be a string';
+  @ValidatorConstraint({ name })
+  class PatternConstraint implements ValidatorConstraintInterface {
+    validate(value: unknown): boolean {
+      return problemOf(value) === undefined;
+    }
+    defaultMessage(args: ValidationArguments): string {
+      const value: unknown = args.value;
+      const bad = Array.isArray(value)
+        ? value.find((item) => problemOf(item) !== undefined)
+        : value;
+      return `${JSON.stringify(bad)} ${firstBad(value, problemOf) ?? `is not a valid ${kind}`}`;
+    }
   }
-  defaultMessage(args: ValidationArguments): string {
-    const value: unknown = args.value;
-    const bad = Array.isArray(value)
-      ? value.find((item) => pathProblem(item) !== undefined)
-      : value;
-    return `${JSON.stringify(bad)} ${firstBad(value, pathProblem) ?? 'is not a valid path pattern'}`;
-  }
+  return PatternConstraint;
 }
 
-@ValidatorConstraint({ name: 'hostPattern' })
-class HostPatternConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return hostProblem(value) === undefined;
-  }
-  defaultMessage(args: ValidationArguments): string {
-    const value: unknown = args.value;
-    const bad = Array.isArray(value)
-      ? value.find((item) => hostProblem(item) !== undefined)
-      : value;
-    return `${JSON.stringify(bad)} ${firstBad(value, hostProblem) ?? 'is not a valid host pattern'}`;
-  }
-}
+export const PathPatternConstraint = patternConstraint(
+  'pathPattern',
+  pathPatternProblem,
+  'path pattern',
+);
+const HostPatternConstraint = patternConstraint('hostPattern', hostPatternProblem, 'host pattern');
+
+/** A list of HTTP methods (`description` says what an empty one means). */
+export const HttpMethods = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], example: ['GET', 'HEAD'], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(20),
+    Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' }),
+  );
 
 /** A claim condition names exactly one test: equals, oneOf or contains. */
 @ValidatorConstraint({ name: 'oneClaimTest' })
@@ -251,15 +262,7 @@ export class RuleMatchDto {
   @Validate(PathPatternConstraint, { each: true })
   paths?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['GET', 'HEAD'],
-    description: 'HTTP methods. Empty: every method',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' })
+  @HttpMethods('HTTP methods. Empty: every method')
   methods?: string[];
 }
 
