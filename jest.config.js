@@ -22,5 +22,6 @@ export default {
   },
   globalSetup: '<rootDir>/test/support/global-setup.js',
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
-  testTimeout: 30000,
+  // Hooks start services; on a busy 2-core machine that has taken over 30 s.
+  testTimeout: 60000,
 };

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decisionRoute } from '../src/adapters/decision-server.js';
 import { NginxAuthzHandler } from '../src/adapters/nginx/nginx-authz.handler.js';
 import { createApp } from '../src/app.js';
 import { createFirstAdmin } from '../src/bootstrap/first-admin.js';
@@ -49,6 +50,7 @@ const created = await fetch(`${url}/v1/admin/keys`, {
 const valid = ((await created.json()) as { key: string }).key;
 
 const handler = app.get(NginxAuthzHandler);
+const NGINX_ROUTE = decisionRoute('/v1/authz/nginx')!;
 const response = { writeHead: () => response, end: () => undefined, headersSent: false };
 const keys = {
   'valid key, in-process cache hit': valid,
@@ -76,7 +78,11 @@ for (const [name, key] of Object.entries(keys)) {
     for (let i = 0; i < count; i += CONCURRENCY) {
       const pending: Promise<void>[] = [];
       for (let j = 0; j < CONCURRENCY; j++) {
-        const answered = handler.handle(request, response as unknown as ServerResponse);
+        const answered = handler.handle(
+          request,
+          response as unknown as ServerResponse,
+          NGINX_ROUTE,
+        );
         if (answered) pending.push(answered);
       }
       if (pending.length > 0) await Promise.all(pending);

@@ -98,9 +98,9 @@ export async function createApp(runtime: Runtime): Promise<NestFastifyApplicatio
   const envoy = app.get(EnvoyAuthzHandler);
   const forward = app.get(ForwardAuthzHandler);
   decisionServer!.attach({
-    nginx: (request, response) => nginx.handle(request, response),
-    forward: (request, response) => forward.handle(request, response),
-    envoy: (request, response) => envoy.handle(request, response),
+    nginx: (request, response, route) => nginx.handle(request, response, route),
+    forward: (request, response, route) => forward.handle(request, response, route),
+    envoy: (request, response, route) => envoy.handle(request, response, route),
   });
   // Built from the initialised application on the first GET /openapi.(json|yaml), then kept.
   app.get(OpenApiDocumentHolder).provide(() => buildOpenApiDocument(app));

@@ -188,6 +188,8 @@ export interface Rule {
   effect: RuleEffect;
   require: Requirements[];
   description: string | null;
+  /** The named rule set it belongs to; null: the global list. */
+  ruleSet: string | null;
 }
 
 export interface LintWarning {
@@ -204,7 +206,7 @@ export interface RuleList {
 }
 
 export interface TraceStep {
-  step: 'rule' | 'credential' | 'requirement';
+  step: 'rule set' | 'rule' | 'credential' | 'requirement';
   name: string;
   result: 'matched' | 'not matched' | 'passed' | 'failed' | 'not reached';
   detail: string;

@@ -46,29 +46,38 @@ export function namedDecisionRequest(
   via: DecisionInterface,
   contract: HeaderContract,
   proxies: ProxyTrust,
+  ruleSet: string | null,
 ): DecisionRequest {
   const reading = readOriginalRequest(request, contract);
-  if (reading.refusal === null) return decisionRequest(request, via, reading.original, proxies);
+  if (reading.refusal === null) {
+    return decisionRequest(request, via, reading.original, proxies, ruleSet);
+  }
   const { refusal, detail } = reading;
   return decisionRequest(
     request,
     via,
     { method: request.method ?? 'GET', uri: '', host: request.headers.host },
     proxies,
+    ruleSet,
     { reason: refusal, detail },
   );
 }
 
-/** A DecisionRequest for the original request described by a proxy's auth call. */
+/**
+ * A DecisionRequest for the original request described by a proxy's auth call, decided by the
+ * rule set its endpoint names (null: the global list).
+ */
 export function decisionRequest(
   request: IncomingMessage,
   via: DecisionInterface,
   original: { method: string; uri: string; host: string | undefined },
   proxies: ProxyTrust,
+  ruleSet: string | null,
   refusal: DecisionRequest['refusal'] = null,
 ): DecisionRequest {
   return forUri(original.uri, {
     refusal,
+    ruleSet,
     interface: via,
     method: original.method.toUpperCase(),
     host: (original.host ?? '').toLowerCase(),

@@ -1,4 +1,4 @@
-/** The CLI's exit codes: stable, documented in `portcullis --help` and the README. */
+/** The CLI's exit codes: stable, documented in `portcullis --help` and docs/cli.md. */
 export const EXIT = {
   /** Done (for `decide`: allowed). */
   ok: 0,

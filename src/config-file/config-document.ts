@@ -43,6 +43,8 @@ export interface RuleEntry {
   effect: RuleEffect;
   require?: Requirements[];
   description?: string | null;
+  /** The named rule set it belongs to; absent or null: the global list. */
+  ruleSet?: string | null;
 }
 
 export interface DefaultRuleEntry {

@@ -42,6 +42,7 @@ export function exportDocument(state: ServiceState): ConfigDocument {
         effect: r.effect,
         ...(r.require.length > 0 && { require: r.require }),
         ...(r.description !== null && { description: r.description }),
+        ...(r.ruleSet != null && { ruleSet: r.ruleSet }),
       };
     }),
     defaultRule: {

@@ -18,6 +18,8 @@ export interface RuleState {
   effect: RuleEffect;
   require: Requirements[];
   description: string | null;
+  /** Absent from services older than rule sets. */
+  ruleSet?: string | null;
 }
 
 /** The whole ordered list, and its version: apply replaces the list only if it is still this one. */

@@ -1,5 +1,16 @@
 import { isIP } from 'node:net';
 import { parseRate, RATE_FORMAT, type Rate } from '../core/rate.js';
+import {
+  DECISION_LOG_MODES,
+  ENV_VARIABLES,
+  LOG_LEVELS,
+  type DefaultedName,
+  type EnvName,
+  type IntegerName,
+  type UrlName,
+} from './env-variables.js';
+
+export { DECISION_LOG_MODES, LOG_LEVELS };
 
 /** The validated configuration every part of Portcullis reads; built once at boot from the environment. */
 export class AppConfig {
@@ -105,10 +116,8 @@ export interface RedisSentinelConfig {
   sentinelPassword: string | undefined;
 }
 
-export const DECISION_LOG_MODES = ['all', 'denials', 'none'] as const;
 export type DecisionLogMode = (typeof DECISION_LOG_MODES)[number];
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
@@ -122,16 +131,20 @@ const MIN_SECRET_LENGTH = 32;
 
 /**
  * Reads and validates the environment. Collects every problem before failing, so one start names
- * every bad variable at once.
+ * every bad variable at once. Defaults, bounds and allowed values come from ENV_VARIABLES
+ * (env-variables.ts), which docs/configuration.md is generated from.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const problems: string[] = [];
-  const read = (name: string): string | undefined => {
+  const read = (name: EnvName): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
   };
+  /** The variable, or its default from the schema. */
+  const text = (name: DefaultedName): string => read(name) ?? ENV_VARIABLES[name].default;
 
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
+  const integer = (name: IntegerName): number => {
+    const { default: fallback, min, max } = ENV_VARIABLES[name];
     const raw = read(name);
     if (raw === undefined) return fallback;
     const value = Number(raw);
@@ -142,7 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return value;
   };
 
-  const url = (name: string, protocols: string[]): string | undefined => {
+  const url = (name: UrlName): string | undefined => {
+    const protocols: readonly string[] = ENV_VARIABLES[name].protocols;
     const raw = read(name);
     if (raw === undefined) return undefined;
     try {
@@ -156,17 +170,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     return raw;
   };
 
-  const nodeEnv = read('NODE_ENV') ?? 'development';
-  const host = read('HOST') ?? '127.0.0.1';
+  const nodeEnv = text('NODE_ENV');
+  const host = text('HOST');
   if (isIP(host) === 0 && host !== 'localhost') {
     problems.push(`HOST: must be an IP address to listen on (for example 0.0.0.0), got "${host}"`);
   }
-  const port = integer('PORT', 8080, 0, 65535);
-  const databaseUrl = url('DATABASE_URL', ['postgres:', 'postgresql:']);
-  const databasePoolSize = integer('DATABASE_POOL_SIZE', 10, 1, 1000);
-  const databaseQueryTimeoutMs = integer('DATABASE_QUERY_TIMEOUT_MS', 5000, 100, 600_000);
-  const redisUrl = url('REDIS_URL', ['redis:', 'rediss:']);
-  const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'portcullis:';
+  const port = integer('PORT');
+  const databaseUrl = url('DATABASE_URL');
+  const databasePoolSize = integer('DATABASE_POOL_SIZE');
+  const databaseQueryTimeoutMs = integer('DATABASE_QUERY_TIMEOUT_MS');
+  const redisUrl = url('REDIS_URL');
+  const redisKeyPrefix = text('REDIS_KEY_PREFIX');
   const redisSentinel = sentinelConfig(read, problems);
   if (redisSentinel !== undefined && redisUrl !== undefined) {
     problems.push('REDIS_URL and REDIS_SENTINELS: set one or the other');
@@ -192,8 +206,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     );
   }
 
-  const adminGroup = read('ADMIN_GROUP') ?? 'portcullis-admins';
-  const logLevel = (read('LOG_LEVEL') ?? 'info') as LogLevel;
+  const adminGroup = text('ADMIN_GROUP');
+  const logLevel = text('LOG_LEVEL') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL: must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
@@ -215,23 +229,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
 
   const grpcPortRaw = read('GRPC_PORT');
-  const grpcPort = grpcPortRaw === 'off' ? undefined : integer('GRPC_PORT', 9090, 0, 65535);
-  const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
-  const decisionLog = (read('DECISION_LOG') ?? 'all') as DecisionLogMode;
+  const grpcPort = grpcPortRaw === 'off' ? undefined : integer('GRPC_PORT');
+  const publicUrl = url('PUBLIC_URL');
+  const decisionLog = text('DECISION_LOG') as DecisionLogMode;
   if (!DECISION_LOG_MODES.includes(decisionLog)) {
     problems.push(
       `DECISION_LOG: must be one of ${DECISION_LOG_MODES.join(', ')}, got "${decisionLog}"`,
     );
   }
   const cache: CacheConfig = {
-    localMaxEntries: integer('LOCAL_CACHE_MAX_ENTRIES', 50_000, 0, 10_000_000),
-    localTtlMs: integer('LOCAL_CACHE_TTL_SECONDS', 60, 1, 86_400) * 1000,
-    sharedTtlMs: integer('SHARED_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
-    negativeTtlMs: integer('NEGATIVE_CACHE_TTL_SECONDS', 30, 0, 3600) * 1000,
+    localMaxEntries: integer('LOCAL_CACHE_MAX_ENTRIES'),
+    localTtlMs: integer('LOCAL_CACHE_TTL_SECONDS') * 1000,
+    sharedTtlMs: integer('SHARED_CACHE_TTL_SECONDS') * 1000,
+    negativeTtlMs: integer('NEGATIVE_CACHE_TTL_SECONDS') * 1000,
   };
-  const smtpUrl = url('SMTP_URL', ['smtp:', 'smtps:']);
-  const lastUsedFlushMs = integer('LAST_USED_FLUSH_SECONDS', 10, 1, 3600) * 1000;
-  const heapGrowingPercent = integer('HEAP_GROWING_PERCENT', 20, 0, 1000);
+  const smtpUrl = url('SMTP_URL');
+  const lastUsedFlushMs = integer('LAST_USED_FLUSH_SECONDS') * 1000;
+  const heapGrowingPercent = integer('HEAP_GROWING_PERCENT');
 
   const outboundAllowedHosts = (read('OUTBOUND_ALLOWED_HOSTS') ?? '')
     .split(',')
@@ -242,31 +256,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       problems.push(`OUTBOUND_ALLOWED_HOSTS: "${host}" is not a host name, address or CIDR range`);
     }
   }
-  const outboundTimeoutMs = integer('OUTBOUND_TIMEOUT_MS', 2000, 50, 60_000);
+  const outboundTimeoutMs = integer('OUTBOUND_TIMEOUT_MS');
   const jwks = {
-    maxAgeMs: integer('JWKS_MAX_AGE_SECONDS', 600, 1, 86_400) * 1000,
-    cooldownMs: integer('JWKS_COOLDOWN_SECONDS', 30, 0, 3600) * 1000,
+    maxAgeMs: integer('JWKS_MAX_AGE_SECONDS') * 1000,
+    cooldownMs: integer('JWKS_COOLDOWN_SECONDS') * 1000,
   };
-  const clockSkewMs = integer('CLOCK_SKEW_SECONDS', 60, 0, 300) * 1000;
+  const clockSkewMs = integer('CLOCK_SKEW_SECONDS') * 1000;
   const providerBreaker = {
-    failureThreshold: integer('PROVIDER_BREAKER_FAILURES', 5, 0, 1000),
-    cooldownMs: integer('PROVIDER_BREAKER_COOLDOWN_SECONDS', 30, 1, 3600) * 1000,
+    failureThreshold: integer('PROVIDER_BREAKER_FAILURES'),
+    cooldownMs: integer('PROVIDER_BREAKER_COOLDOWN_SECONDS') * 1000,
   };
-  const shutdownDrainMs = integer('SHUTDOWN_DRAIN_SECONDS', 5, 0, 300) * 1000;
+  const shutdownDrainMs = integer('SHUTDOWN_DRAIN_SECONDS') * 1000;
   const consoleSession = {
-    maxAgeMs: integer('CONSOLE_SESSION_MAX_AGE_SECONDS', 8 * 3600, 60, 30 * 86_400) * 1000,
-    idleMs: integer('CONSOLE_SESSION_IDLE_SECONDS', 1800, 60, 30 * 86_400) * 1000,
+    maxAgeMs: integer('CONSOLE_SESSION_MAX_AGE_SECONDS') * 1000,
+    idleMs: integer('CONSOLE_SESSION_IDLE_SECONDS') * 1000,
   };
 
   const limits: LimitsConfig = {
-    failedAttemptsPerIp: integer('FAILED_ATTEMPTS_PER_IP', 20, 0, 1_000_000),
-    failedAttemptsPerKeyId: integer('FAILED_ATTEMPTS_PER_KEY_ID', 20, 0, 1_000_000),
-    failedAttemptsWindowMs: integer('FAILED_ATTEMPTS_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
+    failedAttemptsPerIp: integer('FAILED_ATTEMPTS_PER_IP'),
+    failedAttemptsPerKeyId: integer('FAILED_ATTEMPTS_PER_KEY_ID'),
+    failedAttemptsWindowMs: integer('FAILED_ATTEMPTS_WINDOW_SECONDS') * 1000,
     introspectionRate: undefined,
-    quotaSyncMs: integer('QUOTA_SYNC_MS', 200, 10, 10_000),
-    quotaSyncEvery: integer('QUOTA_SYNC_EVERY', 20, 1, 100_000),
+    quotaSyncMs: integer('QUOTA_SYNC_MS'),
+    quotaSyncEvery: integer('QUOTA_SYNC_EVERY'),
   };
-  const introspectionRate = read('INTROSPECTION_RATE_LIMIT') ?? '600 per minute';
+  const introspectionRate = text('INTROSPECTION_RATE_LIMIT');
   if (introspectionRate.toLowerCase() !== 'off') {
     limits.introspectionRate = parseRate(introspectionRate);
     if (limits.introspectionRate === undefined) {
@@ -284,7 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     databaseUrl,
     databasePoolSize,
     databaseQueryTimeoutMs,
-    dataDir: read('DATA_DIR') ?? './data',
+    dataDir: text('DATA_DIR'),
     redisUrl,
     redisSentinel,
     redisKeyPrefix,
@@ -298,17 +312,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { username: bootstrapUsername, key: bootstrapKey }
         : undefined,
     configFile,
-    decisionClientsGroup: read('DECISION_CLIENTS_GROUP') ?? 'portcullis-decision-clients',
-    introspectorsGroup: read('INTROSPECTORS_GROUP') ?? 'portcullis-introspectors',
+    decisionClientsGroup: text('DECISION_CLIENTS_GROUP'),
+    introspectorsGroup: text('INTROSPECTORS_GROUP'),
     grpcPort,
     publicUrl,
-    realm: read('AUTH_REALM') ?? 'portcullis',
+    realm: text('AUTH_REALM'),
     cache,
     heapGrowingPercent,
     lastUsedFlushMs,
     decisionLog,
     smtpUrl,
-    mailFrom: read('MAIL_FROM') ?? 'Portcullis <portcullis@localhost>',
+    mailFrom: text('MAIL_FROM'),
     outboundAllowedHosts,
     outboundTimeoutMs,
     jwks,
@@ -322,7 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
 /** REDIS_SENTINELS (`host:port,host:port`) with REDIS_SENTINEL_NAME, or undefined when unset. */
 function sentinelConfig(
-  read: (name: string) => string | undefined,
+  read: (name: EnvName) => string | undefined,
   problems: string[],
 ): RedisSentinelConfig | undefined {
   const list = read('REDIS_SENTINELS');

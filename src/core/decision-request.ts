@@ -31,6 +31,11 @@ export interface DecisionRequestFields {
   requestId: string | null;
   /** Set when the request cannot be decided as described: the pipeline refuses it at once. */
   refusal?: { reason: RequestRefusal; detail: string } | null;
+  /**
+   * The named rule set the proxy chose for this route (Envoy's `context_extensions`, or the
+   * endpoint's path); null or absent: the global list.
+   */
+  ruleSet?: string | null;
 }
 
 /**
@@ -53,6 +58,7 @@ export class DecisionRequest implements DecisionRequestFields {
   readonly authorization: readonly string[];
   readonly requestId: string | null;
   readonly refusal: { reason: RequestRefusal; detail: string } | null;
+  readonly ruleSet: string | null;
   /**
    * What the policy found before the credential was checked, for its second look once the caller
    * is known (a field, not a map beside the request: written and read on every decision).
@@ -74,6 +80,7 @@ export class DecisionRequest implements DecisionRequestFields {
     this.authorization = fields.authorization;
     this.requestId = fields.requestId;
     this.refusal = fields.refusal ?? (hostname === undefined ? INVALID_HOST : null);
+    this.ruleSet = fields.ruleSet ?? null;
     this.uri = uri;
   }
 

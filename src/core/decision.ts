@@ -29,6 +29,8 @@ export type DenialReason =
   /** The path cannot be read (bad percent-encoding, controls), and the rule that applies to it
    * would depend on what it says. */
   | 'invalid_path'
+  /** The proxy named a rule set that no rule belongs to (a typo, or its last rule deleted). */
+  | 'unknown_rule_set'
   | 'unavailable'
   /** The proxy's auth call names two different requests (client-sent headers disagree with the proxy's). */
   | 'ambiguous_request'
@@ -105,6 +107,7 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   insufficient_scope: 403,
   claim_denied: 403,
   invalid_path: 403,
+  unknown_rule_set: 403,
   unavailable: 503,
   ambiguous_request: 403,
   incomplete_request: 403,
@@ -112,6 +115,9 @@ const STATUS_BY_DENIAL: Record<DenialReason, 401 | 403 | 429 | 503> = {
   rate_limited: 429,
   quota_exceeded: 429,
 };
+
+/** Every denial reason (docs/decisions.md lists them; a test holds the two together). */
+export const DENIAL_REASONS = Object.keys(STATUS_BY_DENIAL) as DenialReason[];
 
 export function statusFor(reason: DenialReason): 401 | 403 | 429 | 503 {
   return STATUS_BY_DENIAL[reason];

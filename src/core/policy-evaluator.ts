@@ -12,8 +12,8 @@ export type Caller =
 /** One line of an explanation (`explain` in POST /v1/decisions): what was looked at, and what
  * came of it. Never a secret. */
 export interface TraceStep {
-  step: 'rule' | 'credential' | 'requirement';
-  /** The rule's name, the verifier's, or the requirement checked. */
+  step: 'rule set' | 'rule' | 'credential' | 'requirement';
+  /** The rule set's name, the rule's, the verifier's, or the requirement checked. */
   name: string;
   result: 'matched' | 'not matched' | 'passed' | 'failed' | 'not reached';
   detail: string;

@@ -7,6 +7,7 @@ import { Providers1795894629552 } from './migrations/1795894629552-Providers.js'
 import { Quotas1795900000001 } from './migrations/1795900000001-Quotas.js';
 import { OrderedRules1796208730974 } from './migrations/1796208730974-OrderedRules.js';
 import { KeyScopesAndRoutes1796212000000 } from './migrations/1796212000000-KeyScopesAndRoutes.js';
+import { RuleSets1796300000000 } from './migrations/1796300000000-RuleSets.js';
 import { AuditEvents1795873574661 } from './migrations/1795873574661-AuditEvents.js';
 import { MaxActiveKeysPerUser1795873161737 } from './migrations/1795873161737-MaxActiveKeysPerUser.js';
 import { RefusePasswordBasicByDefault1795872802640 } from './migrations/1795872802640-RefusePasswordBasicByDefault.js';
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   Quotas1795900000001,
   OrderedRules1796208730974,
   KeyScopesAndRoutes1796212000000,
+  RuleSets1796300000000,
 ];

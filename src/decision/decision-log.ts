@@ -19,8 +19,9 @@ const BATCH_MS = 200;
  * One structured line per decision (DECISION_LOG: all, denials or none), in the logger's JSON
  * format and to its destination, but built and batched here: this runs on every request, and
  * pino's generic path (serialising, then one write per line) cost 5 µs, as much as the decision.
- * Only these fields are written: never a credential. `rule` is the id (a UUID) of the path or
- * access rule that decided, when one did; a bypassed request is logged with reason `bypass`.
+ * Only these fields are written: never a credential. `rule` is the name of the rule that decided,
+ * when one did, and `ruleSet` the named rule set the proxy chose; a bypassed request is logged
+ * with reason `bypass`.
  */
 @Injectable()
 export class DecisionLog implements OnApplicationShutdown {
@@ -61,6 +62,7 @@ export class DecisionLog implements OnApplicationShutdown {
       `,"granted":${decision.allowed},"status":${decision.status},"reason":"${decision.reason}"` +
       `,"verifier":${decision.verifier === null ? 'null' : `"${decision.verifier}"`}` +
       (decision.rule === null ? '' : `,"rule":"${decision.rule}"`) +
+      (request.ruleSet === null ? '' : `,"ruleSet":${JSON.stringify(request.ruleSet)}`) +
       `,"interface":"${request.interface}","method":${this.method.of(request.method)}` +
       `,"path":${JSON.stringify(path)},"host":${this.host.of(request.host)}` +
       `,"clientIp":${JSON.stringify(request.clientIp)}` +

@@ -232,6 +232,7 @@ const DECIDED_BEFORE_CREDENTIAL = new Set<string>([
   'bypass',
   'rule_denied',
   'invalid_path',
+  'unknown_rule_set',
 ]);
 
 /** Who the verifiers found, recorded for an explained decision. */

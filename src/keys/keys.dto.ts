@@ -24,6 +24,7 @@ import {
 } from 'class-validator';
 import { Type } from 'class-transformer';
 import {
+  HttpMethods,
   PathPatternConstraint,
   SCOPE_TOKEN,
   SCOPE_TOKEN_MESSAGE,
@@ -36,15 +37,7 @@ import { LIFETIME_DESCRIPTION, LIFETIME_PATTERN } from './key-lifetime.js';
 
 /** Where a key may be used: some methods, on some paths. */
 export class KeyRouteDto {
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['GET', 'HEAD'],
-    description: 'HTTP methods; empty or absent: every method',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' })
+  @HttpMethods('HTTP methods; empty or absent: every method')
   methods?: string[];
 
   @ApiProperty({

@@ -5,7 +5,7 @@ import type { Verdict } from '../core/decision.js';
 import type { Identity } from '../core/identity.js';
 import { PolicyEvaluator, type Caller, type TraceStep } from '../core/policy-evaluator.js';
 import { SettingsService } from '../settings/settings.service.js';
-import { explainRules } from './rules/rule-explainer.js';
+import { explainRuleBook } from './rules/rule-explainer.js';
 import { RulesService } from './rules/rules.service.js';
 
 const SERVICE_DISABLED: Verdict = { allowed: true, reason: 'service_disabled' };
@@ -52,7 +52,7 @@ export class AccessPolicy extends PolicyEvaluator {
         },
       ];
     }
-    return explainRules(this.rules.current().matcher, request, caller);
+    return explainRuleBook(this.rules.current().book, request, caller);
   }
 
   private keyAllows(identity: Identity, clientIp: string): boolean {

@@ -485,6 +485,7 @@ describe('Authorization rules', () => {
           effect: 'public',
           require: [],
           description: 'health checks',
+          ruleSet: null,
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },

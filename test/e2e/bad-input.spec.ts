@@ -371,7 +371,7 @@ describe('Bad input', () => {
       );
     });
 
-    /** The README's rule for paths a public rule may match: nothing to normalise, nothing encoded that could be read as structure. */
+    /** docs/authorization.md's rule for paths a public rule may match: nothing to normalise, nothing encoded that could be read as structure. */
     function needsNoNormalising(path: string): boolean {
       const segments = path.split('/').slice(1);
       return (

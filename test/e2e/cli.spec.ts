@@ -606,6 +606,72 @@ describe('The portcullis CLI, against a running service', () => {
       expect(taken.stderr).toContain('A rule named ops-admin exists');
     });
 
+    it('puts rules in named rule sets, lists one, decides by one, and exports and applies them', async () => {
+      const added = await cli([
+        'rules', 'add', 'set-orders', '--effect', 'public', '--paths', '/set-orders/**',
+        '--rule-set', 'orders-api',
+      ]); // prettier-ignore
+      expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(added.stdout).toMatch(/^ruleSet:\s+orders-api$/m);
+      try {
+        const listed = await cli(['rules', 'list', '--rule-set', 'orders-api']);
+        expect(listed.stdout.split('\n').slice(0, 2)).toEqual([
+          expect.stringMatching(/^#\s+SET\s+NAME\s+EFFECT/),
+          expect.stringMatching(/^\d+\s+orders-api\s+set-orders\s+public\s+-\s+\/set-orders\/\*\*/),
+        ]);
+        const global = json<{ rules: { name: string }[] }>(
+          await cli(['rules', 'list', '--rule-set', 'none', '--json']),
+        );
+        expect(global.rules.map((r) => r.name)).not.toContain('set-orders');
+
+        const inSet = await cli(['decide', 'GET', '/set-orders/7', '--rule-set', 'orders-api']);
+        expect({ code: inSet.code, stdout: inSet.stdout }).toEqual({
+          code: 0,
+          stdout: expect.stringContaining('allowed (200) anonymous\n  rule set-orders\n'),
+        });
+        expect((await cli(['decide', 'GET', '/set-orders/7'])).code).toBe(4);
+        const unknown = await cli(['decide', 'GET', '/set-orders/7', '--rule-set', 'nope']);
+        expect({ code: unknown.code, stdout: unknown.stdout }).toEqual({
+          code: 4,
+          stdout: 'denied (403) unknown_rule_set\n',
+        });
+
+        const exported = await cli(['export']);
+        expect(exported.stdout).toMatch(/- name: set-orders\n(\s+.*\n)*?\s+ruleSet: orders-api\n/);
+        const dir = mkdtempSync(join(tmpdir(), 'portcullis-sets-'));
+        try {
+          const file = join(dir, 'config.yaml');
+          writeFileSync(file, exported.stdout);
+          const again = await cli(['apply', '-f', file]);
+          expect({ code: again.code, stdout: again.stdout }).toEqual({
+            code: 0,
+            stdout: expect.stringContaining('No changes'),
+          });
+          writeFileSync(
+            file,
+            exported.stdout.replace('ruleSet: orders-api', 'ruleSet: partners-api'),
+          );
+          const plan = await cli(['apply', '-f', file]);
+          expect(plan.stdout).toContain(
+            '~ rule set-orders\n      ruleSet: "orders-api" -> "partners-api"',
+          );
+          expect((await cli(['apply', '-f', file, '--yes'])).code).toBe(0);
+          const decided = await cli([
+            'decide',
+            'GET',
+            '/set-orders/7',
+            '--rule-set',
+            'partners-api',
+          ]);
+          expect(decided.code).toBe(0);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      } finally {
+        await cli(['rules', 'delete', 'set-orders']);
+      }
+    });
+
     it('lints a file without applying it', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'portcullis-lint-'));
       try {

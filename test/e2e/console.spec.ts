@@ -467,6 +467,35 @@ if (!runBrowser) {
     await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
     await decision.getByText('Allowed', { exact: true }).waitFor();
     await expect(decision.textContent()).resolves.toContain('As alice (developers)');
+
+    // A rule of a named rule set: shown as such, and deciding only requests that name the set.
+    await form.getByLabel('Name').fill('partner-orders');
+    await form.getByLabel('Effect').selectOption('public');
+    await form.getByLabel('Path patterns').fill('/orders');
+    await form.getByLabel('Rule set').fill('partners');
+    await form.getByRole('button', { name: 'Add rule' }).click();
+    await said('Added the rule partner-orders.');
+    await table
+      .getByRole('cell', { name: 'in rule set partners · any method · /orders', exact: true })
+      .waitFor();
+    expect((await admin.get('/v1/admin/rules/partner-orders')).body.ruleSet).toBe('partners');
+    await tryForm.getByLabel('Rule set').fill('partners');
+    await tryForm.getByLabel('Credential (a key)').fill('');
+    await tryForm.getByRole('button', { name: 'Ask for a decision' }).click();
+    await decision
+      .getByRole('list', { name: 'Why' })
+      .getByText('the proxy chose rule set partners: its rules decide, then the default rule')
+      .waitFor();
+    await expect(decision.textContent()).resolves.toMatch(
+      /200.*reason anonymous.*rule partner-orders/,
+    );
+    await expect(
+      table
+        .locator('tr[aria-current="true"]')
+        .getByRole('cell', { name: 'partner-orders', exact: true })
+        .count(),
+    ).resolves.toBe(1);
+    expect((await admin.delete('/v1/admin/rules/partner-orders')).status).toBe(204);
   });
 
   it('adds a provider from a preset and picks the username attribute from a pasted token', async () => {

@@ -18,7 +18,7 @@ const NEW_SECRET = 'rotated-secret-0123456789-abcdefghijklmnopqrstuvwxyz';
 // The scan knows the run's own server secret; this one must stay out of the logs as well.
 rememberSecret(NEW_SECRET);
 
-// Rotating PORTCULLIS_SECRET, as the README describes: start every instance with the new secret and
+// Rotating PORTCULLIS_SECRET, as docs/secret-rotation.md describes: start every instance with the new secret and
 // the old one as PORTCULLIS_PREVIOUS_SECRET; keys, introspection clients and provider secrets made
 // under the old one keep working and are stored again under the new one as they are used; then
 // drop the previous secret. One database across three service lifetimes (old, transition, new).

@@ -22,7 +22,7 @@ export function launchChromium(): Promise<Browser> {
 
 /**
  * Where screenshots go: docs/console when CONSOLE_SCREENSHOTS=docs (`npm run screenshots`, to
- * refresh the README's pictures), else the test output, so that test runs leave the tree clean.
+ * refresh docs/console.md's pictures), else the test output, so that test runs leave the tree clean.
  */
 export function screenshotDir(): string {
   const dir =

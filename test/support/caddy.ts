@@ -18,14 +18,21 @@ export interface RunningCaddy {
 
 /**
  * Runs real Caddy with the example Caddyfile from deploy/caddy, its three addresses pointed at the
- * test's Portcullis and upstream, with no admin endpoint and its storage in a throwaway directory.
+ * test's Portcullis and upstream, with no admin endpoint and its storage in a throwaway directory;
+ * given a rule set, forward_auth calls that set's endpoint (/v1/authz/rule-sets/{name}/forward).
  */
 export async function startCaddy(
   portcullisPort: number,
   upstreamPort: number,
+  { ruleSet }: { ruleSet?: string } = {},
 ): Promise<RunningCaddy> {
   const port = await freePort();
+  const authUri = 'uri /v1/authz/forward';
   const site = readFileSync(EXAMPLE, 'utf8')
+    .replace(
+      authUri,
+      ruleSet === undefined ? authUri : `uri /v1/authz/rule-sets/${ruleSet}/forward`,
+    )
     .replace(':8000 {', `:${port} {`)
     .replace('forward_auth 127.0.0.1:8080', `forward_auth 127.0.0.1:${portcullisPort}`)
     .replace('reverse_proxy 127.0.0.1:3000', `reverse_proxy 127.0.0.1:${upstreamPort}`);

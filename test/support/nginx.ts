@@ -22,14 +22,23 @@ export interface RunningNginx {
 
 /**
  * Runs real nginx with the example config from deploy/nginx, its three addresses pointed at the
- * test's Portcullis and upstream, in a throwaway prefix directory.
+ * test's Portcullis and upstream, in a throwaway prefix directory; given a rule set, its auth
+ * call goes to that set's endpoint (/v1/authz/rule-sets/{name}/nginx), as docs/proxies.md shows.
  */
 export async function startNginx(
   portcullisPort: number,
   upstreamPort: number,
+  { ruleSet }: { ruleSet?: string } = {},
 ): Promise<RunningNginx> {
   const port = await freePort();
+  const authCall = 'proxy_pass http://portcullis/v1/authz/nginx;';
   const site = readFileSync(EXAMPLE, 'utf8')
+    .replace(
+      authCall,
+      ruleSet === undefined
+        ? authCall
+        : `proxy_pass http://portcullis/v1/authz/rule-sets/${ruleSet}/nginx;`,
+    )
     .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${portcullisPort};`)
     .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${upstreamPort};`)
     .replace('listen 127.0.0.1:8000;', `listen 127.0.0.1:${port};`);

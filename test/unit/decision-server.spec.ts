@@ -67,7 +67,33 @@ describe(DecisionServer.name, () => {
     ['/v1/authz/envoy', 'envoy'],
     ['/v1/authz/envoyx', undefined],
     ['/v1/admin/keys', undefined],
+    ['/v1/authzx/nginx', undefined],
   ])('routes %s to %s', (url, kind) => {
-    expect(decisionRoute(url)).toBe(kind);
+    expect(decisionRoute(url)?.kind).toBe(kind);
+    if (kind !== undefined) expect(decisionRoute(url)?.ruleSet).toBeNull();
+  });
+
+  it.each([
+    ['/v1/authz/rule-sets/orders-api/nginx', 'nginx', 'orders-api', 36],
+    ['/v1/authz/rule-sets/orders-api/nginx?x=1', 'nginx', 'orders-api', 36],
+    ['/v1/authz/rule-sets/a/forward?ruleSet=b', 'forward', 'a', 29],
+    ['/v1/authz/rule-sets/orders.v2/envoy/orders/1', 'envoy', 'orders.v2', 35],
+    ['/v1/authz/rule-sets/orders/envoy', 'envoy', 'orders', 32],
+  ])('routes %s to %s with rule set %s', (url, kind, ruleSet, pathLength) => {
+    expect(decisionRoute(url)).toEqual({ kind, ruleSet, pathLength });
+  });
+
+  it.each([
+    '/v1/authz/rule-sets/orders-api',
+    '/v1/authz/rule-sets/orders-api/',
+    '/v1/authz/rule-sets//nginx',
+    '/v1/authz/rule-sets/Orders/nginx',
+    '/v1/authz/rule-sets/%6frders/nginx',
+    '/v1/authz/rule-sets/a/b/nginx',
+    '/v1/authz/rule-sets/orders/nginx/x',
+    '/v1/authz/rule-sets/orders/envoyx',
+    '/v1/authz/rule-sets/orders/rule-sets/x/nginx',
+  ])('leaves %s to the framework (404)', (url) => {
+    expect(decisionRoute(url)).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import {
   type PathRuleSpec,
 } from '../../src/policies/rules/legacy-rules.js';
 import { RuleDecider } from '../../src/policies/rules/rule-decider.js';
-import { RuleMatcher } from '../../src/policies/rules/rule-matcher.js';
+import { RuleBook as CompiledRules } from '../../src/policies/rules/rule-book.js';
 import { decideByOldRules, RuleBook } from '../support/legacy-policy.js';
 
 // Vocabularies small enough that random rule sets overlap, nest and collide.
@@ -96,7 +96,7 @@ function oldPolicy(pathRules: PathRuleSpec[], accessRules: AccessRuleSpec[]) {
 /** The same rules translated into the ordered model. */
 function newPolicy(pathRules: PathRuleSpec[], accessRules: AccessRuleSpec[]) {
   const { list, warnings } = translateLegacyRules(pathRules, accessRules);
-  const decider = new RuleDecider(RuleMatcher.compile(list));
+  const decider = new RuleDecider(CompiledRules.compile(list));
   return {
     warnings,
     decide: (req: ReturnType<typeof forUri>, caller: Caller): Verdict =>

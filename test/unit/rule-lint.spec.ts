@@ -29,6 +29,23 @@ describe(lintRules.name, () => {
     ]);
   });
 
+  it('compares a rule only with the earlier rules of its own list', () => {
+    const inSet = (spec: RuleSpec, ruleSet: string): RuleSpec => ({ ...spec, ruleSet });
+    const warnings = lintRules([
+      rule('everything', 'deny', {}),
+      inSet(rule('orders', 'authenticated', { paths: ['/orders/**'] }), 'orders-api'),
+      inSet(rule('orders-all', 'deny', {}), 'orders-api'),
+      inSet(rule('orders-again', 'public', { paths: ['/orders/7'] }), 'orders-api'),
+      inSet(rule('partners', 'public', { paths: ['/orders/7'] }), 'partners-api'),
+      rule('global-again', 'public', { paths: ['/orders/7'] }),
+    ]);
+    expect(warnings.map((w) => [w.rule, w.code])).toEqual([
+      ['orders-again', 'unreachable'],
+      ['global-again', 'unreachable'],
+    ]);
+    expect(warnings[0]!.message).toContain('orders,');
+  });
+
   it('warns of percent-encoded patterns and methods no client sends', () => {
     const warnings = lintRules([
       rule('encoded', 'deny', { paths: ['/docs/%2e%2e/admin'] }),

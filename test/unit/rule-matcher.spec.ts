@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { forUri, type DecisionRequest } from '../../src/core/decision-request.js';
 import { compileHostPattern } from '../../src/policies/host-pattern.js';
-import { compilePathPattern } from '../../src/policies/path-pattern.js';
+import { compilePathPattern, pathPatternCovers } from '../../src/policies/path-pattern.js';
 import { RuleMatcher, type MatchResult } from '../../src/policies/rules/rule-matcher.js';
 import type { RuleList, RuleSpec } from '../../src/policies/rules/rule.js';
 
@@ -85,6 +85,27 @@ describe(RuleMatcher.name, () => {
     ).toBe('default');
     // admin-ops, on every host and before the host's rule, might have matched: still refused.
     expect(first('/x/%ff', 'GET', 'old.example.com')).toBe('unreadable:admin-ops');
+  });
+
+  it('refuses an unreadable path when any rule that might have matched leads elsewhere, not only the first', () => {
+    // orders-read leads where the default does (anyone signed in); admin-ops, after it, does not.
+    // Deciding by the default would let anyone signed in reach /admin/%ff.
+    const readFirst = RuleMatcher.compile(
+      list(
+        rule('orders-read', 'authenticated', { paths: ['/orders/**'] }),
+        rule('admin-ops', 'authenticated', { paths: ['/admin/**'] }, [{ anyGroups: ['ops'] }]),
+      ),
+    );
+    expect(nameOf(readFirst.firstMatch(request('/admin/%ff')))).toBe('unreadable:admin-ops');
+    // As with a deny default: the first rule of another outcome is the one named.
+    const denyFirst = RuleMatcher.compile({
+      rules: [
+        rule('old-export', 'deny', { paths: ['/export/**'] }),
+        rule('admin-ops', 'authenticated', { paths: ['/admin/**'] }, [{ anyGroups: ['ops'] }]),
+      ],
+      defaultRule: { effect: 'deny', require: [] },
+    });
+    expect(nameOf(denyFirst.firstMatch(request('/admin/%ff')))).toBe('unreadable:admin-ops');
   });
 
   it('with no rules, sends everything to the default', () => {
@@ -196,20 +217,26 @@ function referenceMatch(ruleList: RuleList, req: DecisionRequest): string {
     !req.hasFragment && !/%(2f|5c|25|2e|3b)|[;\\]|\/\/|\/\.\.?(\/|$)/i.test(req.rawPath);
   const outcome = (r: { effect: string; require: unknown }) =>
     JSON.stringify([r.effect, r.require]);
-  let skipped: RuleSpec | undefined;
+  const skipped: RuleSpec[] = [];
+  const elsewhere = (decider: { effect: string; require: unknown }) =>
+    skipped.find((s) => outcome(s) !== outcome(decider));
   for (const r of ruleList.rules) {
     const hostOk =
       r.match.hosts.length === 0 || r.match.hosts.some((h) => compileHostPattern(h)(req.hostname));
     const methodOk = r.match.methods.length === 0 || r.match.methods.includes(req.method);
     if (!hostOk || !methodOk) continue;
     if (r.match.paths.length === 0) {
-      if (skipped !== undefined && outcome(skipped) !== outcome(r))
-        return `unreadable:${skipped.name}`;
-      return r.name;
+      const refused = elsewhere(r);
+      return refused === undefined ? r.name : `unreadable:${refused.name}`;
     }
     const opens = r.effect === 'public' || r.effect === 'bypass';
     if (req.path === undefined) {
-      if (!opens) skipped ??= r;
+      // A protecting rule could decide some reading of the path, unless an earlier one takes
+      // every path it matches.
+      const shadowed = skipped.some((s) =>
+        r.match.paths.every((q) => s.match.paths.some((o) => pathPatternCovers(o, q, true))),
+      );
+      if (!opens && !shadowed) skipped.push(r);
       continue;
     }
     const patterns = r.match.paths.map(compilePathPattern);
@@ -218,8 +245,6 @@ function referenceMatch(ruleList: RuleList, req: DecisionRequest): string {
       : patterns.some((p) => p.matchesLoosely(req.path!));
     if (matched) return r.name;
   }
-  if (skipped !== undefined && outcome(skipped) !== outcome(ruleList.defaultRule)) {
-    return `unreadable:${skipped.name}`;
-  }
-  return 'default';
+  const refused = elsewhere(ruleList.defaultRule);
+  return refused === undefined ? 'default' : `unreadable:${refused.name}`;
 }

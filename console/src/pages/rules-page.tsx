@@ -88,6 +88,7 @@ function describeRequirements(blocks: readonly Requirements[]): string {
 function describeMatch(rule: Rule): string {
   const { hosts, paths, methods } = rule.match;
   return [
+    rule.ruleSet === null ? '' : `in rule set ${rule.ruleSet}`,
     methods.length === 0 ? 'any method' : methods.join(', '),
     paths.length === 0 ? 'any path' : paths.join(', '),
     hosts.length === 0 ? '' : `on ${hosts.join(', ')}`,
@@ -144,6 +145,7 @@ export function RulesPage() {
         effect: rule.effect,
         require: rule.require,
         description: rule.description,
+        ruleSet: rule.ruleSet,
         after: rule.name,
       });
       list.reload();
@@ -178,40 +180,26 @@ export function RulesPage() {
           current={(rule) => rule.name === decided}
           actions={(rule) => (
             <>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Move ${rule.name} up`}
+              <RowButton
+                label={`Move ${rule.name} up`}
                 disabled={rule.position === 1}
                 onClick={() => moveRule(rule, { before: rules![rule.position - 2]!.name })}
               >
                 Up
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Move ${rule.name} down`}
+              </RowButton>
+              <RowButton
+                label={`Move ${rule.name} down`}
                 disabled={rule.position === rules!.length}
                 onClick={() => moveRule(rule, { after: rules![rule.position]!.name })}
               >
                 Down
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Edit ${rule.name}`}
-                onClick={() => setEditing(rule)}
-              >
+              </RowButton>
+              <RowButton label={`Edit ${rule.name}`} onClick={() => setEditing(rule)}>
                 Edit
-              </button>
-              <button
-                type="button"
-                className="secondary"
-                aria-label={`Duplicate ${rule.name}`}
-                onClick={() => duplicate(rule)}
-              >
+              </RowButton>
+              <RowButton label={`Duplicate ${rule.name}`} onClick={() => duplicate(rule)}>
                 Duplicate
-              </button>
+              </RowButton>
               <DeleteButton
                 path={`/v1/admin/rules/${rule.name}`}
                 what={`the rule ${rule.name}`}
@@ -244,6 +232,40 @@ export function RulesPage() {
 }
 
 /** A new rule, or one being edited (its name, what it matches, its effect, one requirement block). */
+/** A button of a rule's row, named after the rule for screen readers. */
+function RowButton(props: {
+  label: string;
+  disabled?: boolean;
+  onClick: () => void;
+  children: string;
+}) {
+  return (
+    <button
+      type="button"
+      className="secondary"
+      aria-label={props.label}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** Which list a rule belongs to, or a request is decided by: a set's name, empty for the global. */
+function RuleSetField(props: { value: string; onChange: (value: string) => void; hint?: string }) {
+  return (
+    <TextField
+      label="Rule set"
+      name="ruleSet"
+      value={props.value}
+      onChange={props.onChange}
+      placeholder="the global list"
+      hint={props.hint}
+    />
+  );
+}
+
 function RuleForm(props: {
   editing: Rule | undefined;
   rules: readonly Rule[];
@@ -255,6 +277,7 @@ function RuleForm(props: {
   const [hosts, setHosts] = useState(rule?.match.hosts.join(', ') ?? '');
   const [paths, setPaths] = useState(rule?.match.paths.join(', ') ?? '');
   const [methods, setMethods] = useState(rule?.match.methods.join(', ') ?? '');
+  const [ruleSet, setRuleSet] = useState(rule?.ruleSet ?? '');
   const [before, setBefore] = useState('');
   const [block, setBlock] = useState<BlockText>(blockText(rule?.require[0]));
   // Several blocks, or claim conditions, are more than these fields say: left as they are.
@@ -272,6 +295,7 @@ function RuleForm(props: {
         'match/hosts',
         'match/paths',
         'match/methods',
+        'ruleSet',
         'before',
         'require',
       ]}
@@ -287,6 +311,7 @@ function RuleForm(props: {
           name: name.trim(),
           effect,
           match: { hosts: splitList(hosts), paths: splitList(paths), methods: splitList(methods) },
+          ruleSet: ruleSet.trim() === '' ? null : ruleSet.trim(),
           ...(!fixedRequirements && { require: requires ? blockOf(block) : [] }),
         };
         if (rule === undefined) {
@@ -298,6 +323,7 @@ function RuleForm(props: {
         setHosts('');
         setPaths('');
         setMethods('');
+        setRuleSet('');
         setBlock(blockText(undefined));
         props.onDone();
         return rule === undefined ? `Added the rule ${body.name}.` : `Saved the rule ${body.name}.`;
@@ -332,6 +358,11 @@ function RuleForm(props: {
         value={hosts}
         onChange={setHosts}
         placeholder="any host"
+      />
+      <RuleSetField
+        value={ruleSet}
+        onChange={setRuleSet}
+        hint="A named rule set decides only the routes whose proxy names it (docs/authorization.md)"
       />
       {rule === undefined && (
         <SelectField
@@ -450,12 +481,13 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
   const [host, setHost] = useState('');
   const [ip, setIp] = useState('');
   const [credential, setCredential] = useState('');
+  const [ruleSet, setRuleSet] = useState('');
   const [decision, setDecision] = useState<Decision | undefined>();
   return (
     <FormSection
       title="Try a request"
       submitLabel="Ask for a decision"
-      fields={['method', 'path', 'host', 'ip', 'credential']}
+      fields={['method', 'path', 'host', 'ip', 'ruleSet', 'credential']}
       onSubmit={async () => {
         setDecision(undefined);
         const answer = await api<Decision>('POST', '/v1/decisions', {
@@ -464,6 +496,7 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
           explain: true,
           ...(host.trim() !== '' && { host: host.trim() }),
           ...(ip.trim() !== '' && { ip: ip.trim() }),
+          ...(ruleSet.trim() !== '' && { ruleSet: ruleSet.trim() }),
           ...(credential.trim() !== '' && { credential: credential.trim() }),
         });
         setDecision(answer);
@@ -487,6 +520,7 @@ function TryRequest(props: { onDecided: (rule: string | undefined) => void }) {
         onChange={setIp}
         placeholder="203.0.113.7"
       />
+      <RuleSetField value={ruleSet} onChange={setRuleSet} />
       <TextField
         label="Credential (a key)"
         name="credential"

@@ -128,6 +128,7 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
         clientIp: normaliseIp(source) ?? '',
         authorization: headers.authorization === undefined ? [] : [headers.authorization],
         requestId: proxyRequestId(http.id || headers['x-request-id']),
+        ruleSet: request.attributes?.context_extensions?.[RULE_SET_EXTENSION] ?? null,
       }),
     );
     return isPromise(decision)
@@ -168,6 +169,12 @@ export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShu
     };
   }
 }
+
+/**
+ * The context extension naming the rule set that decides a route's requests; set per route in
+ * Envoy (`check_settings.context_extensions`), so a client cannot choose it.
+ */
+export const RULE_SET_EXTENSION = 'portcullis.rules';
 
 const GRPC_CODE_BY_STATUS: Record<Decision['status'], number> = {
   200: GRPC.OK,

@@ -42,6 +42,8 @@ export interface HeaderValueOption {
 export interface CheckRequest {
   attributes?: {
     source?: { address?: { socket_address?: { address?: string } } };
+    /** Set per route in Envoy's configuration (never by the client). */
+    context_extensions?: Record<string, string>;
     request?: {
       http?: {
         id?: string;

@@ -8,6 +8,7 @@ import { isPromise } from '../../core/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
+import type { DecisionRoute } from '../decision-server.js';
 import { decisionRequest, proxyTrust, type ProxyTrust } from '../http-request.js';
 import { UntrustedForwarders } from '../untrusted-forwarders.js';
 import { writeRefusal } from '../refusal-answer.js';
@@ -53,8 +54,12 @@ export class EnvoyAuthzHandler {
   }
 
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
-  handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
-    const uri = (request.url ?? '').slice(ENVOY_AUTHZ_PREFIX.length) || '/';
+  handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: DecisionRoute,
+  ): void | Promise<void> {
+    const uri = (request.url ?? '').slice(route.pathLength) || '/';
     const decision = this.pipeline.decide(
       decisionRequest(
         request,
@@ -65,6 +70,7 @@ export class EnvoyAuthzHandler {
           host: request.headers.host,
         },
         this.proxies,
+        route.ruleSet,
       ),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));

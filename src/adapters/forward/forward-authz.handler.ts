@@ -8,6 +8,7 @@ import { isPromise } from '../../core/maybe-promise.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { AllowedAnswers, flatHeaders } from '../allowed-answers.js';
 import { Challenges } from '../challenge.js';
+import type { DecisionRoute } from '../decision-server.js';
 import { namedDecisionRequest, proxyTrust, type ProxyTrust } from '../http-request.js';
 import { UntrustedForwarders } from '../untrusted-forwarders.js';
 import { writeRefusal } from '../refusal-answer.js';
@@ -48,9 +49,13 @@ export class ForwardAuthzHandler {
   }
 
   /** Answers at once when the decision was made at once (a cached key), else when it is made. */
-  handle(request: IncomingMessage, response: ServerResponse): void | Promise<void> {
+  handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    route: DecisionRoute,
+  ): void | Promise<void> {
     const decision = this.pipeline.decide(
-      namedDecisionRequest(request, 'forward', 'forwarded', this.proxies),
+      namedDecisionRequest(request, 'forward', 'forwarded', this.proxies, route.ruleSet),
     );
     if (isPromise(decision)) return decision.then((settled) => this.answer(response, settled));
     this.answer(response, decision);

@@ -79,6 +79,7 @@ export class DecisionsController {
       authorization: authorization === undefined ? [] : [authorization],
       // The described request's own id, else this call's (echoed in X-Request-Id).
       requestId: proxyRequestId(headers['x-request-id']) ?? reply.request.id,
+      ruleSet: body.ruleSet ?? null,
     });
     const { decision, trace } = body.explain
       ? await this.pipeline.explain(request)

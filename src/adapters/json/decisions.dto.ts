@@ -11,6 +11,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { RULE_NAME } from '../../policies/rules/rule.js';
 
 @ValidatorConstraint({ name: 'headerMap' })
 class HeaderMapConstraint implements ValidatorConstraintInterface {
@@ -81,6 +82,19 @@ export class DecisionQueryDto {
   credential?: string;
 
   @ApiPropertyOptional({
+    example: 'orders-api',
+    description:
+      'Decide by this named rule set, as a proxy that chose it would (Envoy `context_extensions` ' +
+      '`portcullis.rules`, or a /v1/authz/rule-sets/{name}/... endpoint); absent: the global list',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(RULE_NAME, {
+    message: 'must be a rule set name: lower-case letters, digits, ., _ and -',
+  })
+  ruleSet?: string;
+
+  @ApiPropertyOptional({
     default: false,
     description:
       'Also say why: each rule considered and whether it matched, the verifier that claimed the ' +
@@ -92,9 +106,11 @@ export class DecisionQueryDto {
 }
 
 export class TraceStepDto {
-  @ApiProperty({ enum: ['rule', 'credential', 'requirement'] })
+  @ApiProperty({ enum: ['rule set', 'rule', 'credential', 'requirement'] })
   step: string;
-  @ApiProperty({ description: "The rule's name, the verifier's, or the requirement checked" })
+  @ApiProperty({
+    description: "The rule set's name, the rule's, the verifier's, or the requirement checked",
+  })
   name: string;
   @ApiProperty({ enum: ['matched', 'not matched', 'passed', 'failed', 'not reached'] })
   result: string;

@@ -35,7 +35,8 @@ export const decideCommand: Subcommand & { name: string } = {
   usage:
     'decide <method> <path> [--ip <client address>] [--host <host>]\n' +
     '       [--credential <key or token> | --basic <username:key>] [--header "Name: value"]...\n' +
-    '       [--explain]\n\n' +
+    '       [--rule-set <name>] [--explain]\n\n' +
+    '--rule-set decides by that named rule set, as a proxy that chose it would.\n' +
     '--explain prints why: each rule considered, the verifier, each requirement checked.\n' +
     'Exits 0 when allowed, 4 when denied (401 or 403), 1 when it cannot be decided (503).',
   summary: 'Ask for a decision on a request, with its reason',
@@ -46,6 +47,7 @@ export const decideCommand: Subcommand & { name: string } = {
       credential: { type: 'string' },
       basic: { type: 'string' },
       header: { type: 'string', multiple: true },
+      'rule-set': { type: 'string' },
       explain: { type: 'boolean' },
     });
     if (values.basic !== undefined && values.credential !== undefined) {
@@ -70,6 +72,7 @@ export const decideCommand: Subcommand & { name: string } = {
         host: values.host,
         credential: values.credential,
         headers: Object.keys(headers).length === 0 ? undefined : headers,
+        ruleSet: values['rule-set'],
         ...(values.explain && { explain: true }),
       });
     } catch (error) {

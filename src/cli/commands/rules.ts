@@ -41,7 +41,8 @@ const RULE_FLAGS =
   '  --claim name=value (equals) or name~word (contains); repeat for more\n' +
   '      (the requirement flags together make one block, all of which must hold)\n' +
   '  List flags also take repeats: --hosts a --hosts b.\n' +
-  '  --description <text>  --before <rule> | --after <rule>';
+  '  --description <text>  --before <rule> | --after <rule>\n' +
+  '  --rule-set <name>: the named rule set the rule belongs to (none: the global list)';
 
 function claimOf(text: string): ClaimCondition {
   const match = /^([^=~\s]+)([=~])(.+)$/.exec(text);
@@ -136,8 +137,14 @@ function printChange(change: RuleChange, json: boolean | undefined): void {
     methods: rule.match.methods,
     require: describeRequire(rule.require),
     description: rule.description,
+    ruleSet: rule.ruleSet ?? null,
   });
   printWarnings(change.warnings);
+}
+
+/** The --rule-set flag: a set's name, null for `none` (the global list), undefined when absent. */
+function ruleSetOption(value: string | undefined): string | null | undefined {
+  return value === 'none' ? null : value;
 }
 
 /** Moves a rule when --before or --after was given; the answer of the last call otherwise. */
@@ -156,22 +163,29 @@ export const rulesCommand: CommandGroup = {
   summary: 'The ordered authorization rules: list, add, edit, move, delete, lint',
   subcommands: {
     list: {
-      usage: 'rules list',
+      usage:
+        'rules list [--rule-set <name>]\n\n--rule-set shows only the rules of that named rule set (none: of the global list).',
       summary:
         'List the rules in order (the first that matches a request decides it), the default rule and the lint warnings',
       async run(args) {
-        const { values, positionals: given } = parse(args, {});
+        const { values, positionals: given } = parse(args, { 'rule-set': { type: 'string' } });
         positionals(given, []);
         const rules = await connect(values).request<RuleListState & { warnings: LintWarning[] }>(
           'GET',
           '/v1/admin/rules',
         );
+        const wanted = ruleSetOption(values['rule-set']);
+        if (wanted !== undefined) {
+          rules.rules = rules.rules.filter((rule) => (rule.ruleSet ?? null) === wanted);
+        }
         if (values.json) {
           printJson(rules);
           return EXIT.ok;
         }
+        const sets = rules.rules.some((rule) => (rule.ruleSet ?? null) !== null);
         printTable(rules.rules, [
           { header: '#', value: (r) => r.position },
+          ...(sets ? [{ header: 'set', value: (r: RuleState) => r.ruleSet ?? '' }] : []),
           { header: 'name', value: (r) => r.name },
           { header: 'effect', value: (r) => r.effect },
           { header: 'hosts', value: (r) => r.match.hosts },
@@ -193,6 +207,7 @@ export const rulesCommand: CommandGroup = {
         const { values, positionals: given } = parse(args, {
           effect: { type: 'string' },
           description: { type: 'string' },
+          'rule-set': { type: 'string' },
           ...MATCH_OPTIONS,
           ...REQUIRE_OPTIONS,
           ...PLACE_OPTIONS,
@@ -206,6 +221,7 @@ export const rulesCommand: CommandGroup = {
           match: matchFrom(values),
           require: block === undefined ? [] : [block],
           description: values.description,
+          ruleSet: ruleSetOption(values['rule-set']),
           ...placement(values),
         });
         printChange(change, values.json);
@@ -220,6 +236,7 @@ export const rulesCommand: CommandGroup = {
           rename: { type: 'string' },
           effect: { type: 'string' },
           description: { type: 'string' },
+          'rule-set': { type: 'string' },
           'no-require': { type: 'boolean' },
           ...MATCH_OPTIONS,
           ...REQUIRE_OPTIONS,
@@ -237,6 +254,7 @@ export const rulesCommand: CommandGroup = {
           match: matchFrom(values),
           require: values['no-require'] ? [] : block && [block],
           description: values.description,
+          ruleSet: ruleSetOption(values['rule-set']),
         };
         const moves = where.before !== undefined || where.after !== undefined;
         if (!moves) requireChange(edit, 'a flag to change (see --help)');

@@ -12,6 +12,7 @@ export interface RuleInput {
   effect: RuleEntry['effect'];
   require: Requirements[];
   description: string | null;
+  ruleSet: string | null;
 }
 
 /**
@@ -136,6 +137,7 @@ function addedFields(rule: RuleInput): FieldChange[] {
   }
   if (rule.require.length > 0) fields.push({ field: 'require', to: rule.require });
   if (rule.description !== null) fields.push({ field: 'description', to: rule.description });
+  if (rule.ruleSet !== null) fields.push({ field: 'ruleSet', to: rule.ruleSet });
   return fields;
 }
 
@@ -152,6 +154,7 @@ function changedFields(before: RuleInput, after: RuleInput): FieldChange[] {
   compare('require', before.require, after.require, sameBlocks(before.require, after.require));
   const description = before.description === after.description;
   compare('description', before.description, after.description, description);
+  compare('ruleSet', before.ruleSet, after.ruleSet, before.ruleSet === after.ruleSet);
   return fields;
 }
 
@@ -182,6 +185,7 @@ export function ruleInput(rule: RuleEntry | RuleState): RuleInput {
     effect: rule.effect,
     require: (rule.require ?? []).map(requirementsOf),
     description: rule.description ?? null,
+    ruleSet: rule.ruleSet ?? null,
   };
 }
 

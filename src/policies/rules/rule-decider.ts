@@ -4,6 +4,7 @@ import type { Identity } from '../../core/identity.js';
 import type { Caller } from '../../core/policy-evaluator.js';
 import { routesAllow } from './key-routes.js';
 import { callerShortfall, ipShortfall } from './requirements.js';
+import type { RuleBook } from './rule-book.js';
 import type { CompiledRule, MatchResult, RuleMatcher } from './rule-matcher.js';
 
 /** Whether a credential's own IP allowlist admits the client. */
@@ -18,10 +19,12 @@ export type CredentialIpCheck = (identity: Identity, clientIp: string) => boolea
  * scopes, claims.
  */
 export class RuleDecider {
-  constructor(readonly matcher: RuleMatcher) {}
+  constructor(readonly book: RuleBook) {}
 
   beforeCredential(request: DecisionRequest): Verdict | undefined {
-    const match = this.matcher.firstMatch(request);
+    const matcher = this.book.matcherFor(request);
+    if (matcher === undefined) return UNKNOWN_RULE_SET;
+    const match = matcher.firstMatch(request);
     request.policyMemo = match;
     if (match.kind === 'unreadable_path') return match.rule.verdict('invalid_path');
     return uncredentialed(match.rule);
@@ -32,7 +35,9 @@ export class RuleDecider {
     caller: Caller,
     credentialIpAllows: CredentialIpCheck,
   ): Verdict {
-    const match = this.remembered(request) ?? this.matcher.firstMatch(request);
+    const matcher = this.book.matcherFor(request);
+    if (matcher === undefined) return UNKNOWN_RULE_SET;
+    const match = this.remembered(request, matcher) ?? matcher.firstMatch(request);
     if (match.kind === 'unreadable_path') return match.rule.verdict('invalid_path');
     const rule = match.rule;
     const early = uncredentialed(rule);
@@ -56,11 +61,11 @@ export class RuleDecider {
   }
 
   /** The match beforeCredential found, if it came from these rules (they may have changed since). */
-  private remembered(request: DecisionRequest): MatchResult | undefined {
+  private remembered(request: DecisionRequest, matcher: RuleMatcher): MatchResult | undefined {
     const memo = request.policyMemo as MatchResult | undefined;
     if (memo === undefined) return undefined;
     const rule = memo.rule;
-    const ours = this.matcher.rules[rule.position] === rule || this.matcher.defaultRule === rule;
+    const ours = matcher.rules[rule.position] === rule || matcher.defaultRule === rule;
     return ours ? memo : undefined;
   }
 }
@@ -68,6 +73,7 @@ export class RuleDecider {
 /** Refusals by the credential's own limits, which no rule decides. */
 const IP_DENIED: Verdict = { allowed: false, reason: 'ip_denied' };
 const ROUTE_DENIED: Verdict = { allowed: false, reason: 'route_denied' };
+const UNKNOWN_RULE_SET: Verdict = { allowed: false, reason: 'unknown_rule_set' };
 
 /** The verdict of a rule that needs no credential to decide: bypass or deny. */
 function uncredentialed(rule: CompiledRule): Verdict | undefined {

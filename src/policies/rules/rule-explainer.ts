@@ -3,9 +3,30 @@ import type { DecisionRequest } from '../../core/decision-request.js';
 import type { Caller, TraceStep } from '../../core/policy-evaluator.js';
 import { routesAllow } from './key-routes.js';
 import { claimHolds, scopesOf, type CompiledRequirements } from './requirements.js';
+import type { RuleBook } from './rule-book.js';
 import { isPlain, opensPaths, type CompiledRule, type RuleMatcher } from './rule-matcher.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** explainRules for the list that decides the request: the rule set it names, or the global one. */
+export function explainRuleBook(
+  book: RuleBook,
+  request: DecisionRequest,
+  caller: Caller | undefined,
+): TraceStep[] {
+  const matcher = book.matcherFor(request);
+  if (request.ruleSet === null) return explainRules(matcher!, request, caller);
+  const chosen: TraceStep = {
+    step: 'rule set',
+    name: request.ruleSet,
+    result: matcher === undefined ? 'failed' : 'matched',
+    detail:
+      matcher === undefined
+        ? `no rule belongs to rule set ${request.ruleSet}: refused as unknown_rule_set`
+        : `the proxy chose rule set ${request.ruleSet}: its rules decide, then the default rule`,
+  };
+  return matcher === undefined ? [chosen] : [chosen, ...explainRules(matcher, request, caller)];
+}
 
 /**
  * Why the rules decide a request as they do, step by step, for people (`explain` in

@@ -21,12 +21,16 @@ const KNOWN_METHODS = new Set([
 /**
  * Warnings about a rule list that is valid but probably not what its author meant: rules that an
  * earlier rule always takes the requests of, patterns no normalised path can match, and methods no
- * client sends. Conservative: it warns only where it is sure.
+ * client sends. Conservative: it warns only where it is sure. A rule is compared only with the
+ * earlier rules of its own list: the global one, or its rule set.
  */
 export function lintRules(rules: readonly RuleSpec[]): LintWarning[] {
   const warnings: LintWarning[] = [];
-  const earlier = new EarlierRules();
+  const earlierBySet = new Map<string | null, EarlierRules>();
   rules.forEach((rule) => {
+    const set = rule.ruleSet ?? null;
+    let earlier = earlierBySet.get(set);
+    if (earlier === undefined) earlierBySet.set(set, (earlier = new EarlierRules()));
     for (const method of rule.match.methods) {
       if (!KNOWN_METHODS.has(method.toUpperCase())) {
         warnings.push({

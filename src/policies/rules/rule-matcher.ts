@@ -2,7 +2,12 @@ import type { IpRanges } from '../../core/client-ip.js';
 import type { DecisionRequest } from '../../core/decision-request.js';
 import type { AllowReason, DenialReason, Verdict } from '../../core/decision.js';
 import { compileHostPattern, type HostPattern } from '../host-pattern.js';
-import { compilePathPattern, loosePath, type PathPattern } from '../path-pattern.js';
+import {
+  compilePathPattern,
+  loosePath,
+  pathPatternCovers,
+  type PathPattern,
+} from '../path-pattern.js';
 import { compileRequirements, type CompiledRequirements } from './requirements.js';
 import { DEFAULT_RULE_NAME, type RuleEffect, type RuleList, type RuleSpec } from './rule.js';
 
@@ -143,11 +148,13 @@ export class RuleMatcher {
   /**
    * A request whose path cannot be normalised matches only rules without path patterns. Rules
    * with path patterns that deny or protect might have matched it; if any of them leads elsewhere
-   * than the rule that decides, the answer would depend on the unreadable path. Rare: it reads the
-   * whole list.
+   * than the rule that decides, the answer would depend on the unreadable path: the first such
+   * rule is named. Every one of them counts, not only the first (a first that happens to lead
+   * where the decider does says nothing of those after it), except one whose paths an earlier
+   * such rule covers: that one could never be first to match. Rare: it reads the whole list.
    */
   private matchUnreadable(request: DecisionRequest): MatchResult {
-    let skipped: CompiledRule | undefined;
+    const skipped: CompiledRule[] = [];
     let decider = this.defaultRule;
     for (const rule of this.rules) {
       if (!appliesTo(rule, request)) continue;
@@ -155,13 +162,21 @@ export class RuleMatcher {
         decider = rule;
         break;
       }
-      if (!opensPaths(rule.effect)) skipped ??= rule;
+      if (!opensPaths(rule.effect) && !skipped.some((earlier) => pathsCover(earlier, rule))) {
+        skipped.push(rule);
+      }
     }
-    if (skipped !== undefined && skipped.outcome !== decider.outcome) {
-      return { kind: 'unreadable_path', rule: skipped };
-    }
+    const elsewhere = skipped.find((rule) => rule.outcome !== decider.outcome);
+    if (elsewhere !== undefined) return { kind: 'unreadable_path', rule: elsewhere };
     return decider.matched;
   }
+}
+
+/** Whether every path `later` matches loosely, `earlier` matches loosely too. */
+function pathsCover(earlier: CompiledRule, later: CompiledRule): boolean {
+  return later.spec.match.paths.every((path) =>
+    earlier.spec.match.paths.some((outer) => pathPatternCovers(outer, path, true)),
+  );
 }
 
 /** The first rule of `rules` that matches, if it comes before `best` (the earliest found so far). */

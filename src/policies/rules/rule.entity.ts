@@ -46,6 +46,10 @@ export class Rule {
   @Column({ type: 'varchar', length: 500, nullable: true })
   description: string | null;
 
+  /** The named rule set the rule belongs to; null: the global list. */
+  @Column({ name: 'rule_set', type: 'varchar', length: 100, nullable: true })
+  ruleSet: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -70,6 +70,11 @@ export interface RuleSpec {
    */
   require: readonly Requirements[];
   description?: string | null;
+  /**
+   * The named rule set the rule belongs to (chosen per route by Envoy's `context_extensions` or
+   * the proxy endpoint's path); absent or null: the global list.
+   */
+  ruleSet?: string | null;
 }
 
 /** The rule that ends the list: no match, so it decides whatever no other rule matched. */

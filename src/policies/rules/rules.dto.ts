@@ -57,38 +57,49 @@ function firstBad<T>(value: unknown, problem: (item: unknown) => T | undefined):
   return undefined;
 }
 
-const pathProblem = (item: unknown) =>
-  typeof item === 'string' ? pathPatternProblem(item) : 'must be a string';
-const hostProblem = (item: unknown) =>
-  typeof item === 'string' ? hostPatternProblem(item) : 'must be a string';
-
-@ValidatorConstraint({ name: 'pathPattern' })
-export class PathPatternConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return pathProblem(value) === undefined;
+/**
+ * A constraint on a pattern, or each pattern of a list, that `problem` explains when it fails
+ * (path and host patterns alike).
+ */
+function patternConstraint(
+  name: string,
+  problem: (pattern: string) => string | undefined,
+  kind: string,
+) {
+  const problemOf = (item: unknown) =>
+    typeof item === 'string' ? problem(item) : 'must be a string';
+  @ValidatorConstraint({ name })
+  class PatternConstraint implements ValidatorConstraintInterface {
+    validate(value: unknown): boolean {
+      return problemOf(value) === undefined;
+    }
+    defaultMessage(args: ValidationArguments): string {
+      const value: unknown = args.value;
+      const bad = Array.isArray(value)
+        ? value.find((item) => problemOf(item) !== undefined)
+        : value;
+      return `${JSON.stringify(bad)} ${firstBad(value, problemOf) ?? `is not a valid ${kind}`}`;
+    }
   }
-  defaultMessage(args: ValidationArguments): string {
-    const value: unknown = args.value;
-    const bad = Array.isArray(value)
-      ? value.find((item) => pathProblem(item) !== undefined)
-      : value;
-    return `${JSON.stringify(bad)} ${firstBad(value, pathProblem) ?? 'is not a valid path pattern'}`;
-  }
+  return PatternConstraint;
 }
 
-@ValidatorConstraint({ name: 'hostPattern' })
-class HostPatternConstraint implements ValidatorConstraintInterface {
-  validate(value: unknown): boolean {
-    return hostProblem(value) === undefined;
-  }
-  defaultMessage(args: ValidationArguments): string {
-    const value: unknown = args.value;
-    const bad = Array.isArray(value)
-      ? value.find((item) => hostProblem(item) !== undefined)
-      : value;
-    return `${JSON.stringify(bad)} ${firstBad(value, hostProblem) ?? 'is not a valid host pattern'}`;
-  }
-}
+export const PathPatternConstraint = patternConstraint(
+  'pathPattern',
+  pathPatternProblem,
+  'path pattern',
+);
+const HostPatternConstraint = patternConstraint('hostPattern', hostPatternProblem, 'host pattern');
+
+/** A list of HTTP methods (`description` says what an empty one means). */
+export const HttpMethods = (description: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], example: ['GET', 'HEAD'], description }),
+    IsOptional(),
+    IsArray(),
+    ArrayMaxSize(20),
+    Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' }),
+  );
 
 /** A claim condition names exactly one test: equals, oneOf or contains. */
 @ValidatorConstraint({ name: 'oneClaimTest' })
@@ -251,17 +262,15 @@ export class RuleMatchDto {
   @Validate(PathPatternConstraint, { each: true })
   paths?: string[];
 
-  @ApiPropertyOptional({
-    type: [String],
-    example: ['GET', 'HEAD'],
-    description: 'HTTP methods. Empty: every method',
-  })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(20)
-  @Matches(/^[A-Za-z]{1,20}$/, { each: true, message: 'must contain only HTTP methods' })
+  @HttpMethods('HTTP methods. Empty: every method')
   methods?: string[];
 }
+
+const RULE_SET_DESCRIPTION =
+  'The named rule set the rule belongs to, chosen per route by the proxy (Envoy ' +
+  '`context_extensions` `portcullis.rules`, or a /v1/authz/rule-sets/{name}/... endpoint). ' +
+  'Null or absent: the global list. A set decides by its own rules, in list order, then the ' +
+  'default rule.';
 
 const REQUIRE_DESCRIPTION =
   'For public and authenticated rules: requirement blocks, every one of which must hold ' +
@@ -299,6 +308,18 @@ export class CreateRuleDto {
 
   @Description()
   description?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'orders-api',
+    description: RULE_SET_DESCRIPTION,
+  })
+  @ValidateIf((_, value) => value !== null)
+  @IsOptional()
+  @IsString()
+  @Matches(RULE_NAME, { message: 'must be lower-case letters, digits, ., _ and -, at most 100' })
+  ruleSet?: string | null;
 }
 
 /** Where a new or moved rule goes: before or after another; absent: at the end of the list. */
@@ -397,6 +418,8 @@ export class RuleDto {
   require: RequirementsDto[];
   @ApiProperty({ type: String, nullable: true })
   description: string | null;
+  @ApiProperty({ type: String, nullable: true, description: RULE_SET_DESCRIPTION })
+  ruleSet: string | null;
   @ApiProperty({ format: 'date-time' })
   createdAt: string;
   @ApiProperty({ format: 'date-time' })

@@ -7,7 +7,7 @@ import { Settings } from '../../settings/settings.entity.js';
 import { SettingsService } from '../../settings/settings.service.js';
 import { lintRules } from './rule-lint.js';
 import { RuleDecider } from './rule-decider.js';
-import { RuleMatcher } from './rule-matcher.js';
+import { RuleBook } from './rule-book.js';
 import { Rule } from './rule.entity.js';
 import {
   AUTHENTICATED_BY_DEFAULT,
@@ -57,7 +57,7 @@ interface Draft {
 @Injectable()
 export class RulesService implements OnModuleInit {
   private decider = new RuleDecider(
-    RuleMatcher.compile({ rules: [], defaultRule: AUTHENTICATED_BY_DEFAULT }),
+    RuleBook.compile({ rules: [], defaultRule: AUTHENTICATED_BY_DEFAULT }),
   );
 
   constructor(
@@ -78,7 +78,7 @@ export class RulesService implements OnModuleInit {
   private async load(): Promise<void> {
     const { draft } = await this.read(this.dataSource.manager);
     this.decider = new RuleDecider(
-      RuleMatcher.compile({
+      RuleBook.compile({
         rules: draft.rules.map((r) => r.spec),
         defaultRule: draft.defaultRule,
       }),
@@ -249,6 +249,7 @@ export class RulesService implements OnModuleInit {
             effect: row.effect,
             require: row.require,
             description: row.description,
+            ruleSet: row.ruleSet,
           },
         })),
         defaultRule: { effect: settings.defaultRuleEffect, require: settings.defaultRuleRequire },
@@ -283,6 +284,7 @@ export class RulesService implements OnModuleInit {
         methods: [...rule.spec.match.methods],
         require: rule.spec.require as Requirements[],
         description: rule.spec.description ?? null,
+        ruleSet: rule.spec.ruleSet ?? null,
       };
       if (rule.id === null) {
         await manager.insert(Rule, { id: randomUUID(), ...columns });
@@ -387,6 +389,7 @@ function normalised(input: CreateRuleDto): RuleSpec {
     effect: input.effect,
     require: (input.require ?? []).map(requirementsOf),
     description: input.description ?? null,
+    ruleSet: input.ruleSet ?? null,
   };
 }
 
@@ -418,6 +421,7 @@ function specAsInput(spec: RuleSpec): CreateRuleDto {
     effect: spec.effect,
     require: spec.require as CreateRuleDto['require'],
     description: spec.description ?? null,
+    ruleSet: spec.ruleSet ?? null,
   };
 }
 
@@ -486,6 +490,7 @@ function ruleDto(rule: StoredRule, index: number): RuleDto {
     effect: rule.spec.effect,
     require: rule.spec.require as RuleDto['require'],
     description: rule.spec.description ?? null,
+    ruleSet: rule.spec.ruleSet ?? null,
     createdAt: rule.createdAt?.toISOString() ?? now,
     updatedAt: rule.updatedAt?.toISOString() ?? now,
   };
