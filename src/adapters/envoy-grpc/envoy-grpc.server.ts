@@ -27,16 +27,6 @@ import {
   type StructValue,
 } from './envoy-proto.js';
 
-/**
- * Envoy ext_authz over gRPC (`envoy.service.auth.v3.Authorization/Check`) on GRPC_PORT. Allowed:
- * status OK with the identity headers (overwriting any the client sent) and the style's other
- * identity headers removed. Refused: PERMISSION_DENIED or UNAUTHENTICATED with a denied response
- * carrying the HTTP status, WWW-Authenticate and a JSON body. Over a rate limit or quota:
- * RESOURCE_EXHAUSTED with a 429 denied response and Retry-After. Could not decide: UNAVAILABLE with
- * a 503 denied response, so Envoy refuses whatever its failure mode.
- * Envoy has already chosen the client address (`xff_num_trusted_hops`): the source address it
- * sends is taken as is, so this port must be reachable by Envoy alone.
- */
 /** GRPC_PORT cannot be bound: in use, or not permitted (grpc-js says no more than that). */
 export class GrpcPortUnavailableError extends Error {
   constructor(
@@ -51,6 +41,16 @@ export class GrpcPortUnavailableError extends Error {
   }
 }
 
+/**
+ * Envoy ext_authz over gRPC (`envoy.service.auth.v3.Authorization/Check`) on GRPC_PORT. Allowed:
+ * status OK with the identity headers (overwriting any the client sent) and the style's other
+ * identity headers removed. Refused: PERMISSION_DENIED or UNAUTHENTICATED with a denied response
+ * carrying the HTTP status, WWW-Authenticate and a JSON body. Over a rate limit or quota:
+ * RESOURCE_EXHAUSTED with a 429 denied response and Retry-After. Could not decide: UNAVAILABLE with
+ * a 503 denied response, so Envoy refuses whatever its failure mode.
+ * Envoy has already chosen the client address (`xff_num_trusted_hops`): the source address it
+ * sends is taken as is, so this port must be reachable by Envoy alone.
+ */
 @Injectable()
 export class EnvoyGrpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private server: grpc.Server | undefined;
