@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { DataDirLock, DataDirLockedError, DataDirUnusableError } from './data-dir-lock.js';
 import { restrictToOwner } from './owner-only.js';
 
+/** Where PGlite keeps its files under DATA_DIR: present once a database was created there. */
+export function embeddedDataPath(dataDir: string): string {
+  return join(dataDir, 'pgdata');
+}
+
 /**
  * PostgreSQL compiled to WebAssembly (PGlite), running in this process, so that a newcomer needs no
  * server. It speaks the PostgreSQL wire protocol to the ordinary `pg` driver through PGlite's
@@ -35,7 +40,7 @@ export class EmbeddedDatabase {
     const wasOpenToOthers = unusableUnlessDone(dataDir, () => restrictToOwner(dataDir));
     const lock = lockOrExplain(dataDir);
     try {
-      const pglite = await PGlite.create(join(dataDir, 'pgdata'));
+      const pglite = await PGlite.create(embeddedDataPath(dataDir));
       restrictToOwner(dataDir);
       return new EmbeddedDatabase(pglite, lock, wasOpenToOthers, dataDir);
     } catch (error) {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { bootstrapThroughSocket } from '../../bootstrap/control-socket.js';
 import {
@@ -10,6 +10,7 @@ import {
 } from '../../bootstrap/first-admin.js';
 import { ConfigError, loadConfig, type AppConfig } from '../../config/app-config.js';
 import { DataDirLock } from '../../database/data-dir-lock.js';
+import { embeddedDataPath } from '../../database/embedded-database.js';
 import { createLogger } from '../../logging/logger.js';
 import { openRuntime } from '../../runtime.js';
 import { UsageError } from '../cli-context.js';
@@ -108,11 +109,6 @@ interface DatabaseDescription {
   text: string;
   /** For scripts (--json); never a password. */
   json: Record<string, string | number>;
-}
-
-/** Where PGlite keeps its files under DATA_DIR: present once a database was created there. */
-function embeddedDataPath(dataDir: string): string {
-  return join(dataDir, 'pgdata');
 }
 
 /** Which database the command works on, without the password of a DATABASE_URL. */

@@ -11,7 +11,7 @@ import type { RuleList, RuleSpec } from './rule.js';
  */
 export class RuleBook {
   private constructor(
-    readonly global: RuleMatcher,
+    private readonly global: RuleMatcher,
     private readonly sets: ReadonlyMap<string, RuleMatcher>,
   ) {}
 
@@ -41,10 +41,5 @@ export class RuleBook {
   /** The rules that decide this request; undefined when it names a set that does not exist. */
   matcherFor(request: DecisionRequest): RuleMatcher | undefined {
     return request.ruleSet === null ? this.global : this.sets.get(request.ruleSet);
-  }
-
-  /** The names of the rule sets, sorted. */
-  get setNames(): string[] {
-    return [...this.sets.keys()].sort();
   }
 }
